@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages bt86 needs to build, test and benchmark.
+# As root it runs apt-get; otherwise it prints the exact command and fails.
+set -eu
+PKGS="build-essential cmake pkg-config gcc-multilib libzydis-dev libcapstone-dev libelf-dev check qemu-system-x86"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+	echo "setup: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq || true
+	apt-get install -y -qq $missing >/dev/null
+else
+	echo "setup: missing Debian packages; run: sudo apt-get install -y$missing" >&2
+	exit 1
+fi

@@ -1,0 +1,29 @@
+/*
+ * loader.h - put a guest into RAM and set the vCPU's start state.
+ *
+ * Formats: Multiboot v1 (ELF32 kernels, modules, memory map, command line),
+ * the Linux boot protocol (bzImage >= 2.06, 32-bit protected-mode entry,
+ * initrd, command line, e820 map in the zero page) and a raw firmware image
+ * (-bios: mapped below 1 MiB and started at the reset vector F000:FFF0).
+ * Malformed images are refused with one clear line and -EINVAL.
+ */
+#ifndef BT86_LOADER_H
+#define BT86_LOADER_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+struct machine;
+
+/* loader_load: load m->cfg.kernel (with initrd/append) or m->cfg.bios and set
+ * m->vcpu; prints one line and returns -errno on failure. */
+int loader_load(struct machine *m);
+
+/* Per-format entry points (img/len is the whole file). */
+int multiboot_probe(const uint8_t *img, size_t len);	/* 1 if it has a multiboot header */
+int multiboot_load(struct machine *m, const uint8_t *img, size_t len);
+int linux_probe(const uint8_t *img, size_t len);	/* 1 if it is a bzImage */
+int linux_load(struct machine *m, const uint8_t *img, size_t len);
+int bios_load(struct machine *m, const uint8_t *img, size_t len);
+
+#endif

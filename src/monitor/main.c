@@ -1,0 +1,5 @@
+/* PLACEHOLDER: replaced by the CLI. */
+int main(void)
+{
+	return 2;
+}

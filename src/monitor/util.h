@@ -1,0 +1,43 @@
+/*
+ * util.h - small helpers shared by every subsystem.
+ *
+ * die() is for monitor bugs and unrecoverable host failures: it prints
+ * file:line and aborts.  Recoverable errors are returned as negative errno
+ * values.  Guest misbehaviour never reaches die(): it becomes a guest
+ * exception or a clean end of the run.
+ */
+#ifndef BT86_UTIL_H
+#define BT86_UTIL_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)   (((x) + (a)-1) & ~((typeof(x))(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((typeof(x))(a)-1))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#define KiB (1024ull)
+#define MiB (1024ull * 1024)
+#define GiB (1024ull * 1024 * 1024)
+
+/* die: print "bt86: file:line: message" to stderr and abort.  Never returns. */
+#define die(...) util_die(__FILE__, __LINE__, __VA_ARGS__)
+__attribute__((noreturn, format(printf, 3, 4))) void util_die(const char *file, int line,
+							      const char *fmt, ...);
+
+/* util_error: print "bt86: message" (one line) to stderr. */
+__attribute__((format(printf, 1, 2))) void util_error(const char *fmt, ...);
+
+/* util_now_ns: CLOCK_MONOTONIC in nanoseconds. */
+uint64_t util_now_ns(void);
+
+/* util_read_file: read a whole file into a malloc'd buffer; -errno on failure. */
+int util_read_file(const char *path, uint8_t **buf, size_t *len);
+
+#endif
