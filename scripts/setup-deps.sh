@@ -2,7 +2,7 @@
 # Installs the Debian packages bt86 needs to build, test and benchmark.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
-PKGS="build-essential cmake pkg-config gcc-multilib libzydis-dev libcapstone-dev libelf-dev check qemu-system-x86"
+PKGS="build-essential cmake pkg-config gcc-multilib libzydis-dev libcapstone-dev libelf-dev check qemu-system-x86 bc"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

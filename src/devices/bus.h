@@ -28,6 +28,10 @@ struct device {
 	dev_write_fn write;
 	void (*reset)(struct device *dev);	/* optional: back to power-on state */
 	void (*destroy)(struct device *dev);	/* optional: free resources */
+	/* byte_wide: the device has 8-bit registers only; the bus splits a
+	 * wider access into byte accesses at consecutive offsets (lowest
+	 * first), as an ISA bus does for an 8-bit peripheral. */
+	bool byte_wide;
 };
 
 struct bus_range {

@@ -26,4 +26,8 @@ int linux_probe(const uint8_t *img, size_t len);	/* 1 if it is a bzImage */
 int linux_load(struct machine *m, const uint8_t *img, size_t len);
 int bios_load(struct machine *m, const uint8_t *img, size_t len);
 
+/* loader_read_file: read a whole file (a kernel, module, initrd ...); on
+ * failure print "cannot read <what> <path>: <reason>" and return -errno. */
+int loader_read_file(const char *path, const char *what, uint8_t **buf, size_t *len);
+
 #endif

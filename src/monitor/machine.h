@@ -127,6 +127,16 @@ struct machine {
 	uint8_t *code_map;
 
 	struct machine_exit exit;
+
+	/* console input (console.c) and event-loop internals (event.c) */
+	struct console *console;	/* NULL when the guest gets no input */
+	int epoll_fd, signal_fd;
+	volatile int console_ready;	/* kicker: the input fd is readable */
+	volatile int console_backlog;	/* input waits for room in the UART */
+	volatile int kicker_stop;
+	uint64_t timerfd_deadline;	/* what timer_fd is armed for, 0: none */
+	pthread_mutex_t exit_lock;
+	bool serial_out_owned, debugcon_out_owned;	/* fclose'd at destroy */
 };
 
 /* machine_note_write: the monitor wrote guest RAM [gpa, gpa+len) on the
@@ -179,5 +189,12 @@ void machine_service(struct machine *m);
 /* machine_wait: block the vCPU thread until a timer is due or input arrives
  * (used for HLT); returns after servicing. */
 void machine_wait(struct machine *m);
+/* event_init: file descriptors of the event loop (called by machine_create
+ * before any device exists); event_destroy closes them (after event_stop). */
+int event_init(struct machine *m);
+void event_destroy(struct machine *m);
+/* event_console_pump: move console input into the UART as it has room (vCPU
+ * thread; machine_service and port I/O call it). */
+void event_console_pump(struct machine *m);
 
 #endif

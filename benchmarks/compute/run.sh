@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# run.sh BUILD_DIR [RUNS] - compute benchmarks side by side: native 32-bit,
+# bt86 -accel bt, qemu-system-i386 (TCG) and bt86 -accel kvm where usable.
+# Each cell is the median wall time of RUNS runs (default 3) minus the
+# median time of the "null" kernel on the same engine (its start-up cost).
+# Every run's checksum must equal the native one, or the cell shows WRONG.
+set -u
+BUILD=${1:-build}
+RUNS=${2:-3}
+DIR=$BUILD/benchmarks/compute
+NATIVE=$DIR/compute-native
+GUEST=$DIR/compute.elf
+BT86=$BUILD/bt86
+KERNELS="crc32 sieve matmul quicksort bytecode strings"
+
+[ -x "$NATIVE" ] && [ -f "$GUEST" ] || { echo "run.sh: build first (make)"; exit 2; }
+
+QEMU_CMD="qemu-system-i386 -display none -no-reboot -m 64 -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel $GUEST -append"
+BT_CMD="$BT86 -accel bt -m 64 -kernel $GUEST -append"
+KVM_CMD="$BT86 -accel kvm -m 64 -kernel $GUEST -append"
+
+# engine_usable ENGINE: prints a skip reason and fails if ENGINE cannot run here.
+engine_usable() {
+	case $1 in
+	qemu) command -v qemu-system-i386 >/dev/null || { echo "qemu-system-i386 not installed"; return 1; } ;;
+	kvm)
+		[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "/dev/kvm not usable"; return 1; }
+		grep -qwE 'vmx|svm' /proc/cpuinfo || { echo "host KVM has no VT-x/SVM"; return 1; } ;;
+	bt) [ -x "$BT86" ] || { echo "bt86 not built"; return 1; } ;;
+	esac
+	return 0
+}
+
+# time_one CMD...: run once; prints "seconds output-line" (output empty on failure).
+time_one() {
+	local t0 t1 out
+	t0=$(date +%s.%N)
+	out=$(timeout 300 "$@" 2>/dev/null | head -1)
+	t1=$(date +%s.%N)
+	echo "$(echo "$t1 - $t0" | bc -l) $out"
+}
+
+# median_time KIND KERNEL: median seconds of RUNS runs; sets CHECK to the output.
+median_time() {
+	local kind=$1 k=$2 times=() line
+	CHECK=""
+	for _ in $(seq "$RUNS"); do
+		case $kind in
+		native) line=$(time_one "$NATIVE" "$k") ;;
+		qemu) line=$(time_one $QEMU_CMD "$k") ;;
+		bt) line=$(time_one $BT_CMD "$k") ;;
+		kvm) line=$(time_one $KVM_CMD "$k") ;;
+		esac
+		times+=("${line%% *}")
+		CHECK="${line#* }"
+	done
+	printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+declare -A T SKIP
+ENGINES="native bt qemu kvm"
+for e in $ENGINES; do
+	if [ "$e" != native ] && ! reason=$(engine_usable "$e"); then
+		SKIP[$e]=$reason
+		continue
+	fi
+	base=0
+	[ "$e" = native ] || base=$(median_time "$e" null)
+	for k in $KERNELS; do
+		t=$(median_time "$e" "$k")
+		if [ "$e" = native ]; then
+			declare -g "REF_$k=$CHECK"
+		fi
+		ref_var="REF_$k"
+		if [ -z "$CHECK" ] || [ "$CHECK" != "${!ref_var}" ]; then
+			T[$e,$k]=WRONG
+		else
+			T[$e,$k]=$(echo "x=$t - $base; if (x < 0.001) x = 0.001; x" | bc -l)
+		fi
+	done
+done
+
+printf '\ncompute benchmarks: median of %s runs, start-up subtracted, seconds (ratio to native)\n' "$RUNS"
+printf '%-10s %10s %18s %18s %18s %12s\n' kernel native bt qemu-tcg kvm qemu/bt
+for k in $KERNELS; do
+	n=${T[native,$k]}
+	row=$(printf '%-10s %10.3f' "$k" "$n")
+	for e in bt qemu kvm; do
+		v=${T[$e,$k]:-}
+		if [ -n "${SKIP[$e]:-}" ]; then
+			row+=$(printf ' %18s' "skipped")
+		elif [ "$v" = WRONG ]; then
+			row+=$(printf ' %18s' "WRONG")
+		else
+			row+=$(printf ' %9.3f (%5.2fx)' "$v" "$(echo "$v / $n" | bc -l)")
+		fi
+	done
+	b=${T[bt,$k]:-} q=${T[qemu,$k]:-}
+	if [[ $b =~ ^[0-9.]+$ && $q =~ ^[0-9.]+$ ]]; then
+		row+=$(printf ' %11.2fx' "$(echo "$q / $b" | bc -l)")
+	else
+		row+=$(printf ' %12s' "-")
+	fi
+	echo "$row"
+done
+# geometric means of the ratios to native
+gm() {
+	local e=$1 s=0 n=0 v
+	for k in $KERNELS; do
+		v=${T[$e,$k]:-}
+		[[ $v =~ ^[0-9.]+$ ]] || { echo "-"; return; }
+		s=$(echo "$s + l($v / ${T[native,$k]})" | bc -l)
+		n=$((n + 1))
+	done
+	printf '%.2fx' "$(echo "e($s / $n)" | bc -l)"
+}
+printf '%-10s %10s %18s %18s %18s\n' geomean "1.00x" "$(gm bt)" "$(gm qemu)" "$(gm kvm)"
+for e in bt qemu kvm; do
+	[ -z "${SKIP[$e]:-}" ] || echo "$e skipped: ${SKIP[$e]}"
+done

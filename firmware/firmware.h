@@ -1,0 +1,70 @@
+/*
+ * firmware.h - what the guest finds in low memory at boot, and the tables
+ * the loaders build there.
+ *
+ * Low-memory layout (guest-physical addresses) used by the loaders:
+ *
+ *   0x00000-0x004ff  real-mode IVT and BIOS data area (left zero)
+ *   0x00500-0x0051f  boot GDT: null, null, 0x10 flat code, 0x18 flat data
+ *   0x01000-0x06fff  initial stack of a multiboot kernel (ESP = 0x7000,
+ *                    growing down; the spec leaves ESP undefined)
+ *   0x09000-0x09fff  multiboot: info structure (0x9000), memory map
+ *                    (0x9100), module list (0x9200), boot loader name (0x9300)
+ *   0x10000-0x10fff  Linux: the zero page (struct boot_params)
+ *   0x20000-0x2ffff  multiboot: command line and module strings;
+ *                    Linux: the kernel command line
+ *   0x9fc00-0x9ffff  reserved (extended BIOS data area)
+ *   0xa0000-0xeffff  legacy VGA/option-ROM hole (RAM here, not reported)
+ *   0xf0000-0xfffff  reserved (system BIOS; a -bios image ends at 0x100000)
+ *   0x100000-        kernel, then modules / initrd, up to the top of RAM
+ *
+ * Everything between 0x500 and 0x9fc00 is reported to the guest as usable
+ * RAM: the kernel owns it once it runs and must copy what it needs first.
+ */
+#ifndef BT86_FIRMWARE_H
+#define BT86_FIRMWARE_H
+
+#include <stdint.h>
+
+struct machine;
+
+#define FW_GDT_ADDR	    0x500u
+#define FW_BOOT_CS	    0x10u
+#define FW_BOOT_DS	    0x18u
+#define FW_BOOT_STACK_TOP   0x7000u
+#define FW_MB_INFO	    0x9000u
+#define FW_MB_MMAP	    0x9100u
+#define FW_MB_MODS	    0x9200u
+#define FW_MB_MODS_MAX	    16u
+#define FW_MB_NAME	    0x9300u
+#define FW_LINUX_ZERO_PAGE  0x10000u
+#define FW_STRINGS	    0x20000u
+#define FW_STRINGS_SIZE	    0x10000u
+#define FW_EBDA_START	    0x9fc00u
+#define FW_BIOS_START	    0xf0000u
+#define FW_HIGH_START	    0x100000u
+
+/* One entry of the BIOS INT 15h/E820 memory map (the layout Linux's zero
+ * page and the ACPI spec use; 20 bytes, packed). */
+struct e820_entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+} __attribute__((packed));
+
+#define E820_RAM      1
+#define E820_RESERVED 2
+#define E820_MAX      8
+
+/* e820_build: the PC memory map for ram_size bytes of RAM (ram_size >=
+ * 2 MiB): [0, 0x9fc00) RAM, [0x9fc00, 0xa0000) reserved, [0xf0000,
+ * 0x100000) reserved, [1 MiB, ram_size) RAM.  Writes at most max entries to
+ * tab, returns the number written (-1 if max is too small). */
+int e820_build(uint64_t ram_size, struct e820_entry *tab, int max);
+
+/* bootgdt_install: write the boot GDT at FW_GDT_ADDR (null, null, flat 4 GiB
+ * code at FW_BOOT_CS, flat 4 GiB data at FW_BOOT_DS) and point the vCPU's
+ * GDTR at it.  -EFAULT if RAM cannot hold it. */
+int bootgdt_install(struct machine *m);
+
+#endif

@@ -1,0 +1,65 @@
+/* loader.c - pick the loader for the image given on the command line (see
+ * loader.h). */
+#include "monitor/loader.h"
+#include "monitor/machine.h"
+#include "monitor/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int loader_read_file(const char *path, const char *what, uint8_t **buf, size_t *len)
+{
+	int err = util_read_file(path, buf, len);
+
+	if (err < 0)
+		util_error("cannot read %s %s: %s", what, path, strerror(-err));
+	return err;
+}
+
+/* loader_load_kernel: read m->cfg.kernel and hand it to the loader whose
+ * probe accepts it. */
+static int loader_load_kernel(struct machine *m)
+{
+	const char *path = m->cfg.kernel;
+	uint8_t *img;
+	size_t len;
+	int err = loader_read_file(path, "kernel", &img, &len);
+
+	if (err < 0)
+		return err;
+	if (multiboot_probe(img, len)) {
+		err = multiboot_load(m, img, len);
+	} else if (linux_probe(img, len)) {
+		err = linux_load(m, img, len);
+	} else {
+		util_error("%s: not a multiboot kernel or a Linux bzImage", path);
+		err = -EINVAL;
+	}
+	free(img);
+	return err;
+}
+
+int loader_load(struct machine *m)
+{
+	int err;
+
+	if (m->cfg.bios) {
+		uint8_t *img;
+		size_t len;
+
+		err = loader_read_file(m->cfg.bios, "firmware image", &img, &len);
+		if (err < 0)
+			return err;
+		err = bios_load(m, img, len);
+		free(img);
+	} else if (m->cfg.kernel) {
+		err = loader_load_kernel(m);
+	} else {
+		util_error("nothing to boot: give -kernel or -bios");
+		err = -EINVAL;
+	}
+	if (err == 0 && m->engine && m->engine->invalidate)
+		m->engine->invalidate(m, 0, m->ram.size);
+	return err;
+}
