@@ -9,10 +9,10 @@
  * Type 0xb: code, execute/read, accessed; type 0x3: data, read/write,
  * accessed (accessed already set, as after a segment load). */
 static const uint64_t boot_gdt[4] = {
-	0,
-	0,
-	0x00cf9b000000ffffull,
-	0x00cf93000000ffffull,
+    0,
+    0,
+    0x00cf9b000000ffffull,
+    0x00cf93000000ffffull,
 };
 
 int bootgdt_install(struct machine *m)

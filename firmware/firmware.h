@@ -13,6 +13,7 @@
  *   0x10000-0x10fff  Linux: the zero page (struct boot_params)
  *   0x20000-0x2ffff  multiboot: command line and module strings;
  *                    Linux: the kernel command line
+ *   (FW_LOW_END = 0x30000: a multiboot kernel may not load below this)
  *   0x9fc00-0x9ffff  reserved (extended BIOS data area)
  *   0xa0000-0xeffff  legacy VGA/option-ROM hole (RAM here, not reported)
  *   0xf0000-0xfffff  reserved (system BIOS; a -bios image ends at 0x100000)
@@ -28,21 +29,22 @@
 
 struct machine;
 
-#define FW_GDT_ADDR	    0x500u
-#define FW_BOOT_CS	    0x10u
-#define FW_BOOT_DS	    0x18u
-#define FW_BOOT_STACK_TOP   0x7000u
-#define FW_MB_INFO	    0x9000u
-#define FW_MB_MMAP	    0x9100u
-#define FW_MB_MODS	    0x9200u
-#define FW_MB_MODS_MAX	    16u
-#define FW_MB_NAME	    0x9300u
-#define FW_LINUX_ZERO_PAGE  0x10000u
-#define FW_STRINGS	    0x20000u
-#define FW_STRINGS_SIZE	    0x10000u
-#define FW_EBDA_START	    0x9fc00u
-#define FW_BIOS_START	    0xf0000u
-#define FW_HIGH_START	    0x100000u
+#define FW_GDT_ADDR	   0x500u
+#define FW_BOOT_CS	   0x10u
+#define FW_BOOT_DS	   0x18u
+#define FW_BOOT_STACK_TOP  0x7000u
+#define FW_MB_INFO	   0x9000u
+#define FW_MB_MMAP	   0x9100u
+#define FW_MB_MODS	   0x9200u
+#define FW_MB_MODS_MAX	   16u
+#define FW_MB_NAME	   0x9300u
+#define FW_LINUX_ZERO_PAGE 0x10000u
+#define FW_STRINGS	   0x20000u
+#define FW_STRINGS_SIZE	   0x10000u
+#define FW_LOW_END	   0x30000u
+#define FW_EBDA_START	   0x9fc00u
+#define FW_BIOS_START	   0xf0000u
+#define FW_HIGH_START	   0x100000u
 
 /* One entry of the BIOS INT 15h/E820 memory map (the layout Linux's zero
  * page and the ACPI spec use; 20 bytes, packed). */

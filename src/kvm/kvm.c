@@ -77,10 +77,10 @@ static int kvm_open(struct kvm_state *ks)
 static int kvm_create_vm(struct machine *m, struct kvm_state *ks)
 {
 	struct kvm_userspace_memory_region slot = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = m->ram.size,
-		.userspace_addr = (uintptr_t)m->ram.host,
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = m->ram.size,
+	    .userspace_addr = (uintptr_t)m->ram.host,
 	};
 	uint64_t ident = KVM_IDENTITY_ADDR;
 
@@ -118,7 +118,8 @@ static int kvm_create_vcpu(struct kvm_state *ks)
 	}
 	size = ioctl(ks->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size < (int)sizeof(struct kvm_run)) {
-		util_error("kvm: KVM_GET_VCPU_MMAP_SIZE: %s", size < 0 ? strerror(errno) : "too small");
+		util_error("kvm: KVM_GET_VCPU_MMAP_SIZE: %s",
+			   size < 0 ? strerror(errno) : "too small");
 		return -EINVAL;
 	}
 	ks->run_size = (size_t)size;
@@ -287,8 +288,7 @@ static void kvm_print_stats(struct machine *m, FILE *f)
 		fprintf(f, "  %-48s %12llu\n", name, (unsigned long long)ks->exits[r]);
 	}
 	if (ks->exits_other)
-		fprintf(f, "  %-48s %12llu\n", "exits: other",
-			(unsigned long long)ks->exits_other);
+		fprintf(f, "  %-48s %12llu\n", "exits: other", (unsigned long long)ks->exits_other);
 }
 
 /* kvm_destroy: engine destroy: close the vCPU and VM. */
@@ -299,11 +299,11 @@ static void kvm_destroy(struct machine *m)
 }
 
 const struct engine kvm_engine = {
-	.name = "kvm",
-	.init = kvm_init,
-	.run = kvm_run,
-	.kick = kvm_kick,
-	.print_stats = kvm_print_stats,
-	.invalidate = NULL,
-	.destroy = kvm_destroy,
+    .name = "kvm",
+    .init = kvm_init,
+    .run = kvm_run,
+    .kick = kvm_kick,
+    .print_stats = kvm_print_stats,
+    .invalidate = NULL,
+    .destroy = kvm_destroy,
 };

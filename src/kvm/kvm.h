@@ -46,18 +46,18 @@
 
 /* The engine's state, in m->engine_data. */
 struct kvm_state {
-	uint32_t magic;		/* KVM_STATE_MAGIC */
+	uint32_t magic; /* KVM_STATE_MAGIC */
 	int kvm_fd, vm_fd, vcpu_fd;
-	struct kvm_run *run;	/* the vCPU's shared page(s), mmap of vcpu_fd */
+	struct kvm_run *run; /* the vCPU's shared page(s), mmap of vcpu_fd */
 	size_t run_size;
-	pthread_t thread;	/* the vCPU thread while run() is active */
+	pthread_t thread; /* the vCPU thread while run() is active */
 	volatile int thread_valid;
-	bool host_vt;		/* the host CPU shows VT-x or SVM */
+	bool host_vt; /* the host CPU shows VT-x or SVM */
 	uint64_t exits[KVM_EXIT_KINDS];
-	uint64_t exits_other;	/* exit reasons >= KVM_EXIT_KINDS */
-	uint64_t runs;		/* KVM_RUN calls */
-	uint64_t eintr;		/* KVM_RUN interrupted by a kick */
-	uint64_t injected;	/* interrupts injected with KVM_INTERRUPT */
+	uint64_t exits_other; /* exit reasons >= KVM_EXIT_KINDS */
+	uint64_t runs;	      /* KVM_RUN calls */
+	uint64_t eintr;	      /* KVM_RUN interrupted by a kick */
+	uint64_t injected;    /* interrupts injected with KVM_INTERRUPT */
 };
 
 /* kvm_state_of: the KVM engine state of m, or NULL when m does not run on

@@ -44,7 +44,9 @@
 #define EXT1_ECX	(1u << 0) /* LAHF/SAHF */
 
 #define MAX_BASIC_LEAF 2u
-#define MAX_EXT_LEAF   0x80000008u
+/* Up to the cache leaves: no 0x80000008 (32-bit addresses are implied, and
+ * KVM refuses a linear-address width other than 48 or 57 there). */
+#define MAX_EXT_LEAF 0x80000006u
 
 /* The brand string of leaves 0x80000002-4 (48 bytes, NUL padded). */
 static const char kvm_brand[48] = "bt86 virtual CPU (KVM)";
@@ -95,10 +97,6 @@ static void kvm_cpuid_edit(struct kvm_cpuid_entry2 *e)
 		memcpy(&e->ebx, kvm_brand + (e->function - 0x80000002u) * 16 + 4, 4);
 		memcpy(&e->ecx, kvm_brand + (e->function - 0x80000002u) * 16 + 8, 4);
 		memcpy(&e->edx, kvm_brand + (e->function - 0x80000002u) * 16 + 12, 4);
-		break;
-	case 0x80000008u:
-		e->eax = 0x2020; /* 32 physical and 32 linear address bits */
-		e->ebx = e->ecx = e->edx = 0;
 		break;
 	}
 }

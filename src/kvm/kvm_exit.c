@@ -21,22 +21,22 @@
 const char *kvm_exit_name(uint32_t reason)
 {
 	static const char *const names[] = {
-		[KVM_EXIT_UNKNOWN] = "unknown",
-		[KVM_EXIT_EXCEPTION] = "exception",
-		[KVM_EXIT_IO] = "io",
-		[KVM_EXIT_HYPERCALL] = "hypercall",
-		[KVM_EXIT_DEBUG] = "debug",
-		[KVM_EXIT_HLT] = "hlt",
-		[KVM_EXIT_MMIO] = "mmio",
-		[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window-open",
-		[KVM_EXIT_SHUTDOWN] = "shutdown",
-		[KVM_EXIT_FAIL_ENTRY] = "fail-entry",
-		[KVM_EXIT_INTR] = "intr",
-		[KVM_EXIT_SET_TPR] = "set-tpr",
-		[KVM_EXIT_TPR_ACCESS] = "tpr-access",
-		[KVM_EXIT_NMI] = "nmi",
-		[KVM_EXIT_INTERNAL_ERROR] = "internal-error",
-		[KVM_EXIT_SYSTEM_EVENT] = "system-event",
+	    [KVM_EXIT_UNKNOWN] = "unknown",
+	    [KVM_EXIT_EXCEPTION] = "exception",
+	    [KVM_EXIT_IO] = "io",
+	    [KVM_EXIT_HYPERCALL] = "hypercall",
+	    [KVM_EXIT_DEBUG] = "debug",
+	    [KVM_EXIT_HLT] = "hlt",
+	    [KVM_EXIT_MMIO] = "mmio",
+	    [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window-open",
+	    [KVM_EXIT_SHUTDOWN] = "shutdown",
+	    [KVM_EXIT_FAIL_ENTRY] = "fail-entry",
+	    [KVM_EXIT_INTR] = "intr",
+	    [KVM_EXIT_SET_TPR] = "set-tpr",
+	    [KVM_EXIT_TPR_ACCESS] = "tpr-access",
+	    [KVM_EXIT_NMI] = "nmi",
+	    [KVM_EXIT_INTERNAL_ERROR] = "internal-error",
+	    [KVM_EXIT_SYSTEM_EVENT] = "system-event",
 	};
 
 	if (reason < ARRAY_SIZE(names) && names[reason])

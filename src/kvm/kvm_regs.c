@@ -25,7 +25,7 @@ enum { KVM_NR_MSRS = 5 };
 
 /* The msrs in the order kvm_msrs_fill and kvm_msrs_store use. */
 static const uint32_t kvm_msr_index[KVM_NR_MSRS] = {
-	MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_MISC_ENABLE, MSR_PAT,
+    MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_MISC_ENABLE, MSR_PAT,
 };
 
 struct kvm_msr_buf {
@@ -321,7 +321,8 @@ void kvm_guest_pc(struct machine *m, uint16_t *cs, uint32_t *eip)
 	*eip = m->vcpu.eip;
 	if (!ks || ks->vcpu_fd < 0)
 		return;
-	if (ioctl(ks->vcpu_fd, KVM_GET_REGS, &r) == 0 && ioctl(ks->vcpu_fd, KVM_GET_SREGS, &s) == 0) {
+	if (ioctl(ks->vcpu_fd, KVM_GET_REGS, &r) == 0 &&
+	    ioctl(ks->vcpu_fd, KVM_GET_SREGS, &s) == 0) {
 		*cs = s.cs.selector;
 		*eip = (uint32_t)r.rip;
 	}

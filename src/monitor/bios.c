@@ -22,8 +22,8 @@ int bios_load(struct machine *m, const uint8_t *img, size_t len)
 	const char *path = m->cfg.bios ? m->cfg.bios : "firmware";
 
 	if (len < BIOS_MIN || len > BIOS_MAX) {
-		util_error("%s: firmware image must be 64 KiB to 128 KiB (it is %zu bytes)",
-			   path, len);
+		util_error("%s: firmware image must be 64 KiB to 128 KiB (it is %zu bytes)", path,
+			   len);
 		return -EINVAL;
 	}
 	if (ram_write(&m->ram, FW_HIGH_START - len, img, len) < 0) {

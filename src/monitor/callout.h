@@ -23,43 +23,65 @@
 #include "monitor/vcpu.h"
 
 struct callout_site {
-	uint32_t eip;		/* guest EIP (offset in CS) of the instruction */
-	uint8_t len;		/* its length in bytes */
+	uint32_t eip; /* guest EIP (offset in CS) of the instruction */
+	uint8_t len;  /* its length in bytes */
 	ZydisDecodedInstruction insn;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 };
 
 enum callout_result {
 	/* Done: vcpu->eip = next instruction; only GPRs, arithmetic flags,
-	 * DF and memory may have changed.  Translated code goes on inline. */
+	 * DF and memory may have changed, and no interrupt became deliverable.
+	 * Translated code goes on inline. */
 	CO_NEXT,
 	/* Done, but control flow or state the translation depends on changed
-	 * (CS, CPL, segment bases, CR0/CR3/CR4, IF with an interrupt possibly
-	 * due, EFLAGS.TF/AC...): resume at vcpu->eip through the dispatcher. */
+	 * (CS, CPL, a segment's base/limit/attributes, CR0/CR3/CR4, DRs, MSRs,
+	 * EFLAGS.IF set with an interrupt possibly due, TF/AC/IOPL/NT/VM, a
+	 * device access that made an interrupt pending or requested the end
+	 * of the run): resume at vcpu->eip through the dispatcher.  Also a
+	 * REP string instruction the cpu layer paused (CPU_STRING_MORE): EIP
+	 * is still the instruction, which resumes when run again; and an
+	 * x87/SSE trap site whose CR0.TS/EM no longer fault (retranslate). */
 	CO_EXIT,
 	/* An exception was recorded (vcpu->exc, via cpu_raise); vcpu->eip is
-	 * the faulting instruction (or the next one for traps such as INT n
-	 * when delivery is already done -> then CO_EXIT is returned instead).
-	 * The engine delivers it with cpu_deliver_pending(). */
+	 * the faulting instruction and no register or flag changed (except
+	 * the iterations a string instruction completed).  The engine
+	 * delivers it with cpu_deliver_pending().  INT n/INT3/INTO/INT1 that
+	 * were delivered return CO_EXIT instead. */
 	CO_FAULT,
 	/* HLT: vcpu->halted is set, vcpu->eip = next instruction. */
 	CO_HALT,
 };
 
-/* callout_exec: execute the instruction of site s on vcpu v. */
+/* callout_exec: execute the instruction of site s on vcpu v (any site for
+ * which callout_needed() said true, or any REP/non-REP string instruction).
+ * Sets vcpu->eip = s->eip first.  Instructions the guest CPU model lacks,
+ * invalid LOCK prefixes, UD0/UD1/UD2 and RSM raise #UD; LZCNT/TZCNT run as
+ * BSR/BSF (this model ignores their F3 prefix).  CR3 writes and paging
+ * mode changes call engine->flush_tlb, INVLPG engine->invlpg (both
+ * optional hooks).  A site with no handler is a translator bug: die(). */
 enum callout_result callout_exec(struct vcpu *v, const struct callout_site *s);
 
 /* callout_needed: true if insn (decoded in 32-bit mode) must not be copied
- * into the translation cache but run by callout_exec; *why receives a short
- * reason for the xlat listing ("privileged", "sensitive", "string I/O",
- * "undefined opcode", ...).  `fpu_trap` is true when CR0.TS or CR0.EM make
- * x87/SSE instructions raise #NM/#UD. */
+ * into the translation cache but run by callout_exec; *why (if not NULL)
+ * receives a short reason for the xlat listing ("privileged", "sensitive",
+ * "rep string", "string I/O", "port I/O", "far transfer", "segment
+ * register", "interrupt", "not in 64-bit mode", "not in the CPU model",
+ * "invalid LOCK", "undefined opcode", "x87/SSE with CR0.TS/EM", "BSR/BSF
+ * on this model"), or "" when false.  `fpu_trap` is true when CR0.TS or
+ * CR0.EM is set (part of the translation key): x87, MMX, SSE and SSE2
+ * instructions then call out to raise #NM/#UD (fences, prefetches, CLFLUSH,
+ * MOVNTI and PAUSE never do).  The guest CPU model is a Pentium M class
+ * CPU: x87, MMX, SSE, SSE2, CMOV, CX8, FXSR, SEP, CLFLUSH, PAUSE; no SSE3
+ * or later, no AVX, no long mode (SYSCALL/SYSRET), no VMX/SVM. */
 bool callout_needed(const ZydisDecodedInstruction *insn, bool fpu_trap, const char **why);
 
 /* callout_ea: the effective address (offset within segment *seg) of memory
- * operand op of site s for the current register values, wrapped to the
- * address size; *seg receives the segment register used (override or
- * default).  Use it with cpu_read_seg/cpu_write_seg. */
+ * operand op of site s for the current register values: base + index *
+ * scale + displacement, wrapped to the address size; *seg (if not NULL)
+ * receives the segment register used: the override, else SS for EBP/ESP
+ * (BP/SP) based addressing, else DS (as Zydis resolved it at decode).  Use
+ * it with cpu_read_seg/cpu_write_seg, which check the limit. */
 uint32_t callout_ea(const struct vcpu *v, const struct callout_site *s,
 		    const ZydisDecodedOperand *op, int *seg);
 

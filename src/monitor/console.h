@@ -21,15 +21,15 @@
 #include <stdint.h>
 
 #define CONSOLE_BACKLOG 4096
-#define CONSOLE_ESCAPE	0x01	/* Ctrl-A */
+#define CONSOLE_ESCAPE	0x01 /* Ctrl-A */
 
 struct console {
-	int fd;			/* input, -1 when none */
-	bool pollable;		/* epoll accepts fd (not a regular file) */
-	bool eof;		/* input ended: nothing more to read */
-	bool escape;		/* the previous key was Ctrl-A */
+	int fd;	       /* input, -1 when none */
+	bool pollable; /* epoll accepts fd (not a regular file) */
+	bool eof;      /* input ended: nothing more to read */
+	bool escape;   /* the previous key was Ctrl-A */
 	uint8_t buf[CONSOLE_BACKLOG];
-	size_t head, len;	/* unread bytes: buf[head .. head+len) */
+	size_t head, len; /* unread bytes: buf[head .. head+len) */
 };
 
 /* What console_next() produced. */

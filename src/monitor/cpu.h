@@ -12,6 +12,14 @@
  * caller leaves vcpu->eip at the faulting instruction and calls
  * cpu_deliver_pending().  Nothing in here changes architectural state before
  * every check that can fault has passed (faults are precise).
+ *
+ * Not implemented (documented refusals): hardware task switching (an IDT
+ * task gate ends the run with EXIT_ENGINE_ERROR naming the vector; far
+ * JMP/CALL to a TSS or task gate and IRET with NT=1 print one line and give
+ * the guest #GP(0)); virtual-8086 mode (IRET to VM86 likewise refused with
+ * #GP(0)); hardware breakpoints (DR0-7 are stored only).  The guest CPU
+ * model (CPUID) is a family-6 Pentium M class "GenuineIntel" without VME,
+ * PAE, APIC, MTRR, MCE/MCA.
  */
 #ifndef BT86_CPU_H
 #define BT86_CPU_H
@@ -23,10 +31,10 @@
 #define CPU_FAULT (-1)
 
 /* Access kinds for linear/physical memory access. */
-#define ACC_READ   0u
-#define ACC_WRITE  (1u << 0)
-#define ACC_EXEC   (1u << 1)
-#define ACC_SYS    (1u << 2)	/* implicit supervisor access (GDT/IDT/TSS): ignores CPL */
+#define ACC_READ  0u
+#define ACC_WRITE (1u << 0)
+#define ACC_EXEC  (1u << 1)
+#define ACC_SYS	  (1u << 2) /* implicit supervisor access (GDT/IDT/TSS): ignores CPL */
 
 /* --- exceptions and events ----------------------------------------------- */
 
@@ -48,8 +56,7 @@ int cpu_raise_pf(struct vcpu *v, uint32_t lin, uint32_t err);
  * fault, which requests EXIT_SHUTDOWN with a message.  Returns 0, or
  * CPU_FAULT if delivery itself faulted (already escalated internally; the
  * caller just re-enters its loop). */
-int cpu_deliver_event(struct vcpu *v, enum event_type type, int vector, bool has_err,
-		      uint32_t err);
+int cpu_deliver_event(struct vcpu *v, enum event_type type, int vector, bool has_err, uint32_t err);
 /* cpu_deliver_pending: deliver vcpu->exc if valid (and clear it). */
 void cpu_deliver_pending(struct vcpu *v);
 /* cpu_check_interrupts: if IF=1, no interrupt shadow, and the PIC has an
@@ -78,7 +85,9 @@ int cpu_pop(struct vcpu *v, uint32_t *val, unsigned size);
 /* --- segments and descriptor tables -------------------------------------- */
 
 /* cpu_load_seg: MOV/POP/LDS... to segment register `seg` (not CS): selector
- * and descriptor checks per the SDM, accessed bit set; #GP/#SS/#NP. */
+ * and descriptor checks per the SDM, accessed bit set; #GP/#SS/#NP.  A
+ * null selector makes DS/ES/FS/GS unusable (attr 0: an access gives
+ * #GP(0)).  Loading SS sets the interrupt shadow (MOV SS / POP SS). */
 int cpu_load_seg(struct vcpu *v, int seg, uint16_t sel);
 /* cpu_seg_flat: true if segment s has base 0 and a 4 GiB limit, 32-bit. */
 bool cpu_seg_flat(const struct vcpu *v, int s);
@@ -88,7 +97,7 @@ int cpu_read_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc, int err_ve
 /* cpu_desc_to_seg: unpack a descriptor into a struct seg. */
 void cpu_desc_to_seg(uint64_t desc, uint16_t sel, struct seg *s);
 
-int cpu_lgdt(struct vcpu *v, uint32_t base, uint16_t limit);	/* CPL0 checked */
+int cpu_lgdt(struct vcpu *v, uint32_t base, uint16_t limit); /* CPL0 checked */
 int cpu_lidt(struct vcpu *v, uint32_t base, uint16_t limit);
 int cpu_lldt(struct vcpu *v, uint16_t sel);
 int cpu_ltr(struct vcpu *v, uint16_t sel);
@@ -101,6 +110,8 @@ int cpu_verw(struct vcpu *v, uint16_t sel, bool *zf);
 uint16_t cpu_selector_value(const struct vcpu *v, int seg);
 
 /* --- control transfers (vcpu->eip = the next instruction on entry) -------- */
+/* On CPU_FAULT none of these has changed anything (eip included): the
+ * caller sets eip back to the instruction and delivers the exception. */
 
 int cpu_far_jmp(struct vcpu *v, uint16_t sel, uint32_t off, unsigned opsize);
 /* cpu_far_call: pushes CS and vcpu->eip (the next instruction) as return address. */
@@ -109,7 +120,9 @@ int cpu_far_call(struct vcpu *v, uint16_t sel, uint32_t off, unsigned opsize);
 int cpu_far_ret(struct vcpu *v, uint16_t imm, unsigned opsize);
 int cpu_iret(struct vcpu *v, unsigned opsize);
 /* cpu_int: INT n / INT3 / INTO (type EV_SOFTINT or EV_SOFTEXC) with the
- * gate DPL check against CPL. */
+ * gate DPL check against CPL (#GP(vector*8+2)).  A fault while delivering
+ * is a fault of the instruction: CPU_FAULT with nothing changed (no #DF
+ * escalation); real mode uses the IVT. */
 int cpu_int(struct vcpu *v, int vector, enum event_type type);
 int cpu_sysenter(struct vcpu *v);
 int cpu_sysexit(struct vcpu *v);
@@ -122,14 +135,14 @@ uint32_t cpu_get_eflags(const struct vcpu *v);
  * (IF only if CPL <= IOPL, IOPL only at CPL0; VM/RF untouched).  opsize 2
  * changes only the low 16 bits. */
 int cpu_popf(struct vcpu *v, uint32_t val, unsigned opsize);
-int cpu_cli(struct vcpu *v);	/* #GP if CPL > IOPL */
-int cpu_sti(struct vcpu *v);	/* sets the interrupt shadow */
+int cpu_cli(struct vcpu *v); /* #GP if CPL > IOPL */
+int cpu_sti(struct vcpu *v); /* sets the interrupt shadow */
 
 /* Changes to system state that the engine must react to. */
-#define CPU_CHG_PAGING  (1u << 0)	/* CR0.PG/WP, CR4.PSE/PGE/PAE changed */
-#define CPU_CHG_CR3     (1u << 1)	/* new address space */
-#define CPU_CHG_MODE    (1u << 2)	/* CR0.PE, CR0.TS/EM, CPL, CS size */
-#define CPU_CHG_SEGS    (1u << 3)	/* a segment base/limit changed */
+#define CPU_CHG_PAGING (1u << 0) /* CR0.PG/WP, CR4.PSE/PGE/PAE changed */
+#define CPU_CHG_CR3    (1u << 1) /* new address space */
+#define CPU_CHG_MODE   (1u << 2) /* CR0.PE, CR0.TS/EM, CPL, CS size */
+#define CPU_CHG_SEGS   (1u << 3) /* a segment base/limit changed */
 
 /* cpu_mov_to_cr / cpu_mov_from_cr: CPL0 and reserved-bit checks; *chg
  * receives CPU_CHG_* bits. */
@@ -159,16 +172,27 @@ int cpu_io_check(struct vcpu *v, uint16_t port, unsigned size);
 /* cpu_in / cpu_out: checked IN/OUT. */
 int cpu_in(struct vcpu *v, uint16_t port, unsigned size, uint32_t *val);
 int cpu_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+/* Return value of cpu_string_io / cpu_string_op when a REP instruction
+ * stopped after a bounded amount of work (64 KiB) with ECX > 0, so that
+ * interrupts can be taken: the caller leaves vcpu->eip at the instruction,
+ * which resumes when executed again. */
+#define CPU_STRING_MORE 1
+
 /* cpu_string_io: INS/OUTS with or without REP, using ES:EDI / DS:ESI (or
  * seg override `seg` for OUTS), ECX, DF; addrsize 2 or 4.  Updates
  * registers as the instruction does; on a fault mid-way, registers reflect
- * the iterations completed (as on hardware). */
-int cpu_string_io(struct vcpu *v, bool out, bool rep, unsigned size, int seg,
-		  unsigned addrsize);
+ * the iterations completed (as on hardware).  vcpu->eip is never changed:
+ * on entry it is the instruction's address; the caller moves it to the next
+ * instruction when 0 is returned (done), and leaves it on CPU_STRING_MORE
+ * or CPU_FAULT.  REP with ECX (CX for addrsize 2) = 0 does nothing. */
+int cpu_string_io(struct vcpu *v, bool out, bool rep, unsigned size, int seg, unsigned addrsize);
 /* cpu_string_op: MOVS/STOS/LODS/CMPS/SCAS with REP/REPE/REPNE, done page-run
  * by page-run; same register and fault rules as cpu_string_io.  op is the
  * Zydis mnemonic-independent kind below; cmps/scas update the arithmetic
- * flags in vcpu->eflags. */
+ * flags in vcpu->eflags (those of CMP for the last compared pair).  REP_REP
+ * on CMPS/SCAS means REPE (the F3 prefix); REPE/REPNE on MOVS/STOS/LODS
+ * mean REP.  seg is the source segment (DS unless overridden); the
+ * destination is always ES. */
 enum string_op { STR_MOVS, STR_STOS, STR_LODS, STR_CMPS, STR_SCAS };
 enum rep_kind { REP_NONE, REP_REP, REP_REPE, REP_REPNE };
 int cpu_string_op(struct vcpu *v, enum string_op op, enum rep_kind rep, unsigned size, int seg,

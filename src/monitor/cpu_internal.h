@@ -7,6 +7,7 @@
 
 #include "monitor/cpu.h"
 #include "monitor/machine.h"
+#include "monitor/util.h"
 
 /* Descriptor field accessors on the raw 8-byte descriptor. */
 static inline unsigned desc_type(uint64_t d)
@@ -88,8 +89,7 @@ void cpu_load_cs_desc(struct vcpu *v, uint16_t sel, uint64_t desc, unsigned cpl)
  * descriptor DPL == dpl, writable data, present).  Failures raise vec
  * (#TS for stack switches through the TSS, #GP for RET/IRET) with the
  * selector error code, or #SS(sel) for not present.  Null raises vec(ext). */
-int cpu_check_ss(struct vcpu *v, uint16_t sel, unsigned dpl, int vec, unsigned ext,
-		 uint64_t *desc);
+int cpu_check_ss(struct vcpu *v, uint16_t sel, unsigned dpl, int vec, unsigned ext, uint64_t *desc);
 /* cpu_tss_stack: SS:ESP for privilege level dpl from the current TSS
  * (32- or 16-bit); #TS(TR sel | ext) when beyond the TSS limit. */
 int cpu_tss_stack(struct vcpu *v, unsigned dpl, unsigned ext, uint16_t *ss, uint32_t *esp);

@@ -63,8 +63,7 @@ void cpu_load_cs_desc(struct vcpu *v, uint16_t sel, uint64_t desc, unsigned cpl)
 	v->cpl = cpl;
 }
 
-int cpu_check_ss(struct vcpu *v, uint16_t sel, unsigned dpl, int vec, unsigned ext,
-		 uint64_t *desc)
+int cpu_check_ss(struct vcpu *v, uint16_t sel, unsigned dpl, int vec, unsigned ext, uint64_t *desc)
 {
 	uint32_t err = (sel & 0xfffc) | ext;
 
@@ -317,12 +316,11 @@ int cpu_lar(struct vcpu *v, uint16_t sel, uint32_t *out, bool *zf)
 	if (ok && !desc_s(d)) {
 		unsigned t = desc_type(d);
 
-		ok = t == 1 || t == 2 || t == 3 || t == 4 || t == 5 || t == 9 || t == 11 ||
-		     t == 12;
+		ok = t == 1 || t == 2 || t == 3 || t == 4 || t == 5 || t == 9 || t == 11 || t == 12;
 	}
 	*zf = ok;
 	if (ok)
-		*out = (uint32_t)(d >> 32) & 0x00f0ff00u;
+		*out = (uint32_t)(d >> 32) & 0x00ffff00u;
 	return 0;
 }
 

@@ -45,10 +45,10 @@
 #define BP_E820_MAX	   128
 #define BP_SIZE		   4096
 
-#define LF_LOADED_HIGH	 (1u << 0)
-#define LF_CAN_USE_HEAP	 (1u << 7)
-#define LINUX_MIN_VER	 0x0206
-#define LINUX_HDR_MIN	 0x264	/* the header fields this loader reads */
+#define LF_LOADED_HIGH	(1u << 0)
+#define LF_CAN_USE_HEAP (1u << 7)
+#define LINUX_MIN_VER	0x0206
+#define LINUX_HDR_MIN	0x264 /* the header fields this loader reads */
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -84,8 +84,7 @@ int linux_probe(const uint8_t *img, size_t len)
 
 /* linux_check_header: the image is a bzImage this loader can boot; sets
  * *setup_size (bytes before the protected-mode kernel). */
-static int linux_check_header(const char *path, const uint8_t *img, size_t len,
-			      size_t *setup_size)
+static int linux_check_header(const char *path, const uint8_t *img, size_t len, size_t *setup_size)
 {
 	unsigned sects;
 	uint16_t ver;
@@ -131,8 +130,8 @@ static int linux_place_kernel(struct machine *m, const char *path, const uint8_t
 		*load = pref;
 	if (*load + need > m->ram.size) {
 		util_error("%s: kernel needs %llu MiB at 0x%llx, more than %llu MiB of RAM", path,
-			   (unsigned long long)((need + MiB - 1) >> 20),
-			   (unsigned long long)*load, (unsigned long long)(m->ram.size >> 20));
+			   (unsigned long long)((need + MiB - 1) >> 20), (unsigned long long)*load,
+			   (unsigned long long)(m->ram.size >> 20));
 		return -EINVAL;
 	}
 	return 0;
@@ -184,8 +183,7 @@ static int linux_set_cmdline(struct machine *m, uint8_t *zp)
 	uint32_t max = MIN(get32(zp + BP_CMDLINE_SIZE), FW_STRINGS_SIZE - 1);
 
 	if (n > max) {
-		util_error("kernel command line too long (%zu bytes, the kernel takes %u)", n,
-			   max);
+		util_error("kernel command line too long (%zu bytes, the kernel takes %u)", n, max);
 		return -E2BIG;
 	}
 	ram_write(&m->ram, FW_STRINGS, s, n + 1);

@@ -40,6 +40,22 @@ static int loader_load_kernel(struct machine *m)
 	return err;
 }
 
+int loader_probe_file(const char *path)
+{
+	uint8_t *img;
+	size_t len;
+	int err = loader_read_file(path, "kernel", &img, &len);
+
+	if (err < 0)
+		return err;
+	if (!multiboot_probe(img, len) && !linux_probe(img, len)) {
+		util_error("%s: not a multiboot kernel or a Linux bzImage", path);
+		err = -EINVAL;
+	}
+	free(img);
+	return err;
+}
+
 int loader_load(struct machine *m)
 {
 	int err;

@@ -29,5 +29,9 @@ int bios_load(struct machine *m, const uint8_t *img, size_t len);
 /* loader_read_file: read a whole file (a kernel, module, initrd ...); on
  * failure print "cannot read <what> <path>: <reason>" and return -errno. */
 int loader_read_file(const char *path, const char *what, uint8_t **buf, size_t *len);
+/* loader_probe_file: 0 if path is a kernel some loader recognizes (checked
+ * before the engine starts, so a wrong file is reported first); else one
+ * line printed and -errno. */
+int loader_probe_file(const char *path);
 
 #endif

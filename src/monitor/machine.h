@@ -39,6 +39,13 @@ struct engine {
 	 * May be NULL. */
 	void (*invalidate)(struct machine *m, uint64_t gpa, uint64_t len);
 	void (*destroy)(struct machine *m);
+	/* invlpg: the guest executed INVLPG for linear address lin: drop that
+	 * page's translation.  Optional (NULL: nothing to do). */
+	void (*invlpg)(struct machine *m, uint32_t lin);
+	/* flush_tlb: the guest flushed its TLB: a CR3 write (global = false:
+	 * global pages survive when CR4.PGE is set) or a change of CR0.PG/WP
+	 * or CR4.PSE/PGE/PAE (global = true).  Optional. */
+	void (*flush_tlb)(struct machine *m, bool global);
 };
 
 /* Why a run ended, and the exit status that follows. */

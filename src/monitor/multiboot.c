@@ -3,7 +3,7 @@
  * modules, command line, memory map (see loader.h, firmware.h).
  *
  * The kernel's PT_LOAD segments are copied to their physical addresses
- * (p_paddr), which must lie in RAM at or above 1 MiB.  Modules (-initrd,
+ * (p_paddr), which must lie in RAM above the boot data area (FW_LOW_END).  Modules (-initrd,
  * comma separated, each "path [args]") follow the kernel, page aligned.  The
  * command line is the -append string alone.  Start state, as the spec asks:
  * flat 32-bit protected mode (GDT at FW_GDT_ADDR, CS 0x10, data 0x18), paging
@@ -20,14 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MB_MAGIC	0x1BADB002u
-#define MB_BOOT_MAGIC	0x2BADB002u
-#define MB_SEARCH	8192
-#define MBF_PAGE_ALIGN	(1u << 0)
-#define MBF_MEMINFO	(1u << 1)
-#define MBF_VIDEO	(1u << 2)
-#define MBF_AOUT	(1u << 16)
-#define MBF_KNOWN_REQ	(MBF_PAGE_ALIGN | MBF_MEMINFO | MBF_VIDEO)
+#define MB_MAGIC       0x1BADB002u
+#define MB_BOOT_MAGIC  0x2BADB002u
+#define MB_SEARCH      8192
+#define MBF_PAGE_ALIGN (1u << 0)
+#define MBF_MEMINFO    (1u << 1)
+#define MBF_VIDEO      (1u << 2)
+#define MBF_AOUT       (1u << 16)
+#define MBF_KNOWN_REQ  (MBF_PAGE_ALIGN | MBF_MEMINFO | MBF_VIDEO)
 
 /* Info structure flags. */
 #define MBI_MEM		(1u << 0)
@@ -66,8 +66,8 @@ struct mb_load {
 	struct machine *m;
 	const char *path;
 	uint32_t entry;
-	uint64_t kernel_end;	/* first byte after kernel (and bss) */
-	uint32_t str_next;	/* next free byte in the string area */
+	uint64_t kernel_end; /* first byte after kernel (and bss) */
+	uint32_t str_next;   /* next free byte in the string area */
 };
 
 /* mb_find_header: offset of a valid header (magic and checksum) in the first
@@ -92,12 +92,14 @@ int multiboot_probe(const uint8_t *img, size_t len)
 }
 
 /* mb_check_range: [addr, addr+size) may receive kernel bytes: inside RAM and
- * not below 1 MiB; else print why and return -EINVAL. */
+ * clear of the boot data area [0, FW_LOW_END); else print why and return
+ * -EINVAL.  (Linkers often put the ELF headers in a segment just below
+ * 1 MiB: that is allowed.) */
 static int mb_check_range(struct mb_load *ld, uint64_t addr, uint64_t size)
 {
-	if (addr < FW_HIGH_START) {
-		util_error("%s: segment at 0x%llx lies below 1 MiB (reserved for firmware)",
-			   ld->path, (unsigned long long)addr);
+	if (addr < FW_LOW_END) {
+		util_error("%s: segment at 0x%llx overlaps the boot data area below 0x%x", ld->path,
+			   (unsigned long long)addr, FW_LOW_END);
 		return -EINVAL;
 	}
 	if (addr + size > ld->m->ram.size) {
@@ -233,8 +235,7 @@ static int mb_load_aout(struct mb_load *ld, const struct mb_header *h, long hoff
 	}
 	if (mb_check_range(ld, h->load_addr, bss_end - h->load_addr) < 0)
 		return -EINVAL;
-	mb_place(ld, h->load_addr, img + file_off, load_end - h->load_addr,
-		 bss_end - h->load_addr);
+	mb_place(ld, h->load_addr, img + file_off, load_end - h->load_addr, bss_end - h->load_addr);
 	if (h->entry_addr < h->load_addr || h->entry_addr >= bss_end) {
 		util_error("%s: entry point 0x%x is outside the loaded image", ld->path,
 			   h->entry_addr);

@@ -4,8 +4,7 @@
 #include <string.h>
 
 static const char *const seg_names[S_NR] = {"es", "cs", "ss", "ds", "fs", "gs"};
-static const char *const reg_names[8] = {"eax", "ecx", "edx", "ebx",
-					 "esp", "ebp", "esi", "edi"};
+static const char *const reg_names[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
 
 const char *vcpu_seg_name(int s)
 {
@@ -23,9 +22,9 @@ static void vcpu_reset_fpu(struct vcpu *v)
 	memset(v->fxsave, 0, sizeof(v->fxsave));
 	v->fxsave[0] = 0x7f;
 	v->fxsave[1] = 0x03;
-	v->fxsave[24] = 0x80;	/* MXCSR = 0x1f80 */
+	v->fxsave[24] = 0x80; /* MXCSR = 0x1f80 */
 	v->fxsave[25] = 0x1f;
-	v->fxsave[28] = 0xff;	/* MXCSR_MASK = 0xffff */
+	v->fxsave[28] = 0xff; /* MXCSR_MASK = 0xffff */
 	v->fxsave[29] = 0xff;
 }
 
@@ -38,16 +37,16 @@ void vcpu_reset(struct vcpu *v)
 	v->eip = 0xfff0;
 	v->eflags = EFL_FIXED;
 	v->cr0 = CR0_ET | CR0_CD | CR0_NW;
-	v->gpr[R_EDX] = 0x00000683;	/* family 6, model 8, stepping 3 */
+	v->gpr[R_EDX] = 0x000006d8; /* family 6, model 13, stepping 8 (CPUID.1:EAX) */
 	for (int s = 0; s < S_NR; s++) {
 		v->seg[s].sel = 0;
 		v->seg[s].base = 0;
 		v->seg[s].limit = 0xffff;
-		v->seg[s].attr = 0x93;	/* present, data, read/write, accessed */
+		v->seg[s].attr = 0x93; /* present, data, read/write, accessed */
 	}
 	v->seg[S_CS].sel = 0xf000;
 	v->seg[S_CS].base = 0xffff0000;
-	v->seg[S_CS].attr = 0x9b;	/* present, code, read/exec, accessed */
+	v->seg[S_CS].attr = 0x9b; /* present, code, read/exec, accessed */
 	v->ldtr.attr = 0x82;
 	v->ldtr.limit = 0xffff;
 	v->tr.attr = 0x8b;
@@ -81,15 +80,14 @@ void vcpu_set_flat32(struct vcpu *v, uint16_t cs, uint16_t ds)
 
 void vcpu_dump(const struct vcpu *v, FILE *f)
 {
-	fprintf(f, "  eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x\n",
-		v->gpr[R_EAX], v->gpr[R_EBX], v->gpr[R_ECX], v->gpr[R_EDX], v->gpr[R_ESI],
-		v->gpr[R_EDI]);
+	fprintf(f, "  eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x\n", v->gpr[R_EAX],
+		v->gpr[R_EBX], v->gpr[R_ECX], v->gpr[R_EDX], v->gpr[R_ESI], v->gpr[R_EDI]);
 	fprintf(f, "  ebp=%08x esp=%08x eip=%08x eflags=%08x cpl=%u\n", v->gpr[R_EBP],
 		v->gpr[R_ESP], v->eip, v->eflags, v->cpl);
 	for (int s = 0; s < S_NR; s++)
 		fprintf(f, "  %s=%04x base=%08x limit=%08x attr=%04x\n", seg_names[s],
 			v->seg[s].sel, v->seg[s].base, v->seg[s].limit, v->seg[s].attr);
-	fprintf(f, "  gdt=%08x/%04x idt=%08x/%04x ldtr=%04x tr=%04x\n", v->gdtr.base,
-		v->gdtr.limit, v->idtr.base, v->idtr.limit, v->ldtr.sel, v->tr.sel);
+	fprintf(f, "  gdt=%08x/%04x idt=%08x/%04x ldtr=%04x tr=%04x\n", v->gdtr.base, v->gdtr.limit,
+		v->idtr.base, v->idtr.limit, v->ldtr.sel, v->tr.sel);
 	fprintf(f, "  cr0=%08x cr2=%08x cr3=%08x cr4=%08x\n", v->cr0, v->cr2, v->cr3, v->cr4);
 }

@@ -125,8 +125,8 @@ struct pending_exc {
 	uint32_t err;
 };
 
-/* MSRs the machine implements (the guest CPU model is a Pentium III class
- * CPU with SEP, TSC, MSR, PSE, PGE, CMOV, FXSR, SSE, SSE2). */
+/* MSRs the machine implements (the guest CPU model is a Pentium M class
+ * CPU with SEP, TSC, MSR, PSE, PGE, CMOV, PAT, FXSR, SSE, SSE2: cpu_sys.c). */
 struct vcpu_msrs {
 	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t tsc_offset;	/* guest TSC = host TSC + tsc_offset */

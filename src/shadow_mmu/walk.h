@@ -26,27 +26,27 @@ struct machine;
 #define WALK_PROBE (1u << 3) /* check only: leave the A/D bits alone */
 
 /* Page-directory/table entry bits. */
-#define PTE_P   (1u << 0)
-#define PTE_RW  (1u << 1)
-#define PTE_US  (1u << 2)
+#define PTE_P	(1u << 0)
+#define PTE_RW	(1u << 1)
+#define PTE_US	(1u << 2)
 #define PTE_PWT (1u << 3)
 #define PTE_PCD (1u << 4)
-#define PTE_A   (1u << 5)
-#define PTE_D   (1u << 6)
-#define PTE_PS  (1u << 7) /* in a PDE: 4 MiB page */
-#define PTE_G   (1u << 8)
+#define PTE_A	(1u << 5)
+#define PTE_D	(1u << 6)
+#define PTE_PS	(1u << 7) /* in a PDE: 4 MiB page */
+#define PTE_G	(1u << 8)
 
 struct walk_result {
-	uint32_t gpa;       /* guest-physical address of the byte at lin */
+	uint32_t gpa;	    /* guest-physical address of the byte at lin */
 	uint32_t page_gpa;  /* guest-physical base of the page (4 KiB or 4 MiB) */
 	uint32_t page_size; /* 4096 or 4 MiB */
 	uint32_t pde_gpa;   /* where the PDE lives */
 	uint32_t pte_gpa;   /* where the leaf entry lives (== pde_gpa for 4 MiB) */
-	bool rw;            /* R/W set at every level */
-	bool us;            /* U/S set at every level */
-	bool dirty;         /* leaf D bit (after this walk's update) */
-	bool global;        /* leaf G bit (meaningful only with CR4.PGE) */
-	bool large;         /* a 4 MiB page */
+	bool rw;	    /* R/W set at every level */
+	bool us;	    /* U/S set at every level */
+	bool dirty;	    /* leaf D bit (after this walk's update) */
+	bool global;	    /* leaf G bit (meaningful only with CR4.PGE) */
+	bool large;	    /* a 4 MiB page */
 };
 
 /* walk_guest: translate linear address lin with the paging state

@@ -1,10 +1,79 @@
-/* PLACEHOLDER: replaced by the binary-translation engine. */
+/*
+ * bt_engine.c - the binary-translation engine (`-accel bt`, the default):
+ * the translator core (bt.h) wired to the cpu layer, the callout handlers
+ * and the machine's event loop.
+ */
+#include "translator/bt.h"
+#include "monitor/cpu.h"
 #include "monitor/engine.h"
+#include "monitor/stats.h"
 #include "monitor/util.h"
-#include <errno.h>
-static int bt_init(struct machine *m)
+
+static const struct bt_hooks bt_real_hooks = {
+	.exec = callout_exec,
+	.needed = callout_needed,
+	.raise = cpu_raise,
+	.deliver_pending = cpu_deliver_pending,
+	.check_interrupts = cpu_check_interrupts,
+	.intr_pending = machine_intr_pending,
+	.service = machine_service,
+	.wait = machine_wait,
+};
+
+/* bt_engine_init: set up the translator for m (paging off region). */
+static int bt_engine_init(struct machine *m)
 {
-	util_error("the bt engine is not built yet");
-	return -ENOSYS;
+	struct bt *bt;
+	int err = bt_create(m, &bt_real_hooks, &bt);
+
+	if (err < 0)
+		return err;
+	m->engine_data = bt;
+	return 0;
 }
-const struct engine bt_engine = {.name = "bt", .init = bt_init};
+
+static void bt_engine_run(struct machine *m)
+{
+	bt_run(m->engine_data);
+}
+
+static void bt_engine_kick(struct machine *m)
+{
+	if (m->engine_data)
+		bt_kick(m->engine_data);
+}
+
+static void bt_engine_print_stats(struct machine *m, FILE *f)
+{
+	if (m->engine_data)
+		bt_print_stats(m->engine_data, f);
+}
+
+/* bt_engine_invalidate: the monitor wrote guest RAM: drop the frames'
+ * translations (the code running now notices through bt->invalidated). */
+static void bt_engine_invalidate(struct machine *m, uint64_t gpa, uint64_t len)
+{
+	struct bt *bt = m->engine_data;
+
+	if (!bt || !len)
+		return;
+	for (uint64_t f = gpa >> 12; f <= (gpa + len - 1) >> 12; f++)
+		if (f < bt->nr_frames && (bt->code_map[f] || bt->page_blocks[f]))
+			bt_invalidate_frame(bt, f);
+}
+
+static void bt_engine_destroy(struct machine *m)
+{
+	bt_destroy(m->engine_data);
+	m->engine_data = NULL;
+}
+
+const struct engine bt_engine = {
+	.name = "bt",
+	.init = bt_engine_init,
+	.run = bt_engine_run,
+	.kick = bt_engine_kick,
+	.print_stats = bt_engine_print_stats,
+	.invalidate = bt_engine_invalidate,
+	.destroy = bt_engine_destroy,
+};

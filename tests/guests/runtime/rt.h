@@ -247,6 +247,7 @@ void rt_idt_set_gate(unsigned vector, uint32_t offset, uint16_t sel, uint8_t typ
 /* The last caught fault. */
 struct rt_fault_rec {
 	uint32_t vector, err, cr2, eip, cs, count;
+	uint32_t next; /* where RT_CATCH resumed */
 };
 extern volatile struct rt_fault_rec rt_fault;
 extern volatile uint32_t rt_catch_next;

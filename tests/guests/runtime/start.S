@@ -32,6 +32,8 @@ rt_sestack_top:
 rt_kernel_saved_esp:
 	.long 0
 
+	.section .note.GNU-stack, "", @progbits
+
 	.text
 	.globl _start
 _start:
@@ -199,6 +201,7 @@ rt_user_unwind:
 	mov %dx, %fs
 	mov %dx, %gs
 	mov rt_user_exit_value, %eax
+	mov %dx, %ss
 	mov rt_kernel_saved_esp, %esp
 	pop %edi
 	pop %esi

@@ -1,0 +1,17 @@
+/*
+ * debugcon.h - the Bochs/QEMU debug console (port 0xe9): each byte written
+ * goes to an output stream; a read returns 0xe9, which lets a guest detect
+ * the port.
+ */
+#ifndef BT86_DEBUGCON_H
+#define BT86_DEBUGCON_H
+
+#include <stdio.h>
+
+struct machine;
+
+/* debugcon_create: the port on m->io writing to out (NULL discards),
+ * owned by m.  Dies if the port is taken. */
+void debugcon_create(struct machine *m, FILE *out);
+
+#endif

@@ -1,0 +1,48 @@
+/* debugexit.c - isa-debug-exit (see debugexit.h). */
+#include "devices/debugexit.h"
+#include "devices/bus.h"
+#include "monitor/machine.h"
+#include "monitor/util.h"
+
+#include <stdlib.h>
+
+struct debugexit {
+	struct device dev;
+	struct machine *m;
+};
+
+/* debugexit_read: nothing to read: all ones of the access size. */
+static uint64_t debugexit_read(struct device *dev, uint64_t off, unsigned size)
+{
+	return ~0ull;
+}
+
+/* debugexit_write: end the run with status (value << 1) | 1. */
+static void debugexit_write(struct device *dev, uint64_t off, unsigned size, uint64_t value)
+{
+	struct debugexit *d = (struct debugexit *)dev;
+
+	machine_request_exit(d->m, EXIT_DEBUG_EXIT, (int)((value << 1) | 1), "%s", "");
+}
+
+/* debugexit_destroy: free the device. */
+static void debugexit_destroy(struct device *dev)
+{
+	free(dev);
+}
+
+void debugexit_create(struct machine *m)
+{
+	struct debugexit *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		die("out of memory");
+	d->dev = (struct device){.name = "isa-debug-exit",
+				 .read = debugexit_read,
+				 .write = debugexit_write,
+				 .destroy = debugexit_destroy};
+	d->m = m;
+	if (bus_register(&m->io, 0xf4, 4, &d->dev) < 0)
+		die("debugexit: ports 0xf4-0xf7 already taken");
+	machine_own(m, &d->dev);
+}

@@ -1,0 +1,28 @@
+/*
+ * i8042.h - the PS/2 keyboard controller (ports 0x60 data, 0x64
+ * status/command) with a keyboard that answers commands but has no keys.
+ *
+ * What guests use it for: the controller self-tests, the command byte,
+ * the output port (A20 gate in bit 1, reset line in bit 0) and the 0xFE
+ * pulse that reboots the PC.  A20 is recorded and reported but never
+ * masks addresses: guest memory is always linear above 1 MiB.  No AUX
+ * (mouse) device is attached.
+ */
+#ifndef BT86_I8042_H
+#define BT86_I8042_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct machine;
+struct irq_line;
+struct i8042;
+
+/* i8042_create: the controller on m->io (0x60, 0x64) raising irq1 when
+ * keyboard data waits and the command byte enables it; owned by m.  Dies
+ * if the ports are taken. */
+struct i8042 *i8042_create(struct machine *m, struct irq_line *irq1);
+/* i8042_a20: the A20 gate bit of the output port (reported only). */
+bool i8042_a20(struct i8042 *k);
+
+#endif

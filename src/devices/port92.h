@@ -1,0 +1,16 @@
+/*
+ * port92.h - system control port A (0x92), the "fast A20" port.
+ *
+ * Bit 1 is the A20 gate, recorded and read back but never masking
+ * addresses (guest memory is always linear above 1 MiB); a rising edge of
+ * bit 0 requests a reset (EXIT_RESET).
+ */
+#ifndef BT86_PORT92_H
+#define BT86_PORT92_H
+
+struct machine;
+
+/* port92_create: the port on m->io, owned by m.  Dies if it is taken. */
+void port92_create(struct machine *m);
+
+#endif

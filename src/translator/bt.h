@@ -1,0 +1,289 @@
+/*
+ * bt.h - the binary translator's internal interfaces (DESIGN.md §3).
+ *
+ *   builder.c   decode guest code (Zydis, 32-bit) into blocks
+ *   mangle.c    one mangle function per construct, emitting host code
+ *   tc.c        translation cache: arenas, lookup hash, page lists,
+ *               chaining and unchaining, invalidation, flush
+ *   entry.S     enter/leave translated code, the callout path
+ *   fault.c     host signals in translated code -> guest state
+ *   dispatch.c  the run loop, callout C side, legacy-opcode helpers
+ *   bt_engine.c struct engine bt_engine wired to the cpu layer
+ *
+ * Register convention inside translated code: guest EAX..EDI in host
+ * RAX..RDI (ESP in RSP), r12 = struct bt_cpu *, r8-r11 scratch, guest
+ * arithmetic flags and DF in host RFLAGS, host GS base = region base.
+ *
+ * The engine core reaches the cpu layer and the machine only through
+ * struct bt_hooks, so unit tests can run translated code in-process with
+ * their own hooks.
+ */
+#ifndef BT86_BT_H
+#define BT86_BT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <Zydis/Zydis.h>
+
+#include "monitor/machine.h"
+#include "monitor/callout.h"
+#include "shadow_mmu/region.h"
+#include "translator/bt_offsets.h"
+
+#define BT_IND_SIZE 65536
+#define BT_MAX_INSNS 64
+#define BT_HASH_SIZE 65536
+
+/* What the signal handler asks the dispatcher to do (bt_cpu.async_kind). */
+enum bt_async {
+	BT_ASYNC_NONE,
+	BT_ASYNC_POLL,	/* poll page hit at a block entry */
+	BT_ASYNC_EXC,	/* deliver exception async_vector/async_err */
+	BT_ASYNC_SMC,	/* write to the running block's page: step one insn */
+	BT_ASYNC_MMIO,	/* emulate the instruction against the MMIO bus */
+	BT_ASYNC_ERROR,	/* unexpected host fault: end the run */
+};
+
+/* The per-vCPU block: one mmap of BTC_SIZE bytes (first page: these
+ * fields; second page: the poll page; then the indirect-branch tables). */
+struct bt_cpu {
+	struct vcpu *vcpu;
+	uint64_t mon_rsp;
+	uint64_t target;
+	uint64_t exit_arg;
+	uint64_t resume;
+	uint32_t reason;
+	uint32_t exit_eip;
+	uint64_t fn_direct, fn_ind, fn_call;
+	uint32_t seg_base[6];
+	/* below: C only */
+	struct bt *bt;
+	uint32_t async_kind;
+	uint32_t async_vector, async_err;
+	uint64_t async_addr;	/* fault address (gpa) for MMIO / SMC */
+	volatile int kicked;
+};
+
+_Static_assert(offsetof(struct bt_cpu, vcpu) == BTC_VCPU, "btc");
+_Static_assert(offsetof(struct bt_cpu, mon_rsp) == BTC_MON_RSP, "btc");
+_Static_assert(offsetof(struct bt_cpu, target) == BTC_TARGET, "btc");
+_Static_assert(offsetof(struct bt_cpu, exit_arg) == BTC_EXIT_ARG, "btc");
+_Static_assert(offsetof(struct bt_cpu, resume) == BTC_RESUME, "btc");
+_Static_assert(offsetof(struct bt_cpu, reason) == BTC_REASON, "btc");
+_Static_assert(offsetof(struct bt_cpu, exit_eip) == BTC_EXIT_EIP, "btc");
+_Static_assert(offsetof(struct bt_cpu, fn_direct) == BTC_FN_DIRECT, "btc");
+_Static_assert(offsetof(struct bt_cpu, fn_ind) == BTC_FN_IND, "btc");
+_Static_assert(offsetof(struct bt_cpu, fn_call) == BTC_FN_CALL, "btc");
+_Static_assert(offsetof(struct bt_cpu, seg_base) == BTC_SEG_BASE, "btc");
+_Static_assert(sizeof(struct bt_cpu) <= 4096, "btc");
+_Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR, "vcpu");
+_Static_assert(offsetof(struct vcpu, eflags) == VCPU_EFLAGS, "vcpu");
+_Static_assert(offsetof(struct vcpu, fxsave) == VCPU_FX, "vcpu");
+
+static inline uint32_t *bt_ind_tags(struct bt_cpu *c)
+{
+	return (uint32_t *)((uint8_t *)c + BTC_TAGS);
+}
+static inline uint64_t *bt_ind_hosts(struct bt_cpu *c)
+{
+	return (uint64_t *)((uint8_t *)c + BTC_HOSTS);
+}
+
+struct bt_block;
+
+/* A direct exit stub: "movabs r11, &exit; jmp [r12+BTC_FN_DIRECT]"; the
+ * first 5 bytes become "jmp rel32" when chained. */
+struct bt_exit {
+	uint32_t target;		/* guest EIP */
+	uint8_t *stub;			/* host address of the stub */
+	struct bt_block *from, *to;	/* to: chained target or NULL */
+	struct bt_exit *next_in;	/* list of exits chained into `to` */
+	uint8_t saved[5];		/* original stub bytes while chained */
+};
+
+/* How a callout site is executed. */
+enum bt_site_kind {
+	SITE_EXEC,	/* hooks->exec (callout_exec): privileged/sensitive */
+	SITE_LEGACY,	/* bt_legacy_exec: DAA/DAS/AAA/AAS/AAM/AAD/SALC */
+	SITE_UD,	/* raise #UD (undecodable or invalid here) */
+	SITE_UNSUPP,	/* not supported yet: end the run with a message */
+};
+
+struct bt_site {
+	struct callout_site s;	/* first: passed to callout_exec */
+	uint8_t kind;
+	const char *why;
+	uint64_t count;
+};
+
+/* A translated block.  Blocks live in the TC arena in increasing address
+ * order, their metadata in the side arena; both are reset by a flush. */
+struct bt_block {
+	uint32_t eip;		/* guest linear address of the first byte */
+	uint32_t mode;		/* translation mode bits (bt_mode) */
+	uint32_t frame[2];	/* guest frames holding its bytes (may be equal) */
+	uint32_t guest_len;
+	uint8_t *host;		/* entry: the poll load */
+	uint32_t host_len;
+	uint16_t n_insns;
+	bool valid, cached, protect;
+	uint16_t *host_off;	/* n_insns+1 host offsets (last: end of body) */
+	uint32_t *insn_eip;	/* n_insns guest EIPs */
+	struct bt_exit *exits;
+	unsigned n_exits;
+	struct bt_exit *incoming;	/* exits chained into this block */
+	struct bt_block *hash_next;
+	struct bt_block *page_next[2];
+};
+
+/* The functions the engine core calls outside itself. */
+struct bt_hooks {
+	enum callout_result (*exec)(struct vcpu *v, const struct callout_site *s);
+	bool (*needed)(const ZydisDecodedInstruction *insn, bool fpu_trap, const char **why);
+	int (*raise)(struct vcpu *v, int vector, bool has_err, uint32_t err);
+	void (*deliver_pending)(struct vcpu *v);
+	bool (*check_interrupts)(struct vcpu *v);
+	bool (*intr_pending)(struct machine *m);
+	void (*service)(struct machine *m);
+	void (*wait)(struct machine *m);
+};
+
+/* Time and callout accounting (rdtsc ticks). */
+struct bt_times {
+	uint64_t in_tc, in_callout, start;
+	uint64_t callouts_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+};
+
+/* The engine state of one machine. */
+struct bt {
+	struct machine *m;
+	struct vcpu *v;
+	struct bt_cpu *cpu;
+	struct bt_hooks hooks;
+	struct region region;
+	/* translation cache and side arena */
+	uint8_t *tc, *tc_end, *tc_free;
+	uint8_t *meta, *meta_end, *meta_free;
+	unsigned generation;	/* bumped by each flush */
+	struct bt_block *hash[BT_HASH_SIZE];
+	struct bt_block **by_addr;	/* blocks in TC order, for host PC lookup */
+	unsigned nr_blocks, cap_blocks;
+	struct bt_block **page_blocks;	/* per RAM frame */
+	uint64_t nr_frames;
+	uint8_t *code_map;		/* == m->code_map */
+	bool invalidated;		/* set by invalidation, cleared by the dispatcher */
+	bool step_one;			/* next: one uncached instruction (SMC) */
+	enum callout_result co_result;	/* of the last callout that left */
+	uint32_t ind_mode;		/* mode the indirect tables were filled under */
+	uint32_t cur_mode;
+	ZydisDecoder dec;
+	struct bt_times t;
+	void *altstack;
+};
+
+/* --- tc.c ---------------------------------------------------------------- */
+/* bt_tc_init / bt_tc_destroy: arenas and tables for m; -errno. */
+int bt_tc_init(struct bt *bt, size_t tc_size, size_t meta_size);
+void bt_tc_destroy(struct bt *bt);
+/* bt_meta_alloc: zeroed side-arena memory, NULL when full. */
+void *bt_meta_alloc(struct bt *bt, size_t size);
+/* bt_lookup: the valid cached block for (eip, mode), or NULL. */
+struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode);
+/* bt_insert: make blk findable (hash, page lists, write protection). */
+void bt_insert(struct bt *bt, struct bt_block *blk);
+/* bt_block_at: the block whose host code contains pc, or NULL. */
+struct bt_block *bt_block_at(struct bt *bt, const uint8_t *pc);
+/* bt_insn_index: index of the guest instruction of blk containing pc. */
+unsigned bt_insn_index(const struct bt_block *blk, const uint8_t *pc);
+/* bt_chain: patch exit x to jump straight to blk. */
+void bt_chain(struct bt *bt, struct bt_exit *x, struct bt_block *blk);
+/* bt_invalidate_frame: drop every block with bytes in guest frame f. */
+void bt_invalidate_frame(struct bt *bt, uint64_t frame);
+/* bt_flush: drop every translation. */
+void bt_flush(struct bt *bt);
+/* bt_ind_clear: empty the indirect-branch tables. */
+void bt_ind_clear(struct bt *bt);
+
+/* --- builder.c ----------------------------------------------------------- */
+#define BT_TR_ONE     1u	/* translate a single instruction */
+#define BT_TR_NOCACHE 2u	/* one-off: not cached, page not protected */
+/* bt_translate: translate the block at guest eip under mode; NULL with
+ * *err set to a message when the first instruction cannot be fetched.
+ * Flushes the TC when full. */
+struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, unsigned flags,
+			      const char **err);
+/* bt_mode: the mode bits of the current vcpu state (translation key). */
+uint32_t bt_mode(const struct vcpu *v);
+#define BT_MODE_FPU_TRAP 8u
+
+/* --- mangle.c ------------------------------------------------------------ */
+struct bt_emit {
+	uint8_t *p, *end;
+	bool full;
+};
+/* What the translation of one instruction turned out to be (for xlat). */
+enum bt_how { HOW_COPY, HOW_REWRITE, HOW_BRANCH, HOW_CALLOUT };
+struct bt_ctx {
+	struct bt *bt;
+	struct bt_block *blk;
+	struct bt_emit e;
+	uint32_t eip, next;	/* this instruction and the next */
+	const uint8_t *bytes;
+	const ZydisDecodedInstruction *insn;
+	const ZydisDecodedOperand *ops;
+	bool end;		/* the block ends after this instruction */
+	enum bt_how how;
+	const char *why;
+	struct bt_exit *exits;	/* exit records of the block being built */
+	unsigned n_exits, max_exits;
+};
+/* bt_mangle: emit the host code of the current instruction of ctx. */
+void bt_mangle(struct bt_ctx *x);
+/* bt_mangle_ud: emit a #UD callout for undecodable bytes. */
+void bt_mangle_ud(struct bt_ctx *x);
+/* bt_emit_exit: emit a direct exit stub to guest eip. */
+void bt_emit_exit(struct bt_ctx *x, uint32_t target);
+/* bt_emit_poll: the block-entry poll load. */
+void bt_emit_poll(struct bt_ctx *x);
+
+/* --- fault.c ------------------------------------------------------------- */
+/* bt_fault_install: SIGSEGV/SIGBUS/SIGFPE/SIGILL handlers (SA_ONSTACK). */
+int bt_fault_install(struct bt *bt);
+/* bt_fault_thread_init: sigaltstack and signal mask for the vCPU thread. */
+int bt_fault_thread_init(struct bt *bt);
+
+/* --- dispatch.c ---------------------------------------------------------- */
+/* bt_create: engine state for m with hooks; -errno (message printed). */
+int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out);
+void bt_destroy(struct bt *bt);
+/* bt_run: the dispatcher loop, until m->exit.reason != EXIT_NONE. */
+void bt_run(struct bt *bt);
+/* bt_set_gs_base: host GS base = region base on this thread. */
+void bt_set_gs_base(struct bt *bt);
+/* bt_kick: from any thread: stop translated code at the next block entry. */
+void bt_kick(struct bt *bt);
+/* bt_stop: end the run with reason r (first reason wins). */
+void bt_stop(struct machine *m, enum exit_reason r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* bt_legacy_exec: DAA/DAS/AAA/AAS/AAM/AAD/SALC on v (flags in v->eflags);
+ * CO_FAULT with *vector set (AAM 0: #DE). */
+enum callout_result bt_legacy_exec(struct vcpu *v, const struct callout_site *s, int *vector);
+/* bt_print_stats: translator statistics. */
+void bt_print_stats(struct bt *bt, FILE *f);
+/* bt_callout_c: called by entry.S on a callout; 0 = resume inline. */
+int bt_callout_c(struct bt_cpu *c);
+
+/* --- entry.S ------------------------------------------------------------- */
+/* bt_enter: run translated code at host_pc until it exits (c->reason). */
+void bt_enter(struct bt_cpu *c, void *host_pc);
+extern char bt_exit_direct[], bt_exit_indirect[], bt_callout_entry[], bt_exit_async[];
+
+static inline uint64_t bt_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * builder.c - the block builder: decode guest code with Zydis (32-bit),
+ * hand each instruction to bt_mangle(), record the host offset of every
+ * guest instruction (the side table behind precise faults, §3.5) and end
+ * the block at a branch, a callout that leaves, two pages, or
+ * BT_MAX_INSNS instructions.
+ *
+ * Paging is off for now: linear = physical, and CS is flat (part of the
+ * mode), so the guest EIP is the physical address of the code.
+ */
+#include "translator/bt.h"
+#include "monitor/stats.h"
+#include "monitor/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TC_MARGIN 1024	/* bytes one instruction's expansion never exceeds */
+
+/* bt_mode: CS.D, CPL and CR0.TS|EM make the translation key. */
+uint32_t bt_mode(const struct vcpu *v)
+{
+	uint32_t mode = (v->seg[S_CS].attr & SEG_ATTR_DB) ? 1 : 0;
+
+	mode |= (v->cpl & 3) << 1;
+	if (v->cr0 & (CR0_TS | CR0_EM))
+		mode |= BT_MODE_FPU_TRAP;
+	return mode;
+}
+
+/* fetch_window: host pointer to the guest code at addr and how many bytes
+ * may be decoded there without leaving RAM or the block's two pages. */
+static const uint8_t *fetch_window(struct bt *bt, uint32_t start, uint32_t addr, size_t *avail)
+{
+	uint64_t limit = ((uint64_t)(start & ~0xfffu)) + 8192;
+	uint64_t ram = bt->m->ram.size;
+
+	if (addr >= ram || addr >= limit)
+		return NULL;
+	uint64_t end = MIN(limit, ram);
+	*avail = MIN((uint64_t)ZYDIS_MAX_INSTRUCTION_LENGTH, end - addr);
+	return ram_ptr(&bt->m->ram, addr, *avail);
+}
+
+/* new_block: block and side tables in the side arena; NULL when full. */
+static struct bt_block *new_block(struct bt *bt, uint32_t eip, uint32_t mode, struct bt_ctx *x)
+{
+	struct bt_block *blk = bt_meta_alloc(bt, sizeof(*blk));
+	uint16_t *off = bt_meta_alloc(bt, (BT_MAX_INSNS + 1) * sizeof(uint16_t));
+	uint32_t *ie = bt_meta_alloc(bt, BT_MAX_INSNS * sizeof(uint32_t));
+	struct bt_exit *ex = bt_meta_alloc(bt, 2 * sizeof(struct bt_exit));
+
+	if (!blk || !off || !ie || !ex)
+		return NULL;
+	blk->eip = eip;
+	blk->mode = mode;
+	blk->frame[0] = blk->frame[1] = eip >> 12;
+	blk->host = bt->tc_free;
+	blk->host_off = off;
+	blk->insn_eip = ie;
+	blk->exits = ex;
+	memset(x, 0, sizeof(*x));
+	x->bt = bt;
+	x->blk = blk;
+	x->exits = ex;
+	x->max_exits = 2;
+	x->e.p = bt->tc_free;
+	x->e.end = bt->tc_end;
+	return blk;
+}
+
+/* translate_insns: the decode/mangle loop; returns false with *err set if
+ * the first instruction cannot be fetched. */
+static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, const char **err)
+{
+	struct bt_block *blk = x->blk;
+	ZydisDecodedInstruction insn;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	unsigned max = (flags & BT_TR_ONE) ? 1 : BT_MAX_INSNS;
+	uint32_t addr = blk->eip;
+
+	bt_emit_poll(x);
+	while (blk->n_insns < max) {
+		size_t avail = 0;
+		const uint8_t *p = fetch_window(bt, blk->eip, addr, &avail);
+		if (!p)
+			break;
+		ZyanStatus st = ZydisDecoderDecodeFull(&bt->dec, p, avail, &insn, ops);
+		if (st == ZYDIS_STATUS_NO_MORE_DATA && blk->n_insns > 0)
+			break;
+		if ((size_t)(bt->tc_end - x->e.p) < TC_MARGIN)
+			break;
+		unsigned i = blk->n_insns++;
+		blk->host_off[i] = (uint16_t)(i == 0 ? 0 : x->e.p - blk->host);
+		blk->insn_eip[i] = addr;
+		x->eip = addr;
+		x->bytes = p;
+		x->insn = &insn;
+		x->ops = ops;
+		x->how = HOW_COPY;
+		x->why = NULL;
+		if (!ZYAN_SUCCESS(st)) {
+			memset(&insn, 0, sizeof(insn));
+			insn.length = 1;
+			insn.machine_mode = ZYDIS_MACHINE_MODE_LEGACY_32;
+			x->insn = &insn;
+			x->next = addr + 1;
+			x->end = true;
+			bt_mangle_ud(x);
+		} else {
+			x->next = addr + insn.length;
+			bt_mangle(x);
+		}
+		blk->guest_len += insn.length;
+		blk->frame[1] = (addr + insn.length - 1) >> 12;
+		addr = x->next;
+		if (x->end || x->e.full)
+			break;
+	}
+	if (blk->n_insns == 0) {
+		*err = "instruction fetch outside RAM";
+		return false;
+	}
+	if (x->e.full)
+		die("translation cache overrun");
+	return true;
+}
+
+/* bt_translate: build, finish and (unless NOCACHE) insert one block. */
+struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, unsigned flags,
+			      const char **err)
+{
+	struct bt_ctx x;
+	struct bt_block *blk;
+
+	if ((size_t)(bt->tc_end - bt->tc_free) < 64 * 1024 ||
+	    (size_t)(bt->meta_end - bt->meta_free) < 256 * 1024)
+		bt_flush(bt);
+	blk = new_block(bt, eip, mode, &x);
+	if (!blk)
+		die("side arena exhausted right after a flush");
+	if (!translate_insns(bt, &x, flags, err))
+		return NULL;
+	blk->host_off[blk->n_insns] = (uint16_t)(x.e.p - blk->host);
+	if (!x.end)
+		bt_emit_exit(&x, x.next);
+	blk->n_exits = x.n_exits;
+	blk->host_len = (uint32_t)(x.e.p - blk->host);
+	bt->tc_free = x.e.p;
+	blk->valid = true;
+	blk->cached = !(flags & BT_TR_NOCACHE);
+	blk->protect = blk->cached;
+	if (bt->nr_blocks == bt->cap_blocks) {
+		bt->cap_blocks *= 2;
+		bt->by_addr = realloc(bt->by_addr, bt->cap_blocks * sizeof(*bt->by_addr));
+		if (!bt->by_addr)
+			die("out of memory");
+	}
+	bt->by_addr[bt->nr_blocks++] = blk;
+	if (blk->cached)
+		bt_insert(bt, blk);
+	STAT_INC(blocks_translated);
+	STAT_ADD(insns_translated, blk->n_insns);
+	STAT_ADD(tc_bytes, blk->host_len);
+	return blk;
+}

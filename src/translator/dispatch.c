@@ -1,0 +1,249 @@
+/*
+ * dispatch.c - the dispatcher: find or translate the block for vcpu->eip,
+ * chain the exit that got us here, enter translated code, and handle why it
+ * came back (DESIGN.md §3.3-3.7).  Also the C side of callouts and the
+ * small exact helpers for opcodes that 64-bit mode lost (DAA & co).
+ */
+#define _GNU_SOURCE
+#include "translator/bt.h"
+#include "monitor/stats.h"
+#include "monitor/util.h"
+
+#include <asm/prctl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* bt_stop: like machine_request_exit (first reason wins). */
+void bt_stop(struct machine *m, enum exit_reason r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->exit.reason != EXIT_NONE)
+		return;
+	m->exit.reason = r;
+	m->exit.status = status;
+	va_start(ap, fmt);
+	vsnprintf(m->exit.message, sizeof(m->exit.message), fmt, ap);
+	va_end(ap);
+}
+
+/* bt_create: region, per-vCPU block, TC, decoder, signal handlers. */
+int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
+{
+	struct bt *bt = calloc(1, sizeof(*bt));
+	int err;
+
+	if (!bt)
+		return -ENOMEM;
+	bt->m = m;
+	bt->v = &m->vcpu;
+	bt->hooks = *hooks;
+	void *cp = mmap(NULL, BTC_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (cp == MAP_FAILED) {
+		free(bt);
+		return -errno;
+	}
+	bt->cpu = cp;
+	bt->cpu->vcpu = bt->v;
+	bt->cpu->bt = bt;
+	bt->cpu->fn_direct = (uint64_t)bt_exit_direct;
+	bt->cpu->fn_ind = (uint64_t)bt_exit_indirect;
+	bt->cpu->fn_call = (uint64_t)bt_callout_entry;
+	mprotect((uint8_t *)cp + BTC_POLL, 4096, PROT_READ);
+	bt_ind_clear(bt);
+	if ((err = region_create(&bt->region)) < 0 || (err = region_map_phys(&bt->region, &m->ram)) < 0 ||
+	    (err = bt_tc_init(bt, 64 * MiB, 64 * MiB)) < 0) {
+		util_error("bt: cannot set up the translator: %s", strerror(-err));
+		bt_destroy(bt);
+		return err;
+	}
+	ZydisDecoderInit(&bt->dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+	if (bt_fault_install(bt) < 0) {
+		util_error("bt: cannot install signal handlers");
+		bt_destroy(bt);
+		return -EINVAL;
+	}
+	*out = bt;
+	return 0;
+}
+
+/* bt_destroy: undo bt_create. */
+void bt_destroy(struct bt *bt)
+{
+	if (!bt)
+		return;
+	bt_tc_destroy(bt);
+	region_destroy(&bt->region);
+	if (bt->cpu)
+		munmap(bt->cpu, BTC_SIZE);
+	free(bt->altstack);
+	free(bt);
+}
+
+/* bt_set_gs_base: host GS base = region base (WRGSBASE if the kernel allows). */
+void bt_set_gs_base(struct bt *bt)
+{
+	if (getauxval(AT_HWCAP2) & 2) {
+		__asm__ volatile("wrgsbase %0" ::"r"(bt->region.base));
+		return;
+	}
+	if (syscall(SYS_arch_prctl, ARCH_SET_GS, bt->region.base) < 0)
+		die("arch_prctl(ARCH_SET_GS) failed");
+}
+
+/* bt_kick: from the kicker thread: the next block entry faults. */
+void bt_kick(struct bt *bt)
+{
+	bt->cpu->kicked = 1;
+	mprotect((uint8_t *)bt->cpu + BTC_POLL, 4096, PROT_NONE);
+}
+
+/* --- callouts ---------------------------------------------------------------- */
+
+/* bt_callout_c: run the site in exit_arg on the monitor stack; 0 = go on
+ * inline after it, 1 = leave to the dispatcher (bt->co_result says why). */
+int bt_callout_c(struct bt_cpu *c)
+{
+	struct bt *bt = c->bt;
+	struct vcpu *v = c->vcpu;
+	struct bt_site *site = (struct bt_site *)c->exit_arg;
+	uint64_t t0 = bt_rdtsc();
+	enum callout_result r;
+
+	v->eip = site->s.eip;
+	STAT_INC(callouts);
+	site->count++;
+	bt->t.callouts_by_mnemonic[site->s.insn.mnemonic]++;
+	bt->invalidated = false;
+	switch (site->kind) {
+	case SITE_EXEC:
+		r = bt->hooks.exec(v, &site->s);
+		break;
+	case SITE_LEGACY: {
+		int vec = -1;
+		r = bt_legacy_exec(v, &site->s, &vec);
+		if (r == CO_FAULT)
+			bt->hooks.raise(v, vec, false, 0);
+		break;
+	}
+	case SITE_UD:
+		bt->hooks.raise(v, EXC_UD, false, 0);
+		r = CO_FAULT;
+		break;
+	default:
+		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
+			"bt: %s at eip %#x is not supported yet", site->why, site->s.eip);
+		r = CO_EXIT;
+		break;
+	}
+	if (r == CO_NEXT && (bt->invalidated || c->kicked || bt->m->exit.reason != EXIT_NONE ||
+			     ((v->eflags & EFL_IF) && !v->intr_shadow && bt->hooks.intr_pending(bt->m))))
+		r = CO_EXIT;
+	bt->co_result = r;
+	bt->t.in_callout += bt_rdtsc() - t0;
+	return r != CO_NEXT;
+}
+
+/* --- legacy BCD opcodes -------------------------------------------------------- */
+
+/* set_szp: SF, ZF, PF of the byte b into *fl. */
+static uint32_t set_szp(uint32_t fl, uint8_t b)
+{
+	fl &= ~(EFL_SF | EFL_ZF | EFL_PF);
+	if (b & 0x80)
+		fl |= EFL_SF;
+	if (!b)
+		fl |= EFL_ZF;
+	if (!(__builtin_popcount(b) & 1))
+		fl |= EFL_PF;
+	return fl;
+}
+
+/* bcd_adjust: DAA (sub=false) / DAS (sub=true) on AL, per the SDM. */
+static void bcd_adjust(struct vcpu *v, bool sub)
+{
+	uint8_t al = v->gpr[R_EAX] & 0xff, old = al;
+	uint32_t fl = v->eflags;
+	bool cf = fl & EFL_CF, ncf = false;
+
+	fl &= ~(EFL_CF | EFL_AF | EFL_OF);
+	if ((al & 0xf) > 9 || (v->eflags & EFL_AF)) {
+		ncf = cf || (sub ? old < 6 : old > 0xf9);
+		al = sub ? al - 6 : al + 6;
+		fl |= EFL_AF;
+	}
+	if (old > 0x99 || cf) {
+		al = sub ? al - 0x60 : al + 0x60;
+		ncf = true;
+	}
+	if (ncf)
+		fl |= EFL_CF;
+	v->eflags = set_szp(fl, al);
+	v->gpr[R_EAX] = (v->gpr[R_EAX] & ~0xffu) | al;
+}
+
+/* ascii_adjust: AAA (sub=false) / AAS (sub=true) on AX. */
+static void ascii_adjust(struct vcpu *v, bool sub)
+{
+	uint32_t ax = v->gpr[R_EAX] & 0xffff;
+	uint32_t fl = v->eflags & ~(EFL_CF | EFL_AF);
+
+	if ((ax & 0xf) > 9 || (v->eflags & EFL_AF)) {
+		if (sub)
+			ax = (((ax >> 8) - 1) << 8 | ((ax - 6) & 0xff)) & 0xffff;
+		else
+			ax = (ax + 0x106) & 0xffff;
+		fl |= EFL_CF | EFL_AF;
+	}
+	ax &= 0xff0f;
+	v->eflags = fl;
+	v->gpr[R_EAX] = (v->gpr[R_EAX] & ~0xffffu) | ax;
+}
+
+/* bt_legacy_exec: DAA/DAS/AAA/AAS/AAM/AAD/SALC, exact. */
+enum callout_result bt_legacy_exec(struct vcpu *v, const struct callout_site *s, int *vector)
+{
+	uint32_t eax = v->gpr[R_EAX];
+	uint8_t al = eax & 0xff, ah = (eax >> 8) & 0xff;
+	uint8_t imm = (uint8_t)s->insn.raw.imm[0].value.u;
+
+	switch (s->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_DAA:
+	case ZYDIS_MNEMONIC_DAS:
+		bcd_adjust(v, s->insn.mnemonic == ZYDIS_MNEMONIC_DAS);
+		break;
+	case ZYDIS_MNEMONIC_AAA:
+	case ZYDIS_MNEMONIC_AAS:
+		ascii_adjust(v, s->insn.mnemonic == ZYDIS_MNEMONIC_AAS);
+		break;
+	case ZYDIS_MNEMONIC_AAM:
+		if (!imm) {
+			*vector = EXC_DE;
+			return CO_FAULT;
+		}
+		ah = al / imm;
+		al = al % imm;
+		v->eflags = set_szp(v->eflags, al);
+		v->gpr[R_EAX] = (eax & ~0xffffu) | (uint32_t)ah << 8 | al;
+		break;
+	case ZYDIS_MNEMONIC_AAD:
+		al = (uint8_t)(al + ah * imm);
+		v->eflags = set_szp(v->eflags, al);
+		v->gpr[R_EAX] = (eax & ~0xffffu) | al;
+		break;
+	case ZYDIS_MNEMONIC_SALC:
+		v->gpr[R_EAX] = (eax & ~0xffu) | ((v->eflags & EFL_CF) ? 0xff : 0);
+		break;
+	default:
+		*vector = EXC_UD;
+		return CO_FAULT;
+	}
+	v->eip = s->eip + s->len;
+	return CO_NEXT;
+}

@@ -1,0 +1,169 @@
+/*
+ * fault.c - host signals raised by translated code (DESIGN.md §3.5, §3.6).
+ *
+ * Translated code runs on the guest's stack, so every handler runs on a
+ * sigaltstack.  A fault in the TC is mapped back to its block and guest
+ * instruction through the block's side table; because an instruction's
+ * expansion faults before it changes guest state, the registers in the
+ * ucontext are the guest's registers before that instruction.  The handler
+ * then either fixes things and resumes (a write to a code page of another
+ * block) or records what the dispatcher must do (c->async_*) and rewrites
+ * RIP to bt_exit_async, which saves the guest state like any exit.
+ */
+#define _GNU_SOURCE
+#include "translator/bt.h"
+#include "monitor/stats.h"
+#include "monitor/util.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define ALTSTACK_SIZE (64 * 1024)
+
+/* The engine whose translated code runs on this thread. */
+static __thread struct bt *bt_current;
+
+/* fault_leave: send translated code to bt_exit_async with kind k. */
+static void fault_leave(struct bt_cpu *c, greg_t *g, enum bt_async k, uint32_t eip)
+{
+	c->async_kind = k;
+	c->exit_eip = eip;
+	g[REG_RIP] = (greg_t)bt_exit_async;
+}
+
+/* fault_exc: deliver guest exception vec (error code err if has_err >= 0). */
+static void fault_exc(struct bt_cpu *c, greg_t *g, uint32_t eip, int vec, int err)
+{
+	c->async_vector = (uint32_t)vec;
+	c->async_err = (uint32_t)err;
+	fault_leave(c, g, BT_ASYNC_EXC, eip);
+}
+
+/* fault_segv: page faults and #GP inside translated code. */
+static void fault_segv(struct bt *bt, greg_t *g, siginfo_t *si, struct bt_block *blk,
+		       uint32_t eip)
+{
+	struct bt_cpu *c = bt->cpu;
+	uint64_t gpa;
+	int trapno = (int)g[REG_TRAPNO];
+
+	if (trapno != 14 || !region_addr(&bt->region, si->si_addr, &gpa)) {
+		if (trapno == 13)
+			fault_exc(c, g, eip, EXC_GP, 0);
+		else if (trapno == 17)
+			fault_exc(c, g, eip, EXC_AC, 0);
+		else
+			fault_exc(c, g, eip, EXC_GP, 0);
+		return;
+	}
+	c->async_addr = gpa;
+	uint64_t f = gpa >> 12;
+	if (gpa < bt->m->ram.size && (g[REG_ERR] & 2) && bt->code_map[f]) {
+		if (blk->frame[0] != f && blk->frame[1] != f) {
+			/* another block's page: drop its translations, retry */
+			bt_invalidate_frame(bt, f);
+			return;
+		}
+		fault_leave(c, g, BT_ASYNC_SMC, eip);
+		return;
+	}
+	fault_leave(c, g, BT_ASYNC_MMIO, eip);
+}
+
+/* fault_handler: SIGSEGV/SIGBUS/SIGFPE/SIGILL. */
+static void fault_handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint8_t *pc = (uint8_t *)g[REG_RIP];
+	struct bt *bt = bt_current;
+
+	if (!bt || pc < bt->tc || pc >= bt->tc_end) {
+		/* a monitor bug: let the default action report it */
+		static const char msg[] = "bt86: fatal host fault outside translated code\n";
+		if (write(2, msg, sizeof(msg) - 1) < 0) {
+		}
+		signal(sig, SIG_DFL);
+		return;
+	}
+	struct bt_cpu *c = bt->cpu;
+	struct bt_block *blk = bt_block_at(bt, pc);
+	STAT_INC(host_faults);
+	if (!blk) {
+		c->async_vector = 0;
+		fault_leave(c, g, BT_ASYNC_ERROR, 0);
+		return;
+	}
+	uint32_t eip = blk->insn_eip[bt_insn_index(blk, pc)];
+	uint8_t *poll = (uint8_t *)c + BTC_POLL;
+	if (sig == SIGSEGV && (uint8_t *)si->si_addr >= poll && (uint8_t *)si->si_addr < poll + 4096) {
+		mprotect(poll, 4096, PROT_READ);
+		fault_leave(c, g, BT_ASYNC_POLL, blk->eip);
+		return;
+	}
+	int trapno = (int)g[REG_TRAPNO];
+	switch (sig) {
+	case SIGSEGV:
+		fault_segv(bt, g, si, blk, eip);
+		return;
+	case SIGFPE:
+		fault_exc(c, g, eip, trapno == 16 ? EXC_MF : trapno == 19 ? EXC_XM : EXC_DE, -1);
+		return;
+	case SIGILL:
+		fault_exc(c, g, eip, EXC_UD, -1);
+		return;
+	default:
+		c->async_vector = (uint32_t)sig;
+		fault_leave(c, g, BT_ASYNC_ERROR, eip);
+		return;
+	}
+}
+
+/* bt_fault_install: one handler for every synchronous signal. */
+int bt_fault_install(struct bt *bt)
+{
+	struct sigaction sa;
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fault_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	for (unsigned i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return -1;
+	return 0;
+}
+
+/* bt_fault_thread_init: this thread runs bt's translated code: alternate
+ * signal stack, asynchronous signals blocked. */
+int bt_fault_thread_init(struct bt *bt)
+{
+	stack_t ss;
+	sigset_t set;
+
+	if (!bt->altstack) {
+		bt->altstack = malloc(ALTSTACK_SIZE);
+		if (!bt->altstack)
+			return -1;
+	}
+	ss.ss_sp = bt->altstack;
+	ss.ss_size = ALTSTACK_SIZE;
+	ss.ss_flags = 0;
+	if (sigaltstack(&ss, NULL) < 0)
+		return -1;
+	sigfillset(&set);
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	sigdelset(&set, SIGTRAP);
+	sigdelset(&set, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	bt_current = bt;
+	return 0;
+}

@@ -1,0 +1,795 @@
+/*
+ * mangle.c - from one decoded guest instruction to host code (DESIGN.md
+ * §3.2-3.4): one mangle function per construct.
+ *
+ * Host encodings are emitted by hand from small, commented byte patterns:
+ * every sequence here is fixed-shape (a ModRM re-encoding, a stack store, a
+ * stub), so a table-free emitter is both faster and easier to audit in the
+ * xlat listing than a generic encoder.  Rules kept by every function:
+ *   - no host PUSH/POP/CALL (host RSP is guest ESP);
+ *   - inside one guest instruction, every access that can fault comes before
+ *     any change of guest state (precise faults, §3.5);
+ *   - scratch registers are r8-r11 only; sequences that run between guest
+ *     instructions with live flags use flag-free instructions only.
+ */
+#include "translator/bt.h"
+#include "monitor/util.h"
+
+#include <string.h>
+
+#define REX_B 0x41
+#define REX_X 0x42
+#define REX_R 0x44
+#define REX_W 0x48
+
+/* --- emitter --------------------------------------------------------------- */
+
+static void e_bytes(struct bt_emit *e, const void *b, size_t n)
+{
+	if (e->full || (size_t)(e->end - e->p) < n) {
+		e->full = true;
+		return;
+	}
+	memcpy(e->p, b, n);
+	e->p += n;
+}
+
+static void e8(struct bt_emit *e, uint8_t b)
+{
+	e_bytes(e, &b, 1);
+}
+
+static void e32(struct bt_emit *e, uint32_t v)
+{
+	e_bytes(e, &v, 4);
+}
+
+static void e64(struct bt_emit *e, uint64_t v)
+{
+	e_bytes(e, &v, 8);
+}
+
+/* e_jmp_r12: jmp qword [r12 + disp32]. */
+static void e_jmp_r12(struct bt_emit *e, uint32_t disp)
+{
+	static const uint8_t op[] = {0x41, 0xff, 0xa4, 0x24};
+	e_bytes(e, op, sizeof(op));
+	e32(e, disp);
+}
+
+/* e_lea_esp: lea esp, [esp + d] with 0x67 (ESP stays 32-bit). */
+static void e_lea_esp(struct bt_emit *e, int32_t d)
+{
+	if (d == (int8_t)d) {
+		static const uint8_t op[] = {0x67, 0x8d, 0x64, 0x24};
+		e_bytes(e, op, sizeof(op));
+		e8(e, (uint8_t)d);
+	} else {
+		static const uint8_t op[] = {0x67, 0x8d, 0xa4, 0x24};
+		e_bytes(e, op, sizeof(op));
+		e32(e, (uint32_t)d);
+	}
+}
+
+/* e_stack_access: [66] 65 67 [rex] opc modrm(reg, [esp+d8]) d8: a load
+ * or store of reg through [gs:esp+d]. */
+static void e_stack_access(struct bt_emit *e, bool o16, uint8_t rex, uint8_t opc, int reg,
+			   int8_t d)
+{
+	if (o16)
+		e8(e, 0x66);
+	e8(e, 0x65);
+	e8(e, 0x67);
+	if (rex)
+		e8(e, rex);
+	e8(e, opc);
+	e8(e, 0x44 | (reg & 7) << 3);
+	e8(e, 0x24);
+	e8(e, (uint8_t)d);
+}
+
+/* --- exits, callouts, lookups ---------------------------------------------- */
+
+/* bt_emit_poll: mov r11b, [r12 + BTC_POLL] - faults while a kick is pending. */
+void bt_emit_poll(struct bt_ctx *x)
+{
+	static const uint8_t op[] = {0x45, 0x8a, 0x9c, 0x24};
+	e_bytes(&x->e, op, sizeof(op));
+	e32(&x->e, BTC_POLL);
+}
+
+/* bt_emit_exit: movabs r11, &exit; jmp [r12+BTC_FN_DIRECT] (18 bytes). */
+void bt_emit_exit(struct bt_ctx *x, uint32_t target)
+{
+	if (x->n_exits >= x->max_exits)
+		die("too many exits in one block");
+	struct bt_exit *ex = &x->exits[x->n_exits++];
+	ex->target = target;
+	ex->stub = x->e.p;
+	ex->from = x->blk;
+	e8(&x->e, 0x49);
+	e8(&x->e, 0xbb);
+	e64(&x->e, (uint64_t)ex);
+	e_jmp_r12(&x->e, BTC_FN_DIRECT);
+}
+#define EXIT_STUB_LEN 18
+
+/* emit_callout: movabs r11, site; lea r10, [rip+8]; jmp [r12+BTC_FN_CALL]. */
+static void emit_callout_site(struct bt_ctx *x, struct bt_site *site)
+{
+	static const uint8_t lea[] = {0x4c, 0x8d, 0x15, 0x08, 0, 0, 0};
+	e8(&x->e, 0x49);
+	e8(&x->e, 0xbb);
+	e64(&x->e, (uint64_t)site);
+	e_bytes(&x->e, lea, sizeof(lea));
+	e_jmp_r12(&x->e, BTC_FN_CALL);
+}
+
+/* mangle_callout: the instruction runs in the monitor (kind), why says why. */
+static void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why)
+{
+	struct bt_site *site = bt_meta_alloc(x->bt, sizeof(*site));
+
+	x->how = HOW_CALLOUT;
+	x->why = why;
+	if (!site) {
+		x->e.full = true;
+		return;
+	}
+	site->s.eip = x->eip;
+	site->s.len = x->insn->length;
+	site->s.insn = *x->insn;
+	memcpy(site->s.ops, x->ops, sizeof(site->s.ops));
+	site->kind = kind;
+	site->why = why;
+	emit_callout_site(x, site);
+	if (kind == SITE_UD || kind == SITE_UNSUPP)
+		x->end = true;
+}
+
+/* emit_ind_lookup: flag-free hash lookup of the guest EIP in r8d; hit: jump
+ * to the block, miss: leave through bt_exit_indirect (DESIGN.md §3.3). */
+static void emit_ind_lookup(struct bt_ctx *x)
+{
+	static const uint8_t a[] = {
+		0x49, 0x89, 0xc9,	/* mov r9, rcx */
+		0x45, 0x0f, 0xb7, 0xd0, /* movzx r10d, r8w */
+		0x43, 0x8b, 0x8c, 0x94, /* mov ecx, [r12+r10*4+TAGS] */
+	};
+	static const uint8_t b[] = {
+		0x45, 0x89, 0xc3,	      /* mov r11d, r8d */
+		0x41, 0xf7, 0xd3,	      /* not r11d */
+		0x42, 0x8d, 0x4c, 0x19, 0x01, /* lea ecx, [rcx+r11+1] */
+		0xe3, 0x0b,		      /* jrcxz hit */
+		0x4c, 0x89, 0xc9,	      /* mov rcx, r9 */
+	};
+	static const uint8_t c[] = {
+		0x4c, 0x89, 0xc9,	/* hit: mov rcx, r9 */
+		0x43, 0xff, 0xa4, 0xd4, /* jmp [r12+r10*8+HOSTS] */
+	};
+	e_bytes(&x->e, a, sizeof(a));
+	e32(&x->e, BTC_TAGS);
+	e_bytes(&x->e, b, sizeof(b));
+	e_jmp_r12(&x->e, BTC_FN_IND);
+	e_bytes(&x->e, c, sizeof(c));
+	e32(&x->e, BTC_HOSTS);
+	x->end = true;
+}
+
+/* --- memory operands ------------------------------------------------------- */
+
+/* mem_operand: the explicit memory operand (not LEA's), or NULL. */
+static const ZydisDecodedOperand *mem_operand(const struct bt_ctx *x)
+{
+	for (int i = 0; i < x->insn->operand_count; i++) {
+		const ZydisDecodedOperand *op = &x->ops[i];
+		if (op->type == ZYDIS_OPERAND_TYPE_MEMORY && op->mem.type == ZYDIS_MEMOP_TYPE_MEM &&
+		    op->visibility == ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
+			return op;
+	}
+	return NULL;
+}
+
+/* emit_modrm_ea: ModRM (with reg) + SIB + displacement of the guest's
+ * addressing form; [disp32] (mod 00 rm 101, RIP-relative in 64-bit mode) is
+ * re-encoded with a SIB byte that has neither base nor index. */
+static void emit_modrm_ea(struct bt_ctx *x, int reg)
+{
+	const ZydisDecodedInstruction *in = x->insn;
+	uint8_t mod = in->raw.modrm.mod, rm = in->raw.modrm.rm;
+
+	if (mod == 0 && rm == 5) {
+		e8(&x->e, (uint8_t)((reg & 7) << 3 | 4));
+		e8(&x->e, 0x25);
+		e32(&x->e, (uint32_t)in->raw.disp.value);
+		return;
+	}
+	e8(&x->e, (uint8_t)(mod << 6 | (reg & 7) << 3 | rm));
+	if (rm == 4)
+		e8(&x->e, x->bytes[in->raw.sib.offset]);
+	if (in->raw.disp.size)
+		e_bytes(&x->e, x->bytes + in->raw.disp.offset, in->raw.disp.size / 8);
+}
+
+/* uses_high_byte_reg: an operand is AH, CH, DH or BH (no REX possible). */
+static bool uses_high_byte_reg(const struct bt_ctx *x)
+{
+	for (int i = 0; i < x->insn->operand_count; i++) {
+		ZydisRegister r = x->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER ? x->ops[i].reg.value
+										 : ZYDIS_REGISTER_NONE;
+		if (r == ZYDIS_REGISTER_AH || r == ZYDIS_REGISTER_CH || r == ZYDIS_REGISTER_DH ||
+		    r == ZYDIS_REGISTER_BH)
+			return true;
+	}
+	return false;
+}
+
+/* A host instruction built around the guest's memory operand. */
+struct mem_insn {
+	const uint8_t *pfx;	/* legacy prefixes to keep */
+	int npfx;
+	uint8_t rex;		/* REX bits the instruction needs (0: none) */
+	const uint8_t *opc;	/* opcode bytes */
+	int nopc;
+	int reg;		/* ModRM.reg field */
+	const uint8_t *tail;	/* immediate bytes */
+	int ntail;
+};
+
+/* seg_index: S_FS/S_GS for an FS/GS operand, else -1 (flat DS/ES/SS/CS). */
+static int seg_index(ZydisRegister s)
+{
+	if (s == ZYDIS_REGISTER_FS)
+		return S_FS;
+	if (s == ZYDIS_REGISTER_GS)
+		return S_GS;
+	return -1;
+}
+
+/* emit_mem_insn: the instruction mi with the guest memory operand made a
+ * guest access: "65 67 ... [ea]" for flat segments; for FS/GS,
+ * "lea r11d,[ea]; mov r10d,[seg base]; lea r11d,[r11+r10]" (flag-free,
+ * 32-bit wrap) then "65 67 ... [r11]".  Returns false if it cannot encode
+ * (FS/GS with AH..BH). */
+static bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi)
+{
+	const ZydisDecodedOperand *mop = mem_operand(x);
+	int seg = mop ? seg_index(mop->mem.segment) : -1;
+
+	if (seg < 0) {
+		e8(&x->e, 0x65);
+		e8(&x->e, 0x67);
+		e_bytes(&x->e, mi->pfx, mi->npfx);
+		if (mi->rex)
+			e8(&x->e, mi->rex);
+		e_bytes(&x->e, mi->opc, mi->nopc);
+		emit_modrm_ea(x, mi->reg);
+		e_bytes(&x->e, mi->tail, mi->ntail);
+		return true;
+	}
+	if (mi->rex == 0 && uses_high_byte_reg(x))
+		return false;
+	static const uint8_t lea_r11[] = {0x67, 0x44, 0x8d};
+	static const uint8_t mov_r10[] = {0x45, 0x8b, 0x94, 0x24};
+	static const uint8_t add[] = {0x67, 0x47, 0x8d, 0x1c, 0x13};
+	e_bytes(&x->e, lea_r11, sizeof(lea_r11));
+	emit_modrm_ea(x, 3);
+	e_bytes(&x->e, mov_r10, sizeof(mov_r10));
+	e32(&x->e, BTC_SEG_BASE + 4 * seg);
+	e_bytes(&x->e, add, sizeof(add));
+	e8(&x->e, 0x65);
+	e8(&x->e, 0x67);
+	e_bytes(&x->e, mi->pfx, mi->npfx);
+	e8(&x->e, (uint8_t)(0x40 | mi->rex | REX_B));
+	e_bytes(&x->e, mi->opc, mi->nopc);
+	e8(&x->e, (uint8_t)((mi->reg & 7) << 3 | 3));
+	e_bytes(&x->e, mi->tail, mi->ntail);
+	return true;
+}
+
+/* kept_prefixes: the guest's legacy prefixes minus segment overrides. */
+static int kept_prefixes(const struct bt_ctx *x, uint8_t *out)
+{
+	int n = 0;
+	for (int i = 0; i < x->insn->raw.prefix_count; i++) {
+		uint8_t p = x->bytes[i];
+		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 || p == 0x65)
+			continue;
+		out[n++] = p;
+	}
+	return n;
+}
+
+/* emit_load_scratch: mov rN(d), guest operand `op` (register or memory),
+ * rN = r8 (reg 0) or r11 (reg 3); 32 or 16 bits (o16). */
+static bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg, bool o16)
+{
+	static const uint8_t p66 = 0x66, mov_load = 0x8b;
+
+	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+		int g = ZydisRegisterGetId(op->reg.value) & 7;
+		if (o16)
+			e8(&x->e, 0x66);
+		e8(&x->e, REX_B);
+		e8(&x->e, 0x89);
+		e8(&x->e, (uint8_t)(0xc0 | g << 3 | reg));
+		return true;
+	}
+	struct mem_insn mi = {.pfx = &p66, .npfx = o16, .rex = REX_R, .opc = &mov_load, .nopc = 1,
+			      .reg = reg};
+	return emit_mem_insn(x, &mi);
+}
+
+/* --- copied and re-encoded instructions ------------------------------------ */
+
+/* mangle_copy: an innocuous instruction; memory operands become guest
+ * accesses.  opcode0 >= 0 replaces the first opcode byte (0x82 -> 0x80). */
+static void mangle_copy(struct bt_ctx *x, int opcode0)
+{
+	const ZydisDecodedInstruction *in = x->insn;
+	bool has_modrm = in->attributes & ZYDIS_ATTRIB_HAS_MODRM;
+	bool is_lea = in->mnemonic == ZYDIS_MNEMONIC_LEA;
+	uint8_t pfx[16], opc[4];
+	int npfx = kept_prefixes(x, pfx);
+	int op_start = in->raw.prefix_count;
+
+	if (!has_modrm || in->raw.modrm.mod == 3 || (is_lea && !(in->raw.modrm.mod == 0 &&
+								  in->raw.modrm.rm == 5))) {
+		x->how = HOW_COPY;
+		e_bytes(&x->e, x->bytes, in->length);
+		if (opcode0 >= 0 && !x->e.full) {
+			x->e.p[op_start - in->length] = (uint8_t)opcode0;
+			x->how = HOW_REWRITE;
+		}
+		return;
+	}
+	int nopc = in->raw.modrm.offset - op_start;
+	memcpy(opc, x->bytes + op_start, nopc);
+	if (opcode0 >= 0)
+		opc[0] = (uint8_t)opcode0;
+	int tail = in->raw.imm[0].size ? in->raw.imm[0].offset : in->length;
+	if (is_lea) {
+		e_bytes(&x->e, pfx, npfx);
+		e_bytes(&x->e, opc, nopc);
+		emit_modrm_ea(x, in->raw.modrm.reg);
+		x->how = HOW_REWRITE;
+		return;
+	}
+	struct mem_insn mi = {.pfx = pfx, .npfx = npfx, .opc = opc, .nopc = nopc,
+			      .reg = in->raw.modrm.reg, .tail = x->bytes + tail,
+			      .ntail = in->length - tail};
+	x->how = HOW_COPY;
+	if (!emit_mem_insn(x, &mi))
+		mangle_callout(x, SITE_UNSUPP, "FS/GS operand with AH..BH");
+}
+
+/* mangle_moffs: MOV A0-A3 and XLAT: no ModRM, 0x67 makes the offset 32-bit. */
+static void mangle_moffs(struct bt_ctx *x)
+{
+	const ZydisDecodedOperand *mop = NULL;
+	for (int i = 0; i < x->insn->operand_count; i++)
+		if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+			mop = &x->ops[i];
+	if (mop && seg_index(mop->mem.segment) >= 0) {
+		mangle_callout(x, SITE_UNSUPP, "FS/GS moffs/XLAT");
+		return;
+	}
+	uint8_t pfx[16];
+	int npfx = kept_prefixes(x, pfx);
+	e8(&x->e, 0x65);
+	e8(&x->e, 0x67);
+	e_bytes(&x->e, pfx, npfx);
+	e_bytes(&x->e, x->bytes + x->insn->raw.prefix_count,
+		x->insn->length - x->insn->raw.prefix_count);
+	x->how = HOW_REWRITE;
+}
+
+/* mangle_incdec: 40+r / 48+r are REX in 64-bit mode: use FF /0, FF /1. */
+static void mangle_incdec(struct bt_ctx *x)
+{
+	uint8_t op = x->bytes[x->insn->raw.prefix_count];
+	if (x->insn->operand_width == 16)
+		e8(&x->e, 0x66);
+	e8(&x->e, 0xff);
+	e8(&x->e, (uint8_t)(0xc0 | (op & 8) | (op & 7)));
+	x->how = HOW_REWRITE;
+}
+
+/* --- stack ----------------------------------------------------------------- */
+
+/* mangle_push: store first, then lea esp. */
+static void mangle_push(struct bt_ctx *x)
+{
+	const ZydisDecodedOperand *op = &x->ops[0];
+	bool o16 = x->insn->operand_width == 16;
+	int sz = o16 ? 2 : 4;
+
+	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+		int r = ZydisRegisterGetId(op->reg.value) & 7;
+		if (ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+			mangle_callout(x, SITE_EXEC, "segment register push");
+			return;
+		}
+		e_stack_access(&x->e, o16, 0, 0x89, r, (int8_t)-sz);
+	} else if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+		if (o16)
+			e8(&x->e, 0x66);
+		static const uint8_t st[] = {0x65, 0x67, 0xc7, 0x44, 0x24};
+		e_bytes(&x->e, st, sizeof(st));
+		e8(&x->e, (uint8_t)-sz);
+		uint32_t v = (uint32_t)op->imm.value.s;
+		e_bytes(&x->e, &v, sz);
+	} else {
+		if (!emit_load_scratch(x, op, 3, o16)) {
+			mangle_callout(x, SITE_UNSUPP, "push from FS/GS");
+			return;
+		}
+		e_stack_access(&x->e, o16, REX_R, 0x89, 3, (int8_t)-sz);
+	}
+	e_lea_esp(&x->e, -sz);
+	x->how = HOW_REWRITE;
+}
+
+/* mangle_pop: load first; POP ESP takes the loaded value; POP m32 stores
+ * through an address computed with the incremented ESP. */
+static void mangle_pop(struct bt_ctx *x)
+{
+	const ZydisDecodedOperand *op = &x->ops[0];
+	bool o16 = x->insn->operand_width == 16;
+	int sz = o16 ? 2 : 4;
+
+	x->how = HOW_REWRITE;
+	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+		if (ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+			mangle_callout(x, SITE_EXEC, "segment register pop");
+			return;
+		}
+		int r = ZydisRegisterGetId(op->reg.value) & 7;
+		if (r == R_ESP && !o16) {
+			e_stack_access(&x->e, false, 0, 0x8b, R_ESP, 0);
+			return;
+		}
+		/* load into r11 first: a 16-bit pop keeps the register's top half */
+		e_stack_access(&x->e, o16, REX_R, 0x8b, 3, 0);
+		e_lea_esp(&x->e, sz);
+		if (o16)
+			e8(&x->e, 0x66);
+		e8(&x->e, REX_R);
+		e8(&x->e, 0x89);
+		e8(&x->e, (uint8_t)(0xc0 | 3 << 3 | r));
+		return;
+	}
+	static const uint8_t p66 = 0x66, mov_store = 0x89;
+	e_stack_access(&x->e, o16, REX_R, 0x8b, 3, 0);
+	e_lea_esp(&x->e, sz);
+	struct mem_insn mi = {.pfx = &p66, .npfx = o16, .rex = REX_R, .opc = &mov_store,
+			      .nopc = 1, .reg = 3};
+	if (!emit_mem_insn(x, &mi))
+		die("pop m: no REX problem expected");
+}
+
+/* mangle_pusha: probe both ends of the 32-byte area, then store, then ESP. */
+static void mangle_pusha(struct bt_ctx *x)
+{
+	if (x->insn->operand_width == 16) {
+		mangle_callout(x, SITE_UNSUPP, "16-bit PUSHA");
+		return;
+	}
+	for (int r = 0; r < 8; r++)
+		e_stack_access(&x->e, false, 0, 0x89, r, (int8_t)(-4 - 4 * r));
+	e_lea_esp(&x->e, -32);
+	x->how = HOW_REWRITE;
+}
+
+/* mangle_popa: probe [esp] and [esp+28] first, then load (ESP skipped). */
+static void mangle_popa(struct bt_ctx *x)
+{
+	if (x->insn->operand_width == 16) {
+		mangle_callout(x, SITE_UNSUPP, "16-bit POPA");
+		return;
+	}
+	e_stack_access(&x->e, false, REX_R, 0x8b, 3, 28);
+	e_stack_access(&x->e, false, REX_R, 0x8b, 3, 0);
+	for (int r = 7; r >= 0; r--)
+		if (r != R_ESP)
+			e_stack_access(&x->e, false, 0, 0x8b, r, (int8_t)(4 * (7 - r)));
+	e_lea_esp(&x->e, 32);
+	x->how = HOW_REWRITE;
+}
+
+/* mangle_enter: ENTER imm16, 0 only (nesting levels are rare). */
+static void mangle_enter(struct bt_ctx *x)
+{
+	uint32_t size = (uint32_t)x->ops[0].imm.value.u;
+	if (x->ops[1].imm.value.u != 0 || x->insn->operand_width == 16) {
+		mangle_callout(x, SITE_UNSUPP, "ENTER with nesting level");
+		return;
+	}
+	static const uint8_t lea_ebp[] = {0x67, 0x8d, 0x6c, 0x24, 0xfc};
+	e_stack_access(&x->e, false, 0, 0x89, R_EBP, -4);
+	e_bytes(&x->e, lea_ebp, sizeof(lea_ebp));
+	e_lea_esp(&x->e, -4 - (int32_t)size);
+	x->how = HOW_REWRITE;
+}
+
+/* mangle_leave: mov r11d,[ebp]; lea esp,[ebp+4]; mov ebp,r11d. */
+static void mangle_leave(struct bt_ctx *x)
+{
+	static const uint8_t op[] = {0x65, 0x67, 0x44, 0x8b, 0x5d, 0x00, 0x67, 0x8d,
+				     0x65, 0x04, 0x44, 0x89, 0xdd};
+	if (x->insn->operand_width == 16) {
+		mangle_callout(x, SITE_UNSUPP, "16-bit LEAVE");
+		return;
+	}
+	e_bytes(&x->e, op, sizeof(op));
+	x->how = HOW_REWRITE;
+}
+
+/* --- control flow ------------------------------------------------------------ */
+
+static uint32_t rel_target(const struct bt_ctx *x)
+{
+	return x->next + (uint32_t)x->insn->raw.imm[0].value.s;
+}
+
+/* mangle_jcc: jcc over the fall-through stub to the taken stub. */
+static void mangle_jcc(struct bt_ctx *x, int cc)
+{
+	e8(&x->e, (uint8_t)(0x70 | cc));
+	e8(&x->e, EXIT_STUB_LEN);
+	bt_emit_exit(x, x->next);
+	bt_emit_exit(x, rel_target(x));
+	x->end = true;
+	x->how = HOW_BRANCH;
+}
+
+/* mangle_loop: LOOP/LOOPE/LOOPNE/JECXZ without touching flags. */
+static void mangle_loop(struct bt_ctx *x, uint8_t op)
+{
+	static const uint8_t dec_ecx[] = {0x8d, 0x49, 0xff}; /* lea ecx,[rcx-1] */
+	if (x->insn->address_width == 16) {
+		mangle_callout(x, SITE_UNSUPP, "16-bit LOOP/JCXZ");
+		return;
+	}
+	x->how = HOW_BRANCH;
+	x->end = true;
+	if (op == 0xe3) { /* jecxz taken */
+		e8(&x->e, 0x67);
+		e8(&x->e, 0xe3);
+		e8(&x->e, EXIT_STUB_LEN);
+		bt_emit_exit(x, x->next);
+		bt_emit_exit(x, rel_target(x));
+		return;
+	}
+	e_bytes(&x->e, dec_ecx, sizeof(dec_ecx));
+	e8(&x->e, 0xe3); /* jrcxz fall (ECX = 0: no jump) */
+	if (op == 0xe2) {
+		e8(&x->e, EXIT_STUB_LEN);
+		bt_emit_exit(x, rel_target(x));
+	} else {
+		e8(&x->e, 2 + 2 + EXIT_STUB_LEN);
+		e8(&x->e, op == 0xe1 ? 0x74 : 0x75); /* LOOPE: jz, LOOPNE: jnz */
+		e8(&x->e, 2);
+		e8(&x->e, 0xeb); /* jmp fall */
+		e8(&x->e, EXIT_STUB_LEN);
+		bt_emit_exit(x, rel_target(x));
+	}
+	bt_emit_exit(x, x->next);
+}
+
+/* store_return: mov dword [gs:esp-4], next; lea esp,[esp-4]. */
+static void store_return(struct bt_ctx *x)
+{
+	static const uint8_t st[] = {0x65, 0x67, 0xc7, 0x44, 0x24, 0xfc};
+	e_bytes(&x->e, st, sizeof(st));
+	e32(&x->e, x->next);
+	e_lea_esp(&x->e, -4);
+}
+
+/* mangle_branch: JMP/CALL (near, relative or indirect) and RET. */
+static void mangle_branch(struct bt_ctx *x)
+{
+	const ZydisDecodedInstruction *in = x->insn;
+	const ZydisDecodedOperand *op = &x->ops[0];
+
+	if (in->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR ||
+	    in->mnemonic == ZYDIS_MNEMONIC_IRETD) {
+		mangle_callout(x, SITE_EXEC, "far transfer");
+		x->end = true;
+		return;
+	}
+	if (in->operand_width == 16) {
+		mangle_callout(x, SITE_UNSUPP, "16-bit near branch");
+		return;
+	}
+	x->how = HOW_BRANCH;
+	x->end = true;
+	if (in->mnemonic == ZYDIS_MNEMONIC_RET) {
+		static const uint8_t ld[] = {0x65, 0x67, 0x44, 0x8b, 0x04, 0x24};
+		e_bytes(&x->e, ld, sizeof(ld)); /* mov r8d, [gs:esp] */
+		uint32_t imm = in->operand_count_visible ? (uint32_t)op->imm.value.u : 0;
+		e_lea_esp(&x->e, 4 + (int32_t)imm);
+		emit_ind_lookup(x);
+		return;
+	}
+	bool call = in->mnemonic == ZYDIS_MNEMONIC_CALL;
+	if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+		if (call)
+			store_return(x);
+		bt_emit_exit(x, rel_target(x));
+		return;
+	}
+	if (!emit_load_scratch(x, op, 0, false)) {
+		mangle_callout(x, SITE_UNSUPP, "indirect branch through FS/GS");
+		return;
+	}
+	if (call)
+		store_return(x);
+	emit_ind_lookup(x);
+}
+
+/* --- dispatch by construct -------------------------------------------------- */
+
+/* legacy_kind: opcodes that change meaning in 64-bit mode and need the
+ * monitor; NULL if none of them. */
+static const char *legacy_kind(const struct bt_ctx *x, enum bt_site_kind *kind)
+{
+	*kind = SITE_EXEC;
+	switch (x->insn->mnemonic) {
+	case ZYDIS_MNEMONIC_DAA:
+	case ZYDIS_MNEMONIC_DAS:
+	case ZYDIS_MNEMONIC_AAA:
+	case ZYDIS_MNEMONIC_AAS:
+	case ZYDIS_MNEMONIC_AAM:
+	case ZYDIS_MNEMONIC_AAD:
+	case ZYDIS_MNEMONIC_SALC:
+		*kind = SITE_LEGACY;
+		return "BCD/SALC (invalid in 64-bit mode)";
+	case ZYDIS_MNEMONIC_BOUND:
+	case ZYDIS_MNEMONIC_INTO:
+	case ZYDIS_MNEMONIC_ARPL:
+	case ZYDIS_MNEMONIC_LDS:
+	case ZYDIS_MNEMONIC_LES:
+	case ZYDIS_MNEMONIC_LSS:
+	case ZYDIS_MNEMONIC_LFS:
+	case ZYDIS_MNEMONIC_LGS:
+		return "legacy opcode (segment load or trap)";
+	case ZYDIS_MNEMONIC_PUSHFD:
+	case ZYDIS_MNEMONIC_PUSHF:
+	case ZYDIS_MNEMONIC_POPFD:
+	case ZYDIS_MNEMONIC_POPF:
+		return "EFLAGS (virtual IF/IOPL)";
+	default:
+		break;
+	}
+	if (x->insn->meta.category == ZYDIS_CATEGORY_STRINGOP)
+		return "string instruction (ES:EDI)";
+	return NULL;
+}
+
+/* ends_block: callouts after which code is never straight-line. */
+static bool ends_block(const ZydisDecodedInstruction *in)
+{
+	switch (in->meta.category) {
+	case ZYDIS_CATEGORY_CALL:
+	case ZYDIS_CATEGORY_RET:
+	case ZYDIS_CATEGORY_UNCOND_BR:
+	case ZYDIS_CATEGORY_COND_BR:
+	case ZYDIS_CATEGORY_INTERRUPT:
+	case ZYDIS_CATEGORY_SYSCALL:
+	case ZYDIS_CATEGORY_SYSRET:
+		return true;
+	default:
+		return in->mnemonic == ZYDIS_MNEMONIC_HLT;
+	}
+}
+
+/* mangle_special: constructs with their own function; false if none. */
+static bool mangle_special(struct bt_ctx *x)
+{
+	const ZydisDecodedInstruction *in = x->insn;
+	uint8_t op0 = x->bytes[in->raw.prefix_count];
+
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_JMP:
+	case ZYDIS_MNEMONIC_CALL:
+	case ZYDIS_MNEMONIC_RET:
+		mangle_branch(x);
+		return true;
+	case ZYDIS_MNEMONIC_LOOP:
+	case ZYDIS_MNEMONIC_LOOPE:
+	case ZYDIS_MNEMONIC_LOOPNE:
+	case ZYDIS_MNEMONIC_JECXZ:
+	case ZYDIS_MNEMONIC_JCXZ:
+		mangle_loop(x, op0);
+		return true;
+	case ZYDIS_MNEMONIC_PUSH:
+		mangle_push(x);
+		return true;
+	case ZYDIS_MNEMONIC_POP:
+		mangle_pop(x);
+		return true;
+	case ZYDIS_MNEMONIC_PUSHAD:
+	case ZYDIS_MNEMONIC_PUSHA:
+		mangle_pusha(x);
+		return true;
+	case ZYDIS_MNEMONIC_POPAD:
+	case ZYDIS_MNEMONIC_POPA:
+		mangle_popa(x);
+		return true;
+	case ZYDIS_MNEMONIC_ENTER:
+		mangle_enter(x);
+		return true;
+	case ZYDIS_MNEMONIC_LEAVE:
+		mangle_leave(x);
+		return true;
+	case ZYDIS_MNEMONIC_XLAT:
+		mangle_moffs(x);
+		return true;
+	default:
+		break;
+	}
+	if (in->meta.category == ZYDIS_CATEGORY_COND_BR) {
+		int cc = op0 == 0x0f ? x->bytes[in->raw.prefix_count + 1] & 0xf : op0 & 0xf;
+		if (in->operand_width == 16) {
+			mangle_callout(x, SITE_UNSUPP, "16-bit Jcc");
+			return true;
+		}
+		mangle_jcc(x, cc);
+		return true;
+	}
+	if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT) {
+		if (op0 >= 0x40 && op0 <= 0x4f) {
+			mangle_incdec(x);
+			return true;
+		}
+		if (op0 >= 0xa0 && op0 <= 0xa3) {
+			mangle_moffs(x);
+			return true;
+		}
+		if (op0 == 0x82) {
+			mangle_copy(x, 0x80);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* bt_mangle: decide how the instruction is translated and emit it. */
+void bt_mangle(struct bt_ctx *x)
+{
+	const ZydisDecodedInstruction *in = x->insn;
+	const char *why = NULL;
+	enum bt_site_kind kind;
+	bool fpu_trap = x->blk->mode & BT_MODE_FPU_TRAP;
+
+	if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY) {
+		mangle_callout(x, SITE_UD, "not in the guest CPU model");
+		return;
+	}
+	if (x->bt->hooks.needed(in, fpu_trap, &why)) {
+		mangle_callout(x, SITE_EXEC, why ? why : "sensitive");
+		if (ends_block(in))
+			x->end = true;
+		return;
+	}
+	if ((why = legacy_kind(x, &kind)) != NULL) {
+		mangle_callout(x, kind, why);
+		if (ends_block(in))
+			x->end = true;
+		return;
+	}
+	if (in->attributes & ZYDIS_ATTRIB_HAS_ADDRESSSIZE) {
+		mangle_callout(x, SITE_UNSUPP, "16-bit addressing (0x67)");
+		return;
+	}
+	if (mangle_special(x))
+		return;
+	mangle_copy(x, -1);
+}
+
+/* bt_mangle_ud: bytes Zydis cannot decode: raise #UD when reached. */
+void bt_mangle_ud(struct bt_ctx *x)
+{
+	mangle_callout(x, SITE_UD, "undefined opcode");
+}

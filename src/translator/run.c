@@ -1,0 +1,293 @@
+/*
+ * run.c - the dispatcher loop (DESIGN.md §3.3, §3.6, §3.7).
+ *
+ * One iteration: service the machine if kicked, deliver a pending
+ * exception or interrupt, wait while halted, check that the mode is one the
+ * translator handles, find or translate the block at vcpu->eip, chain the
+ * direct exit that led here (or fill the indirect table after a miss),
+ * enter translated code, and decode why it came back.
+ */
+#define _GNU_SOURCE
+#include "translator/bt.h"
+#include "monitor/stats.h"
+#include "monitor/util.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+/* mode_supported: paging off, protected mode, flat 32-bit CS/DS/ES/SS;
+ * otherwise end the run with a clear message. */
+static bool mode_supported(struct bt *bt)
+{
+	struct vcpu *v = bt->v;
+	static const int flat[] = {S_CS, S_DS, S_ES, S_SS};
+
+	if (v->cr0 & CR0_PG) {
+		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
+			"bt: guest paging is not supported yet (shadow MMU)");
+		return false;
+	}
+	if (!(v->cr0 & CR0_PE) || (v->eflags & EFL_VM)) {
+		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
+			"bt: real mode is not supported yet");
+		return false;
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(flat); i++) {
+		const struct seg *s = &v->seg[flat[i]];
+		if (s->base != 0 || s->limit != 0xffffffff || !(s->attr & SEG_ATTR_DB)) {
+			bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
+				"bt: non-flat or 16-bit %s segment is not supported yet",
+				vcpu_seg_name(flat[i]));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* reg_write: write size bytes of val to guest register id (8-bit ids 4-7
+ * are AH..BH). */
+static void reg_write(struct vcpu *v, int id, unsigned size, uint32_t val)
+{
+	if (size == 4)
+		v->gpr[id] = val;
+	else if (size == 2)
+		v->gpr[id] = (v->gpr[id] & ~0xffffu) | (val & 0xffff);
+	else if (id < 4)
+		v->gpr[id] = (v->gpr[id] & ~0xffu) | (val & 0xff);
+	else
+		v->gpr[id - 4] = (v->gpr[id - 4] & ~0xff00u) | (val & 0xff) << 8;
+}
+
+static uint32_t reg_read(const struct vcpu *v, int id, unsigned size)
+{
+	if (size == 1 && id >= 4)
+		return (v->gpr[id - 4] >> 8) & 0xff;
+	return v->gpr[id] & (size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu);
+}
+
+/* emulate_mmio: the instruction at vcpu->eip touched non-RAM address gpa:
+ * run MOV/MOVZX against the MMIO bus; others end the run clearly. */
+static void emulate_mmio(struct bt *bt, uint64_t gpa)
+{
+	struct vcpu *v = bt->v;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	const uint8_t *p = ram_ptr(&bt->m->ram, v->eip, 1);
+	size_t avail = p ? MIN(15, bt->m->ram.size - v->eip) : 0;
+
+	if (!p || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&bt->dec, p, avail, &in, ops)))
+		goto unsupported;
+	const ZydisDecodedOperand *dst = &ops[0], *src = &ops[1];
+	unsigned size = dst->size / 8;
+	switch (in.mnemonic) {
+	case ZYDIS_MNEMONIC_MOV:
+		if (dst->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			uint32_t val = src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE
+					       ? (uint32_t)src->imm.value.u
+					       : reg_read(v, ZydisRegisterGetId(src->reg.value), size);
+			bus_write(&bt->m->mmio, gpa, size, val);
+		} else if (src->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			uint32_t val = (uint32_t)bus_read(&bt->m->mmio, gpa, size);
+			reg_write(v, ZydisRegisterGetId(dst->reg.value), size, val);
+		} else {
+			goto unsupported;
+		}
+		break;
+	case ZYDIS_MNEMONIC_MOVZX:
+		if (src->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			goto unsupported;
+		reg_write(v, ZydisRegisterGetId(dst->reg.value), size,
+			  (uint32_t)bus_read(&bt->m->mmio, gpa, src->size / 8));
+		break;
+	default:
+		goto unsupported;
+	}
+	STAT_INC(mmio_accesses);
+	v->eip += in.length;
+	return;
+unsupported:
+	bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
+		"bt: access to non-RAM address %#llx by an instruction the MMIO emulator "
+		"does not handle (eip %#x)",
+		(unsigned long long)gpa, v->eip);
+}
+
+/* handle_async: what the signal handler asked for. */
+static void handle_async(struct bt *bt)
+{
+	struct bt_cpu *c = bt->cpu;
+	struct vcpu *v = bt->v;
+
+	v->eip = c->exit_eip;
+	switch (c->async_kind) {
+	case BT_ASYNC_POLL:
+		STAT_INC(poll_stops);
+		c->kicked = 1;
+		break;
+	case BT_ASYNC_EXC: {
+		int vec = (int)c->async_vector;
+		bool has_err = vec == EXC_GP || vec == EXC_AC;
+		bt->hooks.raise(v, vec, has_err, c->async_err);
+		break;
+	}
+	case BT_ASYNC_SMC:
+		bt_invalidate_frame(bt, c->async_addr >> 12);
+		bt->step_one = true;
+		break;
+	case BT_ASYNC_MMIO:
+		emulate_mmio(bt, c->async_addr);
+		break;
+	default:
+		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
+			"bt: unexpected host fault (signal %u) at guest eip %#x", c->async_vector,
+			c->exit_eip);
+		break;
+	}
+	c->async_kind = BT_ASYNC_NONE;
+}
+
+/* pre_block: events between blocks; false if no block should run now. */
+static bool pre_block(struct bt *bt)
+{
+	struct bt_cpu *c = bt->cpu;
+	struct vcpu *v = bt->v;
+	struct machine *m = bt->m;
+
+	if (c->kicked || m->events_pending) {
+		c->kicked = 0;
+		mprotect((uint8_t *)c + BTC_POLL, 4096, PROT_READ);
+		bt->hooks.service(m);
+	}
+	if (v->exc.valid) {
+		bt->hooks.deliver_pending(v);
+		STAT_INC(exceptions);
+		return false;
+	}
+	if (!v->intr_shadow && (v->eflags & EFL_IF) && bt->hooks.intr_pending(m)) {
+		if (bt->hooks.check_interrupts(v))
+			STAT_INC(interrupts);
+		return false;
+	}
+	if (v->halted) {
+		STAT_INC(hlt_exits);
+		bt->hooks.wait(m);
+		return false;
+	}
+	return m->exit.reason == EXIT_NONE && mode_supported(bt);
+}
+
+/* find_block: cached block or a fresh translation for vcpu->eip. */
+static struct bt_block *find_block(struct bt *bt, bool one_off)
+{
+	struct vcpu *v = bt->v;
+	uint32_t mode = bt_mode(v);
+	const char *err = NULL;
+	struct bt_block *blk = NULL;
+
+	if (mode != bt->ind_mode) {
+		bt_ind_clear(bt);
+		bt->ind_mode = mode;
+	}
+	if (!one_off)
+		blk = bt_lookup(bt, v->eip, mode);
+	if (!blk)
+		blk = bt_translate(bt, v->eip, mode, one_off ? BT_TR_ONE | BT_TR_NOCACHE : 0, &err);
+	if (!blk)
+		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE, "bt: %s at eip %#x", err,
+			v->eip);
+	return blk;
+}
+
+/* bt_run: the dispatcher loop. */
+void bt_run(struct bt *bt)
+{
+	struct bt_cpu *c = bt->cpu;
+	struct vcpu *v = bt->v;
+	struct bt_exit *last = NULL;
+	unsigned last_gen = 0;
+	bool fill_ind = false;
+
+	if (bt_fault_thread_init(bt) < 0)
+		die("bt: cannot set up the vCPU thread's signal stack");
+	bt_set_gs_base(bt);
+	bt->t.start = bt_rdtsc();
+	while (bt->m->exit.reason == EXIT_NONE) {
+		if (!pre_block(bt)) {
+			last = NULL;
+			continue;
+		}
+		bool one_off = bt->step_one || v->intr_shadow;
+		struct bt_block *blk = find_block(bt, one_off);
+		if (!blk)
+			break;
+		if (last && last_gen == bt->generation && last->from->cached && blk->cached)
+			bt_chain(bt, last, blk);
+		if (fill_ind && blk->cached) {
+			bt_ind_tags(c)[v->eip & (BT_IND_SIZE - 1)] = v->eip;
+			bt_ind_hosts(c)[v->eip & (BT_IND_SIZE - 1)] = (uint64_t)blk->host;
+		}
+		last = NULL;
+		fill_ind = false;
+		for (int s = 0; s < S_NR; s++)
+			c->seg_base[s] = v->seg[s].base;
+		uint64_t t0 = bt_rdtsc();
+		bt_enter(c, blk->host);
+		bt->t.in_tc += bt_rdtsc() - t0;
+		if (one_off) {
+			bt->step_one = false;
+			v->intr_shadow = false;
+		}
+		switch (c->reason) {
+		case BT_EXIT_DIRECT:
+			last = (struct bt_exit *)c->exit_arg;
+			last_gen = bt->generation;
+			v->eip = last->target;
+			STAT_INC(unchained_exits);
+			break;
+		case BT_EXIT_IND:
+			v->eip = c->exit_eip;
+			fill_ind = true;
+			STAT_INC(ind_misses);
+			break;
+		case BT_EXIT_CALLOUT:
+			if (bt->co_result == CO_FAULT)
+				STAT_INC(exceptions);
+			break;
+		case BT_EXIT_ASYNC:
+			handle_async(bt);
+			break;
+		default:
+			die("bt: bad exit reason %u", c->reason);
+		}
+	}
+}
+
+/* bt_print_stats: TC usage, time split, the most frequent callouts. */
+void bt_print_stats(struct bt *bt, FILE *f)
+{
+	uint64_t total = bt_rdtsc() - bt->t.start;
+	uint64_t tc = bt->t.in_tc - bt->t.in_callout;
+
+	fprintf(f, "bt: TC %zu of %zu KiB used, %u blocks live, %u flushes\n",
+		(size_t)(bt->tc_free - bt->tc) / 1024, (size_t)(bt->tc_end - bt->tc) / 1024,
+		bt->nr_blocks, bt->generation);
+	if (total)
+		fprintf(f, "bt: time in translated code %.1f%%, in callouts %.1f%%, dispatcher "
+			   "and monitor %.1f%%\n",
+			100.0 * tc / total, 100.0 * bt->t.in_callout / total,
+			100.0 * (total - bt->t.in_tc) / total);
+	for (int n = 0; n < 12; n++) {
+		uint64_t best = 0;
+		int bi = -1;
+		for (int i = 0; i <= ZYDIS_MNEMONIC_MAX_VALUE; i++)
+			if (bt->t.callouts_by_mnemonic[i] > best) {
+				best = bt->t.callouts_by_mnemonic[i];
+				bi = i;
+			}
+		if (bi < 0)
+			break;
+		fprintf(f, "bt: callouts %-12s %12llu\n", ZydisMnemonicGetString(bi),
+			(unsigned long long)best);
+		bt->t.callouts_by_mnemonic[bi] = 0;
+	}
+}

@@ -1,0 +1,309 @@
+/*
+ * difftest.c - differential test of the bt engine against the real CPU.
+ *
+ *   difftest --native PATH [--seed N] [--count N] [--len N] [--native-only]
+ *            [--inject] [-v]
+ *
+ * For each index in [0, count): build sequence (seed, index) (gen.h), run
+ * it on the real CPU through the 32-bit helper and under bt, and compare
+ * the GPRs, the EFLAGS bits defined at the end and the data area.  The
+ * first mismatch is shrunk (whole groups dropped while it persists) and
+ * printed with its seed, index, listing, initial state and differences.
+ *
+ * --native-only runs each sequence on two helper processes instead (the
+ * second after an unrelated sequence), which tests the harness itself:
+ * generator determinism, state leaking between jobs.  --inject (with
+ * --native-only) corrupts EAX on the second side whenever a sequence holds
+ * BSWAP, and succeeds only if that planted mismatch is found and shrunk to
+ * one group: the shrinker and the report are tested too.
+ *
+ * Exit status: 0 all equal, 1 mismatch or error, 2 usage, 77 skipped (the
+ * bt engine cannot run here).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner.h"
+
+#define EXIT_SKIP 77
+
+struct opts {
+	uint64_t seed;
+	uint64_t count;
+	unsigned len;
+	bool native_only, inject, verbose;
+	const char *native;
+};
+
+static struct native *side_a, *side_b;	/* side_b: --native-only */
+static struct opts opt;
+static const char *name_b = "bt";
+static volatile uint64_t progress;	/* bumped by every run, read by the watchdog */
+static volatile uint64_t cur_index;
+
+/* run_pair: run s on both sides; false if a helper died. */
+static bool run_pair(const struct gen_seq *s, const struct gen_code *c, struct outcome *a,
+		     struct outcome *b)
+{
+	progress++;
+	if (diff_native_run(side_a, s, c, a) < 0)
+		return false;
+	if (!opt.native_only) {
+		diff_bt_run(s, c, b);
+		return true;
+	}
+	/* an unrelated sequence first, so leftover state would show */
+	static struct gen_seq junk;
+	static struct gen_code jc;
+	const char *why;
+	gen_sequence(&junk, s->seed ^ 0x5a5a5a5a, s->index, 8);
+	if (!gen_encode(&junk, &jc, &why) && diff_native_run(side_b, &junk, &jc, b) < 0)
+		return false;
+	gen_free(&junk);
+	if (diff_native_run(side_b, s, c, b) < 0)
+		return false;
+	if (opt.inject) {
+		for (unsigned g = 0; g < s->ngroups; g++)
+			for (unsigned j = 0; j < s->groups[g].n; j++)
+				if (s->groups[g].insn[j].req.mnemonic == ZYDIS_MNEMONIC_BSWAP)
+					b->regs[0] ^= 1;
+	}
+	return true;
+}
+
+/* differs: true if the outcomes differ in anything compared. */
+static bool differs(const struct gen_code *c, const struct outcome *a, const struct outcome *b)
+{
+	if (!a->ok || !b->ok)
+		return true;
+	if (memcmp(a->regs, b->regs, sizeof(a->regs)))
+		return true;
+	if ((a->eflags ^ b->eflags) & c->flags_defined)
+		return true;
+	return memcmp(a->data, b->data, DIFF_DATA_SIZE) != 0;
+}
+
+/* report: the whole story of one mismatch on stdout. */
+static void report(const struct gen_seq *s, const struct gen_code *c, const struct outcome *a,
+		   const struct outcome *b)
+{
+	static const char *const rn[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+	printf("MISMATCH seed %llu index %llu (%u groups after shrinking)\n",
+	       (unsigned long long)s->seed, (unsigned long long)s->index, s->ngroups);
+	printf("code at %08x:\n", DIFF_CODE_ADDR);
+	gen_print(c, stdout);
+	printf("initial state:\n");
+	for (unsigned r = 0; r < 8; r++)
+		printf("  %s=%08x%s", rn[r], s->regs[r], r == 3 || r == 7 ? "\n" : "");
+	printf("  eflags=%08x (%s)\n", s->eflags, gen_flags_str(s->eflags & DIFF_FLAGS));
+	printf("flags compared at the end: %s\n", gen_flags_str(c->flags_defined));
+	if (!a->ok)
+		printf("native: %s\n", a->err);
+	if (!b->ok)
+		printf("%s: %s\n", name_b, b->err);
+	for (unsigned r = 0; r < 8; r++)
+		if (a->regs[r] != b->regs[r])
+			printf("  %s: native %08x  %s %08x\n", rn[r], a->regs[r], name_b,
+			       b->regs[r]);
+	uint32_t fd = (a->eflags ^ b->eflags) & c->flags_defined;
+	if (fd)
+		printf("  eflags differ in %s: native %08x  %s %08x\n", gen_flags_str(fd),
+		       a->eflags, name_b, b->eflags);
+	unsigned shown = 0;
+	for (unsigned k = 0; k < DIFF_DATA_SIZE; k++) {
+		if (a->data[k] == b->data[k])
+			continue;
+		if (shown++ < 32)
+			printf("  mem %08x: initial %02x  native %02x  %s %02x\n", DIFF_DATA_ADDR + k,
+			       s->data[k], a->data[k], name_b, b->data[k]);
+	}
+	if (shown > 32)
+		printf("  ... %u differing bytes in all\n", shown);
+}
+
+/* still_fails: encode and run candidate t; true if it is valid and the
+ * sides still differ (code and outcomes left in c, a, b). */
+static bool still_fails(const struct gen_seq *t, struct gen_code *c, struct outcome *a,
+			struct outcome *b)
+{
+	const char *why;
+	if (gen_encode(t, c, &why))
+		return false;
+	return run_pair(t, c, a, b) && differs(c, a, b);
+}
+
+/* shrink: drop runs of groups from s while the mismatch persists, halving
+ * the run length down to single groups; s is replaced by the result. */
+static void shrink(struct gen_seq *s)
+{
+	static struct gen_seq t;
+	static struct gen_code c;
+	static struct outcome a, b;
+	unsigned chunk = s->ngroups > 1 ? s->ngroups / 2 : 1;
+	for (;;) {
+		for (unsigned from = 0; from < s->ngroups && s->ngroups > 1;) {
+			gen_copy_without(&t, s, from, chunk);
+			if (still_fails(&t, &c, &a, &b))
+				gen_copy_without(s, &t, 0, 0);
+			else
+				from += chunk;
+		}
+		if (chunk == 1)
+			break;
+		chunk /= 2;
+	}
+	gen_free(&t);
+}
+
+/* watchdog: a run that never returns (a hang under bt) ends the test with
+ * the sequence that caused it. */
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	uint64_t last = progress;
+	for (;;) {
+		sleep(20);
+		if (progress == last) {
+			fprintf(stderr,
+				"difftest: seed %llu index %llu: no progress for 20 s (a hang?)\n",
+				(unsigned long long)opt.seed, (unsigned long long)cur_index);
+			fflush(stdout);
+			_exit(1);
+		}
+		last = progress;
+	}
+	return NULL;
+}
+
+/* usage_error: one line on stderr, exit 2. */
+static void usage_error(const char *msg)
+{
+	fprintf(stderr, "difftest: %s\n", msg);
+	fprintf(stderr, "usage: difftest --native PATH [--seed N] [--count N] [--len N] "
+			"[--native-only] [--inject] [-v]\n");
+	exit(2);
+}
+
+/* parse_num: an unsigned number option value, or a usage error. */
+static uint64_t parse_num(const char *s, const char *name)
+{
+	char *end;
+	if (!s)
+		usage_error("missing value");
+	unsigned long long v = strtoull(s, &end, 0);
+	if (!*s || *end) {
+		fprintf(stderr, "difftest: bad value '%s' for %s\n", s, name);
+		exit(2);
+	}
+	return v;
+}
+
+static void parse_opts(int argc, char **argv)
+{
+	opt.seed = 1;
+	opt.count = 20000;
+	opt.len = 12;
+	for (int k = 1; k < argc; k++) {
+		const char *a = argv[k];
+		if (!strcmp(a, "--seed"))
+			opt.seed = parse_num(argv[++k], a);
+		else if (!strcmp(a, "--count"))
+			opt.count = parse_num(argv[++k], a);
+		else if (!strcmp(a, "--len"))
+			opt.len = parse_num(argv[++k], a);
+		else if (!strcmp(a, "--native"))
+			opt.native = argv[++k];
+		else if (!strcmp(a, "--native-only"))
+			opt.native_only = true;
+		else if (!strcmp(a, "--inject"))
+			opt.inject = true;
+		else if (!strcmp(a, "-v"))
+			opt.verbose = true;
+		else
+			usage_error("unknown option");
+	}
+	if (!opt.native)
+		usage_error("--native PATH is required");
+	if (opt.len < 1 || opt.len > 1000)
+		usage_error("--len must be in 1..1000");
+	if (opt.inject && !opt.native_only)
+		usage_error("--inject needs --native-only");
+}
+
+/* setup: start the helpers and the engine; returns 0, or an exit status. */
+static int setup(void)
+{
+	char why[256];
+	signal(SIGPIPE, SIG_IGN);
+	side_a = diff_native_open(opt.native);
+	if (!side_a)
+		return 1;
+	if (opt.native_only) {
+		name_b = "native2";
+		side_b = diff_native_open(opt.native);
+		return side_b ? 0 : 1;
+	}
+	if (diff_bt_open(why, sizeof(why)) < 0) {
+		printf("SKIP: %s\n", why);
+		return EXIT_SKIP;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct gen_seq s;
+	static struct gen_code c;
+	static struct outcome a, b;
+	pthread_t wd;
+	parse_opts(argc, argv);
+	int st = setup();
+	if (st)
+		return st;
+	pthread_create(&wd, NULL, watchdog, NULL);
+	uint64_t t0 = (uint64_t)time(NULL), bytes = 0, failed = 0;
+	for (uint64_t i = 0; i < opt.count && !failed; i++) {
+		const char *why;
+		cur_index = i;
+		gen_sequence(&s, opt.seed, i, opt.len);
+		if (gen_encode(&s, &c, &why)) {
+			printf("difftest: seed %llu index %llu: generator bug: sequence %s\n",
+			       (unsigned long long)opt.seed, (unsigned long long)i, why);
+			return 1;
+		}
+		bytes += c.len;
+		if (!run_pair(&s, &c, &a, &b))
+			return 1;
+		if (differs(&c, &a, &b)) {
+			shrink(&s);
+			if (gen_encode(&s, &c, &why) || !run_pair(&s, &c, &a, &b))
+				return 1;
+			report(&s, &c, &a, &b);
+			failed++;
+			break;
+		}
+		gen_free(&s);
+	}
+	if (opt.verbose) {
+		printf("groups by kind:\n");
+		gen_kinds_stats(stdout);
+	}
+	printf("%s: seed %llu, %llu sequences of %u groups (%llu code bytes), %s, %llus\n",
+	       failed ? "FAIL" : "PASS", (unsigned long long)opt.seed,
+	       (unsigned long long)opt.count, opt.len, (unsigned long long)bytes,
+	       opt.native_only ? "native vs native" : "native vs bt",
+	       (unsigned long long)((uint64_t)time(NULL) - t0));
+	diff_native_close(side_a);
+	diff_native_close(side_b);
+	if (!opt.native_only)
+		diff_bt_close();
+	if (opt.inject)
+		return failed && s.ngroups == 1 ? 0 : 1;
+	return failed ? 1 : 0;
+}

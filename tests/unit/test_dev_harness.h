@@ -1,0 +1,90 @@
+/*
+ * test_dev_harness.h - a bare machine for device unit tests: a zeroed
+ * struct machine with its port bus initialised and no event loop (timer
+ * and wake-up descriptors at -1, so timers only queue on m.timers and
+ * nothing is kicked).  Devices are created on it by each test and torn
+ * down through the machine's owned list, as machine_destroy() does.
+ */
+#ifndef BT86_TEST_DEV_HARNESS_H
+#define BT86_TEST_DEV_HARNESS_H
+
+#include <check.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "devices/bus.h"
+#include "devices/irq.h"
+#include "monitor/machine.h"
+#include "monitor/util.h"
+
+static struct machine m;
+
+/* dev_machine_init: the bare machine with ram_size bytes of (unmapped) RAM. */
+static inline void dev_machine_init(uint64_t ram_size)
+{
+	memset(&m, 0, sizeof(m));
+	bus_init(&m.io, "io");
+	bus_init(&m.mmio, "mmio");
+	m.ram.size = ram_size;
+	m.ram.fd = -1;
+	m.serial_in_fd = m.timer_fd = m.kick_efd = m.wake_efd = -1;
+	m.epoll_fd = m.signal_fd = -1;
+	pthread_mutex_init(&m.exit_lock, NULL);
+}
+
+/* dev_machine_fini: destroy every owned device, then the buses. */
+static inline void dev_machine_fini(void)
+{
+	while (m.nr_owned) {
+		struct device *d = m.owned[--m.nr_owned];
+
+		if (d->destroy)
+			d->destroy(d);
+	}
+	m.timers = NULL;
+	bus_destroy(&m.io);
+	bus_destroy(&m.mmio);
+	pthread_mutex_destroy(&m.exit_lock);
+}
+
+/* dev_clear_exit: forget a requested exit (first reason wins otherwise). */
+static inline void dev_clear_exit(void)
+{
+	memset(&m.exit, 0, sizeof(m.exit));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	return (uint8_t)bus_read(&m.io, port, 1);
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	bus_write(&m.io, port, 1, v);
+}
+
+/* A test IRQ line that counts rising edges. */
+struct test_line {
+	struct irq_line line;
+	int prev, rises;
+};
+
+static inline void test_line_set(void *opaque, int pin, int level)
+{
+	struct test_line *t = opaque;
+
+	(void)pin;
+	if (level && !t->prev)
+		t->rises++;
+	t->prev = level;
+}
+
+/* test_line_init: a counting line, low, no edges seen. */
+static inline void test_line_init(struct test_line *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->line.set = test_line_set;
+	t->line.opaque = t;
+}
+
+#endif
