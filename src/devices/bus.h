@@ -26,8 +26,8 @@ struct device {
 	const char *name;
 	dev_read_fn read;
 	dev_write_fn write;
-	void (*reset)(struct device *dev);	/* optional: back to power-on state */
-	void (*destroy)(struct device *dev);	/* optional: free resources */
+	void (*reset)(struct device *dev);   /* optional: back to power-on state */
+	void (*destroy)(struct device *dev); /* optional: free resources */
 	/* byte_wide: the device has 8-bit registers only; the bus splits a
 	 * wider access into byte accesses at consecutive offsets (lowest
 	 * first), as an ISA bus does for an 8-bit peripheral. */
@@ -40,10 +40,10 @@ struct bus_range {
 };
 
 struct bus {
-	const char *name;		/* "io" or "mmio", for messages */
-	struct bus_range *ranges;	/* sorted by base */
+	const char *name;	  /* "io" or "mmio", for messages */
+	struct bus_range *ranges; /* sorted by base */
 	unsigned nr, cap;
-	uint64_t unassigned;		/* statistics: accesses that hit nothing */
+	uint64_t unassigned; /* statistics: accesses that hit nothing */
 };
 
 /* bus_init: empty bus named `name`. */

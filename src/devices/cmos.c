@@ -8,6 +8,12 @@
  * in RAM that the guest edits; clearing it turns the edited registers
  * back into an offset.  A write to a time register while the clock runs
  * changes that field of the current time at once.
+ *
+ * Interrupts: the flags of register C (PF periodic, AF alarm, UF update
+ * ended) are brought up to date lazily, when C is read and when the
+ * device's machine timer fires; the timer is armed only while an enabled
+ * source can raise IRQ8.  IRQF and the IRQ8 line stay up until C is read,
+ * as on the real chip.  Several missed periods or seconds set a flag once.
  */
 #include "devices/cmos.h"
 #include "devices/bus.h"
@@ -15,6 +21,7 @@
 #include "monitor/machine.h"
 #include "monitor/util.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -36,10 +43,16 @@ enum {
 #define REGA_UIP  0x80
 #define REGB_SET  0x80
 #define REGB_INTS 0x78 /* PIE, AIE, UIE, SQWE */
-#define REGB_DM   0x04 /* binary, not BCD */
+#define RTC_IRQS  0x70 /* PF/PIE, AF/AIE, UF/UIE: same bits in B and C */
+#define REGC_IRQF 0x80
+#define REGC_PF	  0x40
+#define REGC_AF	  0x20
+#define REGC_UF	  0x10
+#define NS	  1000000000ull
+#define REGB_DM	  0x04 /* binary, not BCD */
 #define REGB_24H  0x02
 #define REGD_VRT  0x80
-#define UIP_NS    244000 /* UIP is set this long before each update */
+#define UIP_NS	  244000 /* UIP is set this long before each update */
 
 struct cmos {
 	struct device dev;
@@ -49,6 +62,9 @@ struct cmos {
 	uint8_t index;
 	bool nmi_masked;
 	int64_t offset; /* guest time minus host time, seconds */
+	struct timer timer;
+	uint64_t last_sec; /* the clock second the update flags last saw */
+	uint64_t next_pf;  /* clock ns of the next periodic flag, 0: off */
 };
 
 /* cmos_realtime: CLOCK_REALTIME in ns. */
@@ -146,6 +162,92 @@ static void cmos_commit(struct cmos *c)
 	c->offset = (int64_t)t - (int64_t)(cmos_clock() / 1000000000ull);
 }
 
+/* cmos_period_ns: the periodic interrupt's period from register A, 0 when
+ * off (rate 0, or the divider not at the 32.768 kHz time base). */
+static uint64_t cmos_period_ns(const struct cmos *c)
+{
+	unsigned rate = c->ram[RTC_REG_A] & 0x0f;
+
+	if (!rate || ((c->ram[RTC_REG_A] >> 4) & 7) != 2)
+		return 0;
+	if (rate <= 2)
+		rate += 7; /* rates 1 and 2 repeat 8 and 9 */
+	return (NS << (rate - 1)) / 32768;
+}
+
+/* cmos_alarm_hit: the alarm registers match the time registers (an alarm
+ * byte with bits 7:6 set matches anything). */
+static bool cmos_alarm_hit(const struct cmos *c)
+{
+	for (unsigned i = RTC_SEC; i <= RTC_HOUR; i += 2) {
+		uint8_t a = c->ram[i + 1];
+		if ((a & 0xc0) != 0xc0 && a != c->ram[i])
+			return false;
+	}
+	return true;
+}
+
+/* cmos_update_irq: IRQF and IRQ8 from the flags and enables. */
+static void cmos_update_irq(struct cmos *c)
+{
+	if (c->ram[RTC_REG_C] & c->ram[RTC_REG_B] & RTC_IRQS) {
+		c->ram[RTC_REG_C] |= REGC_IRQF;
+		if (c->irq8)
+			irq_set(c->irq8, 1);
+	}
+}
+
+/* cmos_update_flags: set the flags of the events that happened since the
+ * last look: a new second (UF, and AF when the alarm matches it) while
+ * the clock runs, a periodic tick (PF). */
+static void cmos_update_flags(struct cmos *c)
+{
+	uint64_t now = cmos_clock(), period = cmos_period_ns(c);
+
+	if (!(c->ram[RTC_REG_B] & REGB_SET) && now / NS != c->last_sec) {
+		c->last_sec = now / NS;
+		c->ram[RTC_REG_C] |= REGC_UF;
+		cmos_snapshot(c);
+		if (cmos_alarm_hit(c))
+			c->ram[RTC_REG_C] |= REGC_AF;
+	}
+	if (!period) {
+		c->next_pf = 0;
+	} else if (!c->next_pf || now >= c->next_pf) {
+		if (c->next_pf)
+			c->ram[RTC_REG_C] |= REGC_PF;
+		c->next_pf = (now / period + 1) * period;
+	}
+	cmos_update_irq(c);
+}
+
+/* cmos_rearm: aim the timer at the next event that can raise IRQ8, or
+ * disarm it when none can (no source enabled, or IRQF already up). */
+static void cmos_rearm(struct cmos *c)
+{
+	uint8_t b = c->ram[RTC_REG_B];
+	uint64_t now = cmos_clock(), next = UINT64_MAX;
+
+	if ((b & REGC_PF) && c->next_pf)
+		next = c->next_pf;
+	if ((b & (REGC_AF | REGC_UF)) && !(b & REGB_SET))
+		next = MIN(next, (now / NS + 1) * NS);
+	if (next == UINT64_MAX || (c->ram[RTC_REG_C] & REGC_IRQF)) {
+		timer_disarm(c->m, &c->timer);
+		return;
+	}
+	timer_arm(c->m, &c->timer, util_now_ns() + (next > now ? next - now : 0));
+}
+
+/* cmos_fire: the timer expired: update the flags, maybe raise IRQ8. */
+static void cmos_fire(struct timer *t, uint64_t now_ns)
+{
+	struct cmos *c = t->opaque;
+
+	cmos_update_flags(c);
+	cmos_rearm(c);
+}
+
 /* cmos_read_reg: the value of register idx. */
 static uint8_t cmos_read_reg(struct cmos *c, unsigned idx)
 {
@@ -163,8 +265,12 @@ static uint8_t cmos_read_reg(struct cmos *c, unsigned idx)
 			v |= REGA_UIP;
 		return v;
 	case RTC_REG_C:
+		cmos_update_flags(c);
 		v = c->ram[RTC_REG_C];
 		c->ram[RTC_REG_C] = 0;
+		if (c->irq8)
+			irq_set(c->irq8, 0);
+		cmos_rearm(c);
 		return v;
 	case RTC_REG_D:
 		return REGD_VRT;
@@ -189,6 +295,9 @@ static void cmos_write_reg(struct cmos *c, unsigned idx, uint8_t v)
 	switch (idx) {
 	case RTC_REG_A:
 		c->ram[RTC_REG_A] = v & 0x7f;
+		c->next_pf = 0;
+		cmos_update_flags(c);
+		cmos_rearm(c);
 		break;
 	case RTC_REG_B:
 		if (running && (v & REGB_SET))
@@ -196,6 +305,8 @@ static void cmos_write_reg(struct cmos *c, unsigned idx, uint8_t v)
 		c->ram[RTC_REG_B] = v;
 		if (!running && !(v & REGB_SET))
 			cmos_commit(c);
+		cmos_update_flags(c);
+		cmos_rearm(c);
 		break;
 	case RTC_REG_C:
 	case RTC_REG_D:
@@ -245,7 +356,7 @@ static void cmos_init_ram(struct cmos *c, uint64_t ram_size)
 
 	c->ram[RTC_REG_A] = 0x26; /* 32.768 kHz time base, 1024 Hz rate */
 	c->ram[RTC_REG_B] = REGB_24H;
-	c->ram[0x14] = 0x02;      /* equipment: FPU present, VGA */
+	c->ram[0x14] = 0x02;	  /* equipment: FPU present, VGA */
 	cmos_put16(c, 0x15, 640); /* base memory, KiB */
 	cmos_put16(c, 0x17, MIN(ext, 0xffff));
 	cmos_put16(c, 0x30, MIN(ext, 0xffff));
@@ -267,12 +378,18 @@ static void cmos_reset(struct device *dev)
 	c->ram[RTC_REG_C] = 0;
 	c->index = 0;
 	c->nmi_masked = false;
+	if (c->irq8)
+		irq_set(c->irq8, 0);
+	timer_disarm(c->m, &c->timer);
 }
 
-/* cmos_destroy: free the device. */
+/* cmos_destroy: stop the timer and free the device. */
 static void cmos_destroy(struct device *dev)
 {
-	free(dev);
+	struct cmos *c = (struct cmos *)dev;
+
+	timer_disarm(c->m, &c->timer);
+	free(c);
 }
 
 struct cmos *cmos_create(struct machine *m, struct irq_line *irq8)
@@ -289,7 +406,11 @@ struct cmos *cmos_create(struct machine *m, struct irq_line *irq8)
 				 .byte_wide = true};
 	c->m = m;
 	c->irq8 = irq8;
+	c->timer.fire = cmos_fire;
+	c->timer.opaque = c;
 	cmos_init_ram(c, m->ram.size);
+	c->last_sec = cmos_clock() / NS;
+	cmos_update_flags(c);
 	if (bus_register(&m->io, 0x70, 2, &c->dev) < 0)
 		die("cmos: ports 0x70-0x71 already taken");
 	machine_own(m, &c->dev);

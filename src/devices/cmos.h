@@ -7,9 +7,10 @@
  * the guest sets by writing the time registers; register B chooses BCD or
  * binary and 12- or 24-hour format.  Bytes 0x15-0x18, 0x30-0x31, 0x34-0x35
  * and 0x5b-0x5d report the RAM size as a PC BIOS leaves them, with the
- * checksum over 0x10-0x2d at 0x2e-0x2f.  Register B's interrupt enables
- * are stored but no IRQ8 is raised (periodic, alarm and update interrupts
- * are not modelled).
+ * checksum over 0x10-0x2d at 0x2e-0x2f.  The periodic, alarm and
+ * update-ended interrupts raise IRQ8 when register B enables them; IRQ8
+ * stays up until register C is read.  No square-wave output, no daylight
+ * saving switch.
  */
 #ifndef BT86_CMOS_H
 #define BT86_CMOS_H

@@ -18,20 +18,20 @@
 
 #define KBD_QUEUE 16
 
-#define ST_OBF  0x01
-#define ST_SYS  0x04
-#define ST_CMD  0x08 /* last write went to the command port */
+#define ST_OBF	0x01
+#define ST_SYS	0x04
+#define ST_CMD	0x08 /* last write went to the command port */
 #define ST_UNLK 0x10 /* keyboard not inhibited */
 
 #define CTR_KBDINT 0x01
-#define CTR_SYS    0x04
+#define CTR_SYS	   0x04
 #define CTR_KBDDIS 0x10
 #define CTR_AUXDIS 0x20
 #define CTR_XLATE  0x40
 
 #define OUT_RESET 0x01 /* 0 = CPU reset asserted */
-#define OUT_A20   0x02
-#define OUT_OBF   0x10
+#define OUT_A20	  0x02
+#define OUT_OBF	  0x10
 
 #define KBD_ACK 0xfa
 
@@ -42,8 +42,8 @@ struct i8042 {
 	struct irq_line *irq1;
 	uint8_t queue[KBD_QUEUE];
 	unsigned head, count;
-	uint8_t last;        /* the last byte read from 0x60 */
-	uint8_t ctr;         /* command byte */
+	uint8_t last;	     /* the last byte read from 0x60 */
+	uint8_t ctr;	     /* command byte */
 	uint8_t outport;     /* output port; A20 in bit 1 */
 	uint8_t pending_cmd; /* controller command waiting for its data byte */
 	uint8_t kbd_cmd;     /* keyboard command waiting for its argument */
@@ -182,7 +182,10 @@ static void kbd_command(struct i8042 *k, uint8_t v)
 	case 0xa8:
 		k->ctr &= ~CTR_AUXDIS;
 		break;
-	case 0xa9: /* AUX interface test: lines OK */
+	case 0xa9: /* AUX interface test: no AUX port, "clock line stuck
+		    * low", so guests do not probe for a mouse */
+		kbd_push(k, 0x01);
+		break;
 	case 0xab: /* keyboard interface test: lines OK */
 		kbd_push(k, 0x00);
 		break;
@@ -289,8 +292,10 @@ struct i8042 *i8042_create(struct machine *m, struct irq_line *irq1)
 				 .byte_wide = true};
 	k->m = m;
 	k->irq1 = irq1;
-	k->cmd_dev = (struct device){
-		.name = "i8042-cmd", .read = kbd_status_read, .write = kbd_cmd_write, .byte_wide = true};
+	k->cmd_dev = (struct device){.name = "i8042-cmd",
+				     .read = kbd_status_read,
+				     .write = kbd_cmd_write,
+				     .byte_wide = true};
 	kbd_reset(&k->dev);
 	if (bus_register(&m->io, 0x60, 1, &k->dev) < 0 ||
 	    bus_register(&m->io, 0x64, 1, &k->cmd_dev) < 0)

@@ -29,21 +29,21 @@ uint64_t (*pit_clock)(void) = util_now_ns;
 
 enum { PIT_IDLE, PIT_WAIT, PIT_RUN, PIT_PAUSE };
 
-#define PIT_NEVER       UINT64_MAX
-#define REFRESH_NS      15085 /* port 0x61 bit 4 toggles every 15.085 us */
-#define P61_GATE2       0x01
-#define P61_REFRESH     0x10
-#define P61_OUT2        0x20
+#define PIT_NEVER   UINT64_MAX
+#define REFRESH_NS  15085 /* port 0x61 bit 4 toggles every 15.085 us */
+#define P61_GATE2   0x01
+#define P61_REFRESH 0x10
+#define P61_OUT2    0x20
 
 struct pit_channel {
 	uint8_t mode, rw, bcd, state;
 	uint32_t reload; /* 1..65536 (binary) or 1..10000 (BCD) */
-	uint64_t start;  /* RUN: tick at which elapsed was 0 */
+	uint64_t start;	 /* RUN: tick at which elapsed was 0 */
 	uint64_t frozen; /* PAUSE: elapsed ticks */
 	bool gate, null_count;
-	bool w_hi;       /* lo/hi access: next write is the high byte */
+	bool w_hi; /* lo/hi access: next write is the high byte */
 	uint8_t w_low;
-	bool r_hi;       /* lo/hi access: next live read is the high byte */
+	bool r_hi; /* lo/hi access: next live read is the high byte */
 	bool count_latched, latch_hi, status_latched;
 	uint16_t latch;
 	uint8_t status;
@@ -51,7 +51,7 @@ struct pit_channel {
 };
 
 struct pit {
-	struct device dev;        /* 0x40-0x43 (owned by the machine) */
+	struct device dev;	  /* 0x40-0x43 (owned by the machine) */
 	struct device port61_dev; /* 0x61 */
 	struct machine *m;
 	struct irq_line *irq0;
@@ -83,7 +83,8 @@ static uint64_t pit_now(void)
 /* bcd_to_bin / bin_to_bcd: four-digit BCD conversions. */
 static uint32_t bcd_to_bin(uint32_t v)
 {
-	return (v & 0xf) + ((v >> 4) & 0xf) * 10 + ((v >> 8) & 0xf) * 100 + ((v >> 12) & 0xf) * 1000;
+	return (v & 0xf) + ((v >> 4) & 0xf) * 10 + ((v >> 8) & 0xf) * 100 +
+	       ((v >> 12) & 0xf) * 1000;
 }
 
 static uint16_t bin_to_bcd(uint32_t v)
@@ -272,8 +273,8 @@ static void ch_latch_status(struct pit_channel *c, uint64_t now)
 {
 	if (c->status_latched)
 		return;
-	c->status = (ch_out(c, now) << 7) | (c->null_count << 6) | (c->rw << 4) | (c->mode << 1) |
-		    c->bcd;
+	c->status =
+	    (ch_out(c, now) << 7) | (c->null_count << 6) | (c->rw << 4) | (c->mode << 1) | c->bcd;
 	c->status_latched = true;
 }
 
@@ -419,7 +420,7 @@ static void pit_reset(struct device *dev)
 
 	for (int i = 0; i < 3; i++)
 		p->ch[i] = (struct pit_channel){
-			.rw = 3, .reload = 65536, .gate = i != 2, .next_event = PIT_NEVER};
+		    .rw = 3, .reload = 65536, .gate = i != 2, .next_event = PIT_NEVER};
 	p->port61 = 0;
 	timer_disarm(p->m, &p->timer);
 	irq_set(p->irq0, 0);
@@ -451,7 +452,7 @@ struct pit *pit_create(struct machine *m, struct irq_line *irq0)
 				 .destroy = pit_destroy,
 				 .byte_wide = true};
 	p->port61_dev = (struct device){
-		.name = "port61", .read = port61_read, .write = port61_write, .byte_wide = true};
+	    .name = "port61", .read = port61_read, .write = port61_write, .byte_wide = true};
 	pit_reset(&p->dev);
 	if (bus_register(&m->io, 0x40, 4, &p->dev) < 0 ||
 	    bus_register(&m->io, 0x61, 1, &p->port61_dev) < 0)

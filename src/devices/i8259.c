@@ -20,12 +20,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#define ICW1_IC4   0x01
-#define ICW1_SNGL  0x02
-#define ICW1       0x10
-#define OCW3       0x08
-#define ICW4_AEOI  0x02
-#define ICW4_SFNM  0x10
+#define ICW1_IC4    0x01
+#define ICW1_SNGL   0x02
+#define ICW1	    0x10
+#define OCW3	    0x08
+#define ICW4_AEOI   0x02
+#define ICW4_SFNM   0x10
 #define PIC_CASCADE 2
 
 struct pic_chip {
@@ -40,9 +40,9 @@ struct pic_chip {
 };
 
 struct pic {
-	struct device dev;       /* master, 0x20-0x21 (owned by the machine) */
+	struct device dev;	 /* master, 0x20-0x21 (owned by the machine) */
 	struct device slave_dev; /* slave, 0xa0-0xa1 */
-	struct device elcr_dev;  /* ELCR, 0x4d0-0x4d1 */
+	struct device elcr_dev;	 /* ELCR, 0x4d0-0x4d1 */
 	struct machine *m;
 	struct pic_chip chip[2]; /* [0] master, [1] slave */
 };
@@ -337,10 +337,14 @@ struct pic *pic_create(struct machine *m)
 				 .reset = pic_reset,
 				 .destroy = pic_destroy,
 				 .byte_wide = true};
-	p->slave_dev = (struct device){
-		.name = "i8259-slave", .read = pic_slave_read, .write = pic_slave_write, .byte_wide = true};
-	p->elcr_dev = (struct device){
-		.name = "i8259-elcr", .read = pic_elcr_read, .write = pic_elcr_write, .byte_wide = true};
+	p->slave_dev = (struct device){.name = "i8259-slave",
+				       .read = pic_slave_read,
+				       .write = pic_slave_write,
+				       .byte_wide = true};
+	p->elcr_dev = (struct device){.name = "i8259-elcr",
+				      .read = pic_elcr_read,
+				      .write = pic_elcr_write,
+				      .byte_wide = true};
 	pic_reset(&p->dev);
 	if (bus_register(&m->io, 0x20, 2, &p->dev) < 0 ||
 	    bus_register(&m->io, 0xa0, 2, &p->slave_dev) < 0 ||

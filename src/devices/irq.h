@@ -10,9 +10,9 @@
 
 struct irq_line {
 	void (*set)(void *opaque, int pin, int level);
-	void *opaque;	/* the controller */
-	int pin;	/* the controller's input */
-	int level;	/* last level driven, for inspection and tests */
+	void *opaque; /* the controller */
+	int pin;      /* the controller's input */
+	int level;    /* last level driven, for inspection and tests */
 };
 
 /* irq_set: drive the line to level (0 or 1). */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #define P92_RESET 0x01
-#define P92_A20   0x02
+#define P92_A20	  0x02
 
 struct port92 {
 	struct device dev;

@@ -34,26 +34,26 @@ enum {
 };
 
 #define LCR_DLAB  0x80
-#define MCR_DTR   0x01
-#define MCR_RTS   0x02
+#define MCR_DTR	  0x01
+#define MCR_RTS	  0x02
 #define MCR_OUT1  0x04
 #define MCR_OUT2  0x08
 #define MCR_LOOP  0x10
-#define LSR_DR    0x01
-#define LSR_OE    0x02
+#define LSR_DR	  0x01
+#define LSR_OE	  0x02
 #define LSR_ERRS  0x1e /* OE, PE, FE, BI */
 #define LSR_THRE  0x20
 #define LSR_TEMT  0x40
-#define IER_RDI   0x01
+#define IER_RDI	  0x01
 #define IER_THRI  0x02
 #define IER_RLSI  0x04
-#define IER_MSI   0x08
+#define IER_MSI	  0x08
 #define FCR_FIFO  0x01
 #define FCR_CLRRX 0x02
-#define MSR_CTS   0x10
-#define MSR_DSR   0x20
-#define MSR_RI    0x40
-#define MSR_DCD   0x80
+#define MSR_CTS	  0x10
+#define MSR_DSR	  0x20
+#define MSR_RI	  0x40
+#define MSR_DCD	  0x80
 
 #define UART_FIFO 16
 
@@ -69,7 +69,7 @@ struct uart {
 	uint8_t lsr_err;   /* sticky error bits (OE), cleared by reading LSR */
 	uint8_t msr_lines; /* bits 7:4 of MSR */
 	uint8_t msr_delta; /* bits 3:0 of MSR, cleared by reading MSR */
-	bool thr_int;      /* THRE interrupt pending */
+	bool thr_int;	   /* THRE interrupt pending */
 };
 
 /* uart_fifo_on: FIFOs enabled (FCR bit 0). */

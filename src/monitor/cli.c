@@ -282,10 +282,10 @@ void cli_usage(FILE *f)
 	      "Exit status:\n"
 	      "  0        the guest was stopped (Ctrl-A x, or a reset with -no-reboot)\n"
 	      "  (v<<1)|1 the guest wrote v to isa-debug-exit (port 0xf4)\n"
-	      "  1        host failure (out of memory, cannot set up the machine)\n"
 	      "  2        usage or input error (bad option, unreadable or invalid image)\n"
 	      "  4        guest triple fault (registers are dumped on stderr)\n"
 	      "  6        the engine cannot run this guest\n"
+	      "  8        host failure (out of memory, cannot set up the machine)\n"
 	      "  128+n    ended by signal n (SIGINT, SIGTERM, SIGHUP)\n",
 	      f);
 }

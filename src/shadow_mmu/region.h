@@ -16,12 +16,12 @@
 
 #include "monitor/ram.h"
 
-#define REGION_SPAN (4ull << 30)	/* guest address space */
-#define REGION_GUARD 4096ull		/* one page past 4 GiB, PROT_NONE */
+#define REGION_SPAN  (4ull << 30) /* guest address space */
+#define REGION_GUARD 4096ull	  /* one page past 4 GiB, PROT_NONE */
 
 struct region {
-	uint8_t *base;		/* host address of guest address 0 */
-	uint64_t mapped;	/* bytes of guest RAM mapped from 0 */
+	uint8_t *base;	 /* host address of guest address 0 */
+	uint64_t mapped; /* bytes of guest RAM mapped from 0 */
 };
 
 /* region_create: reserve REGION_SPAN + REGION_GUARD bytes PROT_NONE;

@@ -31,7 +31,7 @@
 #include "shadow_mmu/region.h"
 #include "translator/bt_offsets.h"
 
-#define BT_IND_SIZE 65536
+#define BT_IND_SIZE  65536
 #define BT_MAX_INSNS 64
 #define BT_HASH_SIZE 65536
 
@@ -42,7 +42,7 @@ enum bt_async {
 	BT_ASYNC_EXC,	/* deliver exception async_vector/async_err */
 	BT_ASYNC_SMC,	/* write to the running block's page: step one insn */
 	BT_ASYNC_MMIO,	/* emulate the instruction against the MMIO bus */
-	BT_ASYNC_ERROR,	/* unexpected host fault: end the run */
+	BT_ASYNC_ERROR, /* unexpected host fault: end the run */
 };
 
 /* The per-vCPU block: one mmap of BTC_SIZE bytes (first page: these
@@ -61,7 +61,7 @@ struct bt_cpu {
 	struct bt *bt;
 	uint32_t async_kind;
 	uint32_t async_vector, async_err;
-	uint64_t async_addr;	/* fault address (gpa) for MMIO / SMC */
+	uint64_t async_addr; /* fault address (gpa) for MMIO / SMC */
 	volatile int kicked;
 };
 
@@ -91,27 +91,30 @@ static inline uint64_t *bt_ind_hosts(struct bt_cpu *c)
 }
 
 struct bt_block;
+struct bt_ctx;
 
 /* A direct exit stub: "movabs r11, &exit; jmp [r12+BTC_FN_DIRECT]"; the
  * first 5 bytes become "jmp rel32" when chained. */
 struct bt_exit {
-	uint32_t target;		/* guest EIP */
-	uint8_t *stub;			/* host address of the stub */
-	struct bt_block *from, *to;	/* to: chained target or NULL */
-	struct bt_exit *next_in;	/* list of exits chained into `to` */
-	uint8_t saved[5];		/* original stub bytes while chained */
+	uint32_t target;	    /* guest EIP */
+	uint8_t *stub;		    /* host address of the stub */
+	struct bt_block *from, *to; /* to: chained target or NULL */
+	struct bt_exit *next_in;    /* list of exits chained into `to` */
+	uint8_t saved[5];	    /* original stub bytes while chained */
+	uint8_t *jcc;		    /* if set: a "jcc rel32" to this stub; chaining
+				     * retargets its rel32 instead of the stub */
 };
 
 /* How a callout site is executed. */
 enum bt_site_kind {
-	SITE_EXEC,	/* hooks->exec (callout_exec): privileged/sensitive */
-	SITE_LEGACY,	/* bt_legacy_exec: DAA/DAS/AAA/AAS/AAM/AAD/SALC */
-	SITE_UD,	/* raise #UD (undecodable or invalid here) */
-	SITE_UNSUPP,	/* not supported yet: end the run with a message */
+	SITE_EXEC,   /* hooks->exec (callout_exec): privileged/sensitive */
+	SITE_LEGACY, /* bt_legacy_exec: DAA/DAS/AAA/AAS/AAM/AAD/SALC */
+	SITE_UD,     /* raise #UD (undecodable or invalid here) */
+	SITE_UNSUPP, /* not supported yet: end the run with a message */
 };
 
 struct bt_site {
-	struct callout_site s;	/* first: passed to callout_exec */
+	struct callout_site s; /* first: passed to callout_exec */
 	uint8_t kind;
 	const char *why;
 	uint64_t count;
@@ -120,19 +123,21 @@ struct bt_site {
 /* A translated block.  Blocks live in the TC arena in increasing address
  * order, their metadata in the side arena; both are reset by a flush. */
 struct bt_block {
-	uint32_t eip;		/* guest linear address of the first byte */
-	uint32_t mode;		/* translation mode bits (bt_mode) */
-	uint32_t frame[2];	/* guest frames holding its bytes (may be equal) */
+	uint32_t eip;	   /* guest EIP (offset in CS) of the first byte */
+	uint32_t cs_base;  /* CS base it was translated under (part of the key) */
+	uint32_t mode;	   /* translation mode bits (bt_mode) */
+	uint32_t frame[2]; /* guest frames holding its bytes (may be equal);
+			    * paging is off: frame = linear >> 12 */
 	uint32_t guest_len;
-	uint8_t *host;		/* entry: the poll load */
+	uint8_t *host; /* entry: the poll load */
 	uint32_t host_len;
 	uint16_t n_insns;
 	bool valid, cached, protect;
-	uint16_t *host_off;	/* n_insns+1 host offsets (last: end of body) */
-	uint32_t *insn_eip;	/* n_insns guest EIPs */
+	uint16_t *host_off; /* n_insns+1 host offsets (last: end of body) */
+	uint32_t *insn_eip; /* n_insns guest EIPs */
 	struct bt_exit *exits;
 	unsigned n_exits;
-	struct bt_exit *incoming;	/* exits chained into this block */
+	struct bt_exit *incoming; /* exits chained into this block */
 	struct bt_block *hash_next;
 	struct bt_block *page_next[2];
 };
@@ -165,21 +170,26 @@ struct bt {
 	/* translation cache and side arena */
 	uint8_t *tc, *tc_end, *tc_free;
 	uint8_t *meta, *meta_end, *meta_free;
-	unsigned generation;	/* bumped by each flush */
+	unsigned generation; /* bumped by each flush */
 	struct bt_block *hash[BT_HASH_SIZE];
-	struct bt_block **by_addr;	/* blocks in TC order, for host PC lookup */
+	struct bt_block **by_addr; /* blocks in TC order, for host PC lookup */
 	unsigned nr_blocks, cap_blocks;
-	struct bt_block **page_blocks;	/* per RAM frame */
+	struct bt_block **page_blocks; /* per RAM frame */
 	uint64_t nr_frames;
-	uint8_t *code_map;		/* == m->code_map */
-	bool invalidated;		/* set by invalidation, cleared by the dispatcher */
-	bool step_one;			/* next: one uncached instruction (SMC) */
-	enum callout_result co_result;	/* of the last callout that left */
-	uint32_t ind_mode;		/* mode the indirect tables were filled under */
+	uint8_t *code_map;	       /* == m->code_map */
+	bool invalidated;	       /* set by invalidation, cleared by the dispatcher */
+	bool step_one;		       /* next: one uncached instruction (SMC) */
+	enum callout_result co_result; /* of the last callout that left */
+	uint32_t ind_mode;	       /* mode the indirect tables were filled under */
+	uint32_t ind_cs_base;	       /* and CS base */
 	uint32_t cur_mode;
 	ZydisDecoder dec;
 	struct bt_times t;
 	void *altstack;
+	/* on_insn: if set, called after each guest instruction is mangled
+	 * (the xlat listing records how it was translated). */
+	void (*on_insn)(void *opaque, const struct bt_ctx *x);
+	void *on_insn_opaque;
 };
 
 /* --- tc.c ---------------------------------------------------------------- */
@@ -188,8 +198,8 @@ int bt_tc_init(struct bt *bt, size_t tc_size, size_t meta_size);
 void bt_tc_destroy(struct bt *bt);
 /* bt_meta_alloc: zeroed side-arena memory, NULL when full. */
 void *bt_meta_alloc(struct bt *bt, size_t size);
-/* bt_lookup: the valid cached block for (eip, mode), or NULL. */
-struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode);
+/* bt_lookup: the valid cached block for (eip, mode, cs_base), or NULL. */
+struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base);
 /* bt_insert: make blk findable (hash, page lists, write protection). */
 void bt_insert(struct bt *bt, struct bt_block *blk);
 /* bt_block_at: the block whose host code contains pc, or NULL. */
@@ -206,13 +216,13 @@ void bt_flush(struct bt *bt);
 void bt_ind_clear(struct bt *bt);
 
 /* --- builder.c ----------------------------------------------------------- */
-#define BT_TR_ONE     1u	/* translate a single instruction */
-#define BT_TR_NOCACHE 2u	/* one-off: not cached, page not protected */
+#define BT_TR_ONE     1u /* translate a single instruction */
+#define BT_TR_NOCACHE 2u /* one-off: not cached, page not protected */
 /* bt_translate: translate the block at guest eip under mode; NULL with
  * *err set to a message when the first instruction cannot be fetched.
  * Flushes the TC when full. */
-struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, unsigned flags,
-			      const char **err);
+struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base,
+			      unsigned flags, const char **err);
 /* bt_mode: the mode bits of the current vcpu state (translation key). */
 uint32_t bt_mode(const struct vcpu *v);
 #define BT_MODE_FPU_TRAP 8u
@@ -228,14 +238,14 @@ struct bt_ctx {
 	struct bt *bt;
 	struct bt_block *blk;
 	struct bt_emit e;
-	uint32_t eip, next;	/* this instruction and the next */
+	uint32_t eip, next; /* this instruction and the next */
 	const uint8_t *bytes;
 	const ZydisDecodedInstruction *insn;
 	const ZydisDecodedOperand *ops;
-	bool end;		/* the block ends after this instruction */
+	bool end; /* the block ends after this instruction */
 	enum bt_how how;
 	const char *why;
-	struct bt_exit *exits;	/* exit records of the block being built */
+	struct bt_exit *exits; /* exit records of the block being built */
 	unsigned n_exits, max_exits;
 };
 /* bt_mangle: emit the host code of the current instruction of ctx. */
@@ -265,7 +275,7 @@ void bt_set_gs_base(struct bt *bt);
 void bt_kick(struct bt *bt);
 /* bt_stop: end the run with reason r (first reason wins). */
 void bt_stop(struct machine *m, enum exit_reason r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* bt_legacy_exec: DAA/DAS/AAA/AAS/AAM/AAD/SALC on v (flags in v->eflags);
  * CO_FAULT with *vector set (AAM 0: #DE). */
 enum callout_result bt_legacy_exec(struct vcpu *v, const struct callout_site *s, int *vector);

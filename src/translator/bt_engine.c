@@ -10,14 +10,14 @@
 #include "monitor/util.h"
 
 static const struct bt_hooks bt_real_hooks = {
-	.exec = callout_exec,
-	.needed = callout_needed,
-	.raise = cpu_raise,
-	.deliver_pending = cpu_deliver_pending,
-	.check_interrupts = cpu_check_interrupts,
-	.intr_pending = machine_intr_pending,
-	.service = machine_service,
-	.wait = machine_wait,
+    .exec = callout_exec,
+    .needed = callout_needed,
+    .raise = cpu_raise,
+    .deliver_pending = cpu_deliver_pending,
+    .check_interrupts = cpu_check_interrupts,
+    .intr_pending = machine_intr_pending,
+    .service = machine_service,
+    .wait = machine_wait,
 };
 
 /* bt_engine_init: set up the translator for m (paging off region). */
@@ -69,11 +69,11 @@ static void bt_engine_destroy(struct machine *m)
 }
 
 const struct engine bt_engine = {
-	.name = "bt",
-	.init = bt_engine_init,
-	.run = bt_engine_run,
-	.kick = bt_engine_kick,
-	.print_stats = bt_engine_print_stats,
-	.invalidate = bt_engine_invalidate,
-	.destroy = bt_engine_destroy,
+    .name = "bt",
+    .init = bt_engine_init,
+    .run = bt_engine_run,
+    .kick = bt_engine_kick,
+    .print_stats = bt_engine_print_stats,
+    .invalidate = bt_engine_invalidate,
+    .destroy = bt_engine_destroy,
 };

@@ -7,32 +7,32 @@
 #define BT86_BT_OFFSETS_H
 
 /* struct bt_cpu, reached through r12 in translated code. */
-#define BTC_VCPU      0		/* struct vcpu * */
-#define BTC_MON_RSP   8		/* monitor RSP saved by bt_enter */
-#define BTC_TARGET    16	/* host PC bt_resume jumps to */
-#define BTC_EXIT_ARG  24	/* exit record or callout site */
-#define BTC_RESUME    32	/* host PC after a callout */
-#define BTC_REASON    40	/* uint32 enum bt_exit_reason */
-#define BTC_EXIT_EIP  44	/* uint32 guest EIP for indirect misses */
-#define BTC_FN_DIRECT 48	/* address of bt_exit_direct */
-#define BTC_FN_IND    56	/* address of bt_exit_indirect */
-#define BTC_FN_CALL   64	/* address of bt_callout_entry */
-#define BTC_SEG_BASE  72	/* uint32 seg_base[6] (ES..GS) */
-#define BTC_POLL      4096	/* the poll page */
-#define BTC_TAGS      8192	/* uint32 ind_tags[BT_IND_SIZE] */
-#define BTC_HOSTS     (8192 + 4 * 65536)	/* uint64 ind_hosts[BT_IND_SIZE] */
+#define BTC_VCPU      0			 /* struct vcpu * */
+#define BTC_MON_RSP   8			 /* monitor RSP saved by bt_enter */
+#define BTC_TARGET    16		 /* host PC bt_resume jumps to */
+#define BTC_EXIT_ARG  24		 /* exit record or callout site */
+#define BTC_RESUME    32		 /* host PC after a callout */
+#define BTC_REASON    40		 /* uint32 enum bt_exit_reason */
+#define BTC_EXIT_EIP  44		 /* uint32 guest EIP for indirect misses */
+#define BTC_FN_DIRECT 48		 /* address of bt_exit_direct */
+#define BTC_FN_IND    56		 /* address of bt_exit_indirect */
+#define BTC_FN_CALL   64		 /* address of bt_callout_entry */
+#define BTC_SEG_BASE  72		 /* uint32 seg_base[6] (ES..GS) */
+#define BTC_POLL      4096		 /* the poll page */
+#define BTC_TAGS      8192		 /* uint32 ind_tags[BT_IND_SIZE] */
+#define BTC_HOSTS     (8192 + 4 * 65536) /* uint64 ind_hosts[BT_IND_SIZE] */
 #define BTC_SIZE      (BTC_HOSTS + 8 * 65536)
 
 /* struct vcpu */
 #define VCPU_GPR    0
 #define VCPU_EFLAGS 36
-#define VCPU_FX     272
+#define VCPU_FX	    272
 
 /* Exit reasons (struct bt_cpu.reason). */
-#define BT_EXIT_DIRECT   1	/* a direct-branch stub; exit_arg = struct bt_exit * */
-#define BT_EXIT_IND      2	/* indirect lookup miss; exit_eip = target */
-#define BT_EXIT_CALLOUT  3	/* a callout that leaves to the dispatcher */
-#define BT_EXIT_ASYNC    4	/* the signal handler redirected us (async_kind) */
+#define BT_EXIT_DIRECT	1 /* a direct-branch stub; exit_arg = struct bt_exit * */
+#define BT_EXIT_IND	2 /* indirect lookup miss; exit_eip = target */
+#define BT_EXIT_CALLOUT 3 /* a callout that leaves to the dispatcher */
+#define BT_EXIT_ASYNC	4 /* the signal handler redirected us (async_kind) */
 
 /* Guest EFLAGS bits carried in host RFLAGS: CF PF AF ZF SF OF DF. */
 #define BT_LIVE_FLAGS 0xcd5

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TC_MARGIN 1024	/* bytes one instruction's expansion never exceeds */
+#define TC_MARGIN 1024 /* bytes one instruction's expansion never exceeds */
 
 /* bt_mode: CS.D, CPL and CR0.TS|EM make the translation key. */
 uint32_t bt_mode(const struct vcpu *v)
@@ -43,7 +43,8 @@ static const uint8_t *fetch_window(struct bt *bt, uint32_t start, uint32_t addr,
 }
 
 /* new_block: block and side tables in the side arena; NULL when full. */
-static struct bt_block *new_block(struct bt *bt, uint32_t eip, uint32_t mode, struct bt_ctx *x)
+static struct bt_block *new_block(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base,
+				  struct bt_ctx *x)
 {
 	struct bt_block *blk = bt_meta_alloc(bt, sizeof(*blk));
 	uint16_t *off = bt_meta_alloc(bt, (BT_MAX_INSNS + 1) * sizeof(uint16_t));
@@ -53,8 +54,9 @@ static struct bt_block *new_block(struct bt *bt, uint32_t eip, uint32_t mode, st
 	if (!blk || !off || !ie || !ex)
 		return NULL;
 	blk->eip = eip;
+	blk->cs_base = cs_base;
 	blk->mode = mode;
-	blk->frame[0] = blk->frame[1] = eip >> 12;
+	blk->frame[0] = blk->frame[1] = (cs_base + eip) >> 12;
 	blk->host = bt->tc_free;
 	blk->host_off = off;
 	blk->insn_eip = ie;
@@ -82,7 +84,8 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 	bt_emit_poll(x);
 	while (blk->n_insns < max) {
 		size_t avail = 0;
-		const uint8_t *p = fetch_window(bt, blk->eip, addr, &avail);
+		const uint8_t *p =
+		    fetch_window(bt, blk->cs_base + blk->eip, blk->cs_base + addr, &avail);
 		if (!p)
 			break;
 		ZyanStatus st = ZydisDecoderDecodeFull(&bt->dec, p, avail, &insn, ops);
@@ -111,8 +114,10 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 			x->next = addr + insn.length;
 			bt_mangle(x);
 		}
+		if (bt->on_insn)
+			bt->on_insn(bt->on_insn_opaque, x);
 		blk->guest_len += insn.length;
-		blk->frame[1] = (addr + insn.length - 1) >> 12;
+		blk->frame[1] = (blk->cs_base + addr + insn.length - 1) >> 12;
 		addr = x->next;
 		if (x->end || x->e.full)
 			break;
@@ -127,23 +132,25 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 }
 
 /* bt_translate: build, finish and (unless NOCACHE) insert one block. */
-struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, unsigned flags,
-			      const char **err)
+struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base,
+			      unsigned flags, const char **err)
 {
 	struct bt_ctx x;
 	struct bt_block *blk;
 
+	while (((uintptr_t)bt->tc_free & 15) && bt->tc_free < bt->tc_end)
+		*bt->tc_free++ = 0xcc; /* block entries 16-byte aligned */
 	if ((size_t)(bt->tc_end - bt->tc_free) < 64 * 1024 ||
 	    (size_t)(bt->meta_end - bt->meta_free) < 256 * 1024)
 		bt_flush(bt);
-	blk = new_block(bt, eip, mode, &x);
+	blk = new_block(bt, eip, mode, cs_base, &x);
 	if (!blk)
 		die("side arena exhausted right after a flush");
 	if (!translate_insns(bt, &x, flags, err))
 		return NULL;
 	blk->host_off[blk->n_insns] = (uint16_t)(x.e.p - blk->host);
-	if (!x.end)
-		bt_emit_exit(&x, x.next);
+	if (!x.end || x.how == HOW_CALLOUT)
+		bt_emit_exit(&x, x.next); /* also after a callout that may go on (CO_NEXT) */
 	blk->n_exits = x.n_exits;
 	blk->host_len = (uint32_t)(x.e.p - blk->host);
 	bt->tc_free = x.e.p;

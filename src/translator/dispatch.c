@@ -57,7 +57,8 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 	bt->cpu->fn_call = (uint64_t)bt_callout_entry;
 	mprotect((uint8_t *)cp + BTC_POLL, 4096, PROT_READ);
 	bt_ind_clear(bt);
-	if ((err = region_create(&bt->region)) < 0 || (err = region_map_phys(&bt->region, &m->ram)) < 0 ||
+	if ((err = region_create(&bt->region)) < 0 ||
+	    (err = region_map_phys(&bt->region, &m->ram)) < 0 ||
 	    (err = bt_tc_init(bt, 64 * MiB, 64 * MiB)) < 0) {
 		util_error("bt: cannot set up the translator: %s", strerror(-err));
 		bt_destroy(bt);
@@ -142,8 +143,9 @@ int bt_callout_c(struct bt_cpu *c)
 		r = CO_EXIT;
 		break;
 	}
-	if (r == CO_NEXT && (bt->invalidated || c->kicked || bt->m->exit.reason != EXIT_NONE ||
-			     ((v->eflags & EFL_IF) && !v->intr_shadow && bt->hooks.intr_pending(bt->m))))
+	if (r == CO_NEXT &&
+	    (bt->invalidated || c->kicked || bt->m->exit.reason != EXIT_NONE ||
+	     ((v->eflags & EFL_IF) && !v->intr_shadow && bt->hooks.intr_pending(bt->m))))
 		r = CO_EXIT;
 	bt->co_result = r;
 	bt->t.in_callout += bt_rdtsc() - t0;

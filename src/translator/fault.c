@@ -44,8 +44,7 @@ static void fault_exc(struct bt_cpu *c, greg_t *g, uint32_t eip, int vec, int er
 }
 
 /* fault_segv: page faults and #GP inside translated code. */
-static void fault_segv(struct bt *bt, greg_t *g, siginfo_t *si, struct bt_block *blk,
-		       uint32_t eip)
+static void fault_segv(struct bt *bt, greg_t *g, siginfo_t *si, struct bt_block *blk, uint32_t eip)
 {
 	struct bt_cpu *c = bt->cpu;
 	uint64_t gpa;
@@ -100,7 +99,8 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
 	}
 	uint32_t eip = blk->insn_eip[bt_insn_index(blk, pc)];
 	uint8_t *poll = (uint8_t *)c + BTC_POLL;
-	if (sig == SIGSEGV && (uint8_t *)si->si_addr >= poll && (uint8_t *)si->si_addr < poll + 4096) {
+	if (sig == SIGSEGV && (uint8_t *)si->si_addr >= poll &&
+	    (uint8_t *)si->si_addr < poll + 4096) {
 		mprotect(poll, 4096, PROT_READ);
 		fault_leave(c, g, BT_ASYNC_POLL, blk->eip);
 		return;

@@ -12,81 +12,8 @@
  *   - scratch registers are r8-r11 only; sequences that run between guest
  *     instructions with live flags use flag-free instructions only.
  */
-#include "translator/bt.h"
+#include "translator/emit.h"
 #include "monitor/util.h"
-
-#include <string.h>
-
-#define REX_B 0x41
-#define REX_X 0x42
-#define REX_R 0x44
-#define REX_W 0x48
-
-/* --- emitter --------------------------------------------------------------- */
-
-static void e_bytes(struct bt_emit *e, const void *b, size_t n)
-{
-	if (e->full || (size_t)(e->end - e->p) < n) {
-		e->full = true;
-		return;
-	}
-	memcpy(e->p, b, n);
-	e->p += n;
-}
-
-static void e8(struct bt_emit *e, uint8_t b)
-{
-	e_bytes(e, &b, 1);
-}
-
-static void e32(struct bt_emit *e, uint32_t v)
-{
-	e_bytes(e, &v, 4);
-}
-
-static void e64(struct bt_emit *e, uint64_t v)
-{
-	e_bytes(e, &v, 8);
-}
-
-/* e_jmp_r12: jmp qword [r12 + disp32]. */
-static void e_jmp_r12(struct bt_emit *e, uint32_t disp)
-{
-	static const uint8_t op[] = {0x41, 0xff, 0xa4, 0x24};
-	e_bytes(e, op, sizeof(op));
-	e32(e, disp);
-}
-
-/* e_lea_esp: lea esp, [esp + d] with 0x67 (ESP stays 32-bit). */
-static void e_lea_esp(struct bt_emit *e, int32_t d)
-{
-	if (d == (int8_t)d) {
-		static const uint8_t op[] = {0x67, 0x8d, 0x64, 0x24};
-		e_bytes(e, op, sizeof(op));
-		e8(e, (uint8_t)d);
-	} else {
-		static const uint8_t op[] = {0x67, 0x8d, 0xa4, 0x24};
-		e_bytes(e, op, sizeof(op));
-		e32(e, (uint32_t)d);
-	}
-}
-
-/* e_stack_access: [66] 65 67 [rex] opc modrm(reg, [esp+d8]) d8: a load
- * or store of reg through [gs:esp+d]. */
-static void e_stack_access(struct bt_emit *e, bool o16, uint8_t rex, uint8_t opc, int reg,
-			   int8_t d)
-{
-	if (o16)
-		e8(e, 0x66);
-	e8(e, 0x65);
-	e8(e, 0x67);
-	if (rex)
-		e8(e, rex);
-	e8(e, opc);
-	e8(e, 0x44 | (reg & 7) << 3);
-	e8(e, 0x24);
-	e8(e, (uint8_t)d);
-}
 
 /* --- exits, callouts, lookups ---------------------------------------------- */
 
@@ -112,7 +39,6 @@ void bt_emit_exit(struct bt_ctx *x, uint32_t target)
 	e64(&x->e, (uint64_t)ex);
 	e_jmp_r12(&x->e, BTC_FN_DIRECT);
 }
-#define EXIT_STUB_LEN 18
 
 /* emit_callout: movabs r11, site; lea r10, [rip+8]; jmp [r12+BTC_FN_CALL]. */
 static void emit_callout_site(struct bt_ctx *x, struct bt_site *site)
@@ -126,7 +52,7 @@ static void emit_callout_site(struct bt_ctx *x, struct bt_site *site)
 }
 
 /* mangle_callout: the instruction runs in the monitor (kind), why says why. */
-static void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why)
+void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why)
 {
 	struct bt_site *site = bt_meta_alloc(x->bt, sizeof(*site));
 
@@ -152,20 +78,20 @@ static void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char 
 static void emit_ind_lookup(struct bt_ctx *x)
 {
 	static const uint8_t a[] = {
-		0x49, 0x89, 0xc9,	/* mov r9, rcx */
-		0x45, 0x0f, 0xb7, 0xd0, /* movzx r10d, r8w */
-		0x43, 0x8b, 0x8c, 0x94, /* mov ecx, [r12+r10*4+TAGS] */
+	    0x49, 0x89, 0xc9,	    /* mov r9, rcx */
+	    0x45, 0x0f, 0xb7, 0xd0, /* movzx r10d, r8w */
+	    0x43, 0x8b, 0x8c, 0x94, /* mov ecx, [r12+r10*4+TAGS] */
 	};
 	static const uint8_t b[] = {
-		0x45, 0x89, 0xc3,	      /* mov r11d, r8d */
-		0x41, 0xf7, 0xd3,	      /* not r11d */
-		0x42, 0x8d, 0x4c, 0x19, 0x01, /* lea ecx, [rcx+r11+1] */
-		0xe3, 0x0b,		      /* jrcxz hit */
-		0x4c, 0x89, 0xc9,	      /* mov rcx, r9 */
+	    0x45, 0x89, 0xc3,		  /* mov r11d, r8d */
+	    0x41, 0xf7, 0xd3,		  /* not r11d */
+	    0x42, 0x8d, 0x4c, 0x19, 0x01, /* lea ecx, [rcx+r11+1] */
+	    0xe3, 0x0b,			  /* jrcxz hit */
+	    0x4c, 0x89, 0xc9,		  /* mov rcx, r9 */
 	};
 	static const uint8_t c[] = {
-		0x4c, 0x89, 0xc9,	/* hit: mov rcx, r9 */
-		0x43, 0xff, 0xa4, 0xd4, /* jmp [r12+r10*8+HOSTS] */
+	    0x4c, 0x89, 0xc9,	    /* hit: mov rcx, r9 */
+	    0x43, 0xff, 0xa4, 0xd4, /* jmp [r12+r10*8+HOSTS] */
 	};
 	e_bytes(&x->e, a, sizeof(a));
 	e32(&x->e, BTC_TAGS);
@@ -215,26 +141,15 @@ static void emit_modrm_ea(struct bt_ctx *x, int reg)
 static bool uses_high_byte_reg(const struct bt_ctx *x)
 {
 	for (int i = 0; i < x->insn->operand_count; i++) {
-		ZydisRegister r = x->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER ? x->ops[i].reg.value
-										 : ZYDIS_REGISTER_NONE;
+		ZydisRegister r = x->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER
+				      ? x->ops[i].reg.value
+				      : ZYDIS_REGISTER_NONE;
 		if (r == ZYDIS_REGISTER_AH || r == ZYDIS_REGISTER_CH || r == ZYDIS_REGISTER_DH ||
 		    r == ZYDIS_REGISTER_BH)
 			return true;
 	}
 	return false;
 }
-
-/* A host instruction built around the guest's memory operand. */
-struct mem_insn {
-	const uint8_t *pfx;	/* legacy prefixes to keep */
-	int npfx;
-	uint8_t rex;		/* REX bits the instruction needs (0: none) */
-	const uint8_t *opc;	/* opcode bytes */
-	int nopc;
-	int reg;		/* ModRM.reg field */
-	const uint8_t *tail;	/* immediate bytes */
-	int ntail;
-};
 
 /* seg_index: S_FS/S_GS for an FS/GS operand, else -1 (flat DS/ES/SS/CS). */
 static int seg_index(ZydisRegister s)
@@ -251,7 +166,7 @@ static int seg_index(ZydisRegister s)
  * "lea r11d,[ea]; mov r10d,[seg base]; lea r11d,[r11+r10]" (flag-free,
  * 32-bit wrap) then "65 67 ... [r11]".  Returns false if it cannot encode
  * (FS/GS with AH..BH). */
-static bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi)
+bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi)
 {
 	const ZydisDecodedOperand *mop = mem_operand(x);
 	int seg = mop ? seg_index(mop->mem.segment) : -1;
@@ -272,6 +187,7 @@ static bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi)
 	static const uint8_t lea_r11[] = {0x67, 0x44, 0x8d};
 	static const uint8_t mov_r10[] = {0x45, 0x8b, 0x94, 0x24};
 	static const uint8_t add[] = {0x67, 0x47, 0x8d, 0x1c, 0x13};
+	x->how = HOW_REWRITE;
 	e_bytes(&x->e, lea_r11, sizeof(lea_r11));
 	emit_modrm_ea(x, 3);
 	e_bytes(&x->e, mov_r10, sizeof(mov_r10));
@@ -302,7 +218,7 @@ static int kept_prefixes(const struct bt_ctx *x, uint8_t *out)
 
 /* emit_load_scratch: mov rN(d), guest operand `op` (register or memory),
  * rN = r8 (reg 0) or r11 (reg 3); 32 or 16 bits (o16). */
-static bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg, bool o16)
+bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg, bool o16)
 {
 	static const uint8_t p66 = 0x66, mov_load = 0x8b;
 
@@ -315,8 +231,8 @@ static bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, i
 		e8(&x->e, (uint8_t)(0xc0 | g << 3 | reg));
 		return true;
 	}
-	struct mem_insn mi = {.pfx = &p66, .npfx = o16, .rex = REX_R, .opc = &mov_load, .nopc = 1,
-			      .reg = reg};
+	struct mem_insn mi = {
+	    .pfx = &p66, .npfx = o16, .rex = REX_R, .opc = &mov_load, .nopc = 1, .reg = reg};
 	return emit_mem_insn(x, &mi);
 }
 
@@ -333,8 +249,8 @@ static void mangle_copy(struct bt_ctx *x, int opcode0)
 	int npfx = kept_prefixes(x, pfx);
 	int op_start = in->raw.prefix_count;
 
-	if (!has_modrm || in->raw.modrm.mod == 3 || (is_lea && !(in->raw.modrm.mod == 0 &&
-								  in->raw.modrm.rm == 5))) {
+	if (!has_modrm || in->raw.modrm.mod == 3 ||
+	    (is_lea && !(in->raw.modrm.mod == 0 && in->raw.modrm.rm == 5))) {
 		x->how = HOW_COPY;
 		e_bytes(&x->e, x->bytes, in->length);
 		if (opcode0 >= 0 && !x->e.full) {
@@ -355,10 +271,14 @@ static void mangle_copy(struct bt_ctx *x, int opcode0)
 		x->how = HOW_REWRITE;
 		return;
 	}
-	struct mem_insn mi = {.pfx = pfx, .npfx = npfx, .opc = opc, .nopc = nopc,
-			      .reg = in->raw.modrm.reg, .tail = x->bytes + tail,
+	struct mem_insn mi = {.pfx = pfx,
+			      .npfx = npfx,
+			      .opc = opc,
+			      .nopc = nopc,
+			      .reg = in->raw.modrm.reg,
+			      .tail = x->bytes + tail,
 			      .ntail = in->length - tail};
-	x->how = HOW_COPY;
+	x->how = HOW_COPY; /* emit_mem_insn says "rewritten" for FS/GS */
 	if (!emit_mem_insn(x, &mi))
 		mangle_callout(x, SITE_UNSUPP, "FS/GS operand with AH..BH");
 }
@@ -370,12 +290,32 @@ static void mangle_moffs(struct bt_ctx *x)
 	for (int i = 0; i < x->insn->operand_count; i++)
 		if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
 			mop = &x->ops[i];
-	if (mop && seg_index(mop->mem.segment) >= 0) {
-		mangle_callout(x, SITE_UNSUPP, "FS/GS moffs/XLAT");
-		return;
-	}
 	uint8_t pfx[16];
 	int npfx = kept_prefixes(x, pfx);
+	int seg = mop ? seg_index(mop->mem.segment) : -1;
+	if (seg >= 0) {
+		uint8_t op = x->bytes[x->insn->raw.prefix_count];
+		if (x->insn->mnemonic == ZYDIS_MNEMONIC_XLAT) {
+			mangle_callout(x, SITE_UNSUPP, "XLAT with FS/GS");
+			return;
+		}
+		/* mov r11d,[r12+base]; lea r11d,[r11+moffs]; A0-A3 -> 8A/8B/88/89 [r11] */
+		static const uint8_t mov_r11[] = {0x45, 0x8b, 0x9c, 0x24};
+		static const uint8_t lea[] = {0x67, 0x45, 0x8d, 0x9b};
+		static const uint8_t opc[] = {0x8a, 0x8b, 0x88, 0x89};
+		e_bytes(&x->e, mov_r11, sizeof(mov_r11));
+		e32(&x->e, BTC_SEG_BASE + 4 * seg);
+		e_bytes(&x->e, lea, sizeof(lea));
+		e32(&x->e, (uint32_t)x->insn->raw.disp.value);
+		e8(&x->e, 0x65);
+		e8(&x->e, 0x67);
+		e_bytes(&x->e, pfx, npfx);
+		e8(&x->e, REX_B);
+		e8(&x->e, opc[op - 0xa0]);
+		e8(&x->e, 0x03);
+		x->how = HOW_REWRITE;
+		return;
+	}
 	e8(&x->e, 0x65);
 	e8(&x->e, 0x67);
 	e_bytes(&x->e, pfx, npfx);
@@ -395,136 +335,6 @@ static void mangle_incdec(struct bt_ctx *x)
 	x->how = HOW_REWRITE;
 }
 
-/* --- stack ----------------------------------------------------------------- */
-
-/* mangle_push: store first, then lea esp. */
-static void mangle_push(struct bt_ctx *x)
-{
-	const ZydisDecodedOperand *op = &x->ops[0];
-	bool o16 = x->insn->operand_width == 16;
-	int sz = o16 ? 2 : 4;
-
-	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
-		int r = ZydisRegisterGetId(op->reg.value) & 7;
-		if (ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_SEGMENT) {
-			mangle_callout(x, SITE_EXEC, "segment register push");
-			return;
-		}
-		e_stack_access(&x->e, o16, 0, 0x89, r, (int8_t)-sz);
-	} else if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-		if (o16)
-			e8(&x->e, 0x66);
-		static const uint8_t st[] = {0x65, 0x67, 0xc7, 0x44, 0x24};
-		e_bytes(&x->e, st, sizeof(st));
-		e8(&x->e, (uint8_t)-sz);
-		uint32_t v = (uint32_t)op->imm.value.s;
-		e_bytes(&x->e, &v, sz);
-	} else {
-		if (!emit_load_scratch(x, op, 3, o16)) {
-			mangle_callout(x, SITE_UNSUPP, "push from FS/GS");
-			return;
-		}
-		e_stack_access(&x->e, o16, REX_R, 0x89, 3, (int8_t)-sz);
-	}
-	e_lea_esp(&x->e, -sz);
-	x->how = HOW_REWRITE;
-}
-
-/* mangle_pop: load first; POP ESP takes the loaded value; POP m32 stores
- * through an address computed with the incremented ESP. */
-static void mangle_pop(struct bt_ctx *x)
-{
-	const ZydisDecodedOperand *op = &x->ops[0];
-	bool o16 = x->insn->operand_width == 16;
-	int sz = o16 ? 2 : 4;
-
-	x->how = HOW_REWRITE;
-	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
-		if (ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_SEGMENT) {
-			mangle_callout(x, SITE_EXEC, "segment register pop");
-			return;
-		}
-		int r = ZydisRegisterGetId(op->reg.value) & 7;
-		if (r == R_ESP && !o16) {
-			e_stack_access(&x->e, false, 0, 0x8b, R_ESP, 0);
-			return;
-		}
-		/* load into r11 first: a 16-bit pop keeps the register's top half */
-		e_stack_access(&x->e, o16, REX_R, 0x8b, 3, 0);
-		e_lea_esp(&x->e, sz);
-		if (o16)
-			e8(&x->e, 0x66);
-		e8(&x->e, REX_R);
-		e8(&x->e, 0x89);
-		e8(&x->e, (uint8_t)(0xc0 | 3 << 3 | r));
-		return;
-	}
-	static const uint8_t p66 = 0x66, mov_store = 0x89;
-	e_stack_access(&x->e, o16, REX_R, 0x8b, 3, 0);
-	e_lea_esp(&x->e, sz);
-	struct mem_insn mi = {.pfx = &p66, .npfx = o16, .rex = REX_R, .opc = &mov_store,
-			      .nopc = 1, .reg = 3};
-	if (!emit_mem_insn(x, &mi))
-		die("pop m: no REX problem expected");
-}
-
-/* mangle_pusha: probe both ends of the 32-byte area, then store, then ESP. */
-static void mangle_pusha(struct bt_ctx *x)
-{
-	if (x->insn->operand_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit PUSHA");
-		return;
-	}
-	for (int r = 0; r < 8; r++)
-		e_stack_access(&x->e, false, 0, 0x89, r, (int8_t)(-4 - 4 * r));
-	e_lea_esp(&x->e, -32);
-	x->how = HOW_REWRITE;
-}
-
-/* mangle_popa: probe [esp] and [esp+28] first, then load (ESP skipped). */
-static void mangle_popa(struct bt_ctx *x)
-{
-	if (x->insn->operand_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit POPA");
-		return;
-	}
-	e_stack_access(&x->e, false, REX_R, 0x8b, 3, 28);
-	e_stack_access(&x->e, false, REX_R, 0x8b, 3, 0);
-	for (int r = 7; r >= 0; r--)
-		if (r != R_ESP)
-			e_stack_access(&x->e, false, 0, 0x8b, r, (int8_t)(4 * (7 - r)));
-	e_lea_esp(&x->e, 32);
-	x->how = HOW_REWRITE;
-}
-
-/* mangle_enter: ENTER imm16, 0 only (nesting levels are rare). */
-static void mangle_enter(struct bt_ctx *x)
-{
-	uint32_t size = (uint32_t)x->ops[0].imm.value.u;
-	if (x->ops[1].imm.value.u != 0 || x->insn->operand_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "ENTER with nesting level");
-		return;
-	}
-	static const uint8_t lea_ebp[] = {0x67, 0x8d, 0x6c, 0x24, 0xfc};
-	e_stack_access(&x->e, false, 0, 0x89, R_EBP, -4);
-	e_bytes(&x->e, lea_ebp, sizeof(lea_ebp));
-	e_lea_esp(&x->e, -4 - (int32_t)size);
-	x->how = HOW_REWRITE;
-}
-
-/* mangle_leave: mov r11d,[ebp]; lea esp,[ebp+4]; mov ebp,r11d. */
-static void mangle_leave(struct bt_ctx *x)
-{
-	static const uint8_t op[] = {0x65, 0x67, 0x44, 0x8b, 0x5d, 0x00, 0x67, 0x8d,
-				     0x65, 0x04, 0x44, 0x89, 0xdd};
-	if (x->insn->operand_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit LEAVE");
-		return;
-	}
-	e_bytes(&x->e, op, sizeof(op));
-	x->how = HOW_REWRITE;
-}
-
 /* --- control flow ------------------------------------------------------------ */
 
 static uint32_t rel_target(const struct bt_ctx *x)
@@ -532,13 +342,19 @@ static uint32_t rel_target(const struct bt_ctx *x)
 	return x->next + (uint32_t)x->insn->raw.imm[0].value.s;
 }
 
-/* mangle_jcc: jcc over the fall-through stub to the taken stub. */
+/* mangle_jcc: "jcc rel32" to the taken stub, then the fall-through stub,
+ * then the taken stub; chaining retargets the jcc itself, so a taken
+ * branch costs one host jump. */
 static void mangle_jcc(struct bt_ctx *x, int cc)
 {
-	e8(&x->e, (uint8_t)(0x70 | cc));
-	e8(&x->e, EXIT_STUB_LEN);
+	uint8_t *jcc = x->e.p;
+	e8(&x->e, 0x0f);
+	e8(&x->e, (uint8_t)(0x80 | cc));
+	e32(&x->e, EXIT_STUB_LEN);
 	bt_emit_exit(x, x->next);
 	bt_emit_exit(x, rel_target(x));
+	if (!x->e.full)
+		x->exits[x->n_exits - 1].jcc = jcc;
 	x->end = true;
 	x->how = HOW_BRANCH;
 }
@@ -592,8 +408,7 @@ static void mangle_branch(struct bt_ctx *x)
 	const ZydisDecodedInstruction *in = x->insn;
 	const ZydisDecodedOperand *op = &x->ops[0];
 
-	if (in->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR ||
-	    in->mnemonic == ZYDIS_MNEMONIC_IRETD) {
+	if (in->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR || in->mnemonic == ZYDIS_MNEMONIC_IRETD) {
 		mangle_callout(x, SITE_EXEC, "far transfer");
 		x->end = true;
 		return;
@@ -767,7 +582,12 @@ void bt_mangle(struct bt_ctx *x)
 		mangle_callout(x, SITE_UD, "not in the guest CPU model");
 		return;
 	}
-	if (x->bt->hooks.needed(in, fpu_trap, &why)) {
+	bool needed = x->bt->hooks.needed(in, fpu_trap, &why);
+	bool inline_ok =
+	    in->mnemonic == ZYDIS_MNEMONIC_PUSHAD || in->mnemonic == ZYDIS_MNEMONIC_POPAD;
+	if (needed && inline_ok && why && !strcmp(why, "not in 64-bit mode"))
+		needed = false; /* expanded inline below */
+	if (needed) {
 		mangle_callout(x, SITE_EXEC, why ? why : "sensitive");
 		if (ends_block(in))
 			x->end = true;

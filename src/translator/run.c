@@ -34,9 +34,13 @@ static bool mode_supported(struct bt *bt)
 	}
 	for (unsigned i = 0; i < ARRAY_SIZE(flat); i++) {
 		const struct seg *s = &v->seg[flat[i]];
-		if (s->base != 0 || s->limit != 0xffffffff || !(s->attr & SEG_ATTR_DB)) {
+		bool usable = s->attr & SEG_ATTR_P;
+		bool need_db = flat[i] == S_CS || flat[i] == S_SS;
+		if ((need_db && !(s->attr & SEG_ATTR_DB)) ||
+		    (usable && flat[i] != S_CS && s->base != 0)) {
 			bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-				"bt: non-flat or 16-bit %s segment is not supported yet",
+				"bt: %s %s segment is not supported yet",
+				(s->attr & SEG_ATTR_DB) ? "based" : "16-bit",
 				vcpu_seg_name(flat[i]));
 			return false;
 		}
@@ -72,8 +76,9 @@ static void emulate_mmio(struct bt *bt, uint64_t gpa)
 	struct vcpu *v = bt->v;
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-	const uint8_t *p = ram_ptr(&bt->m->ram, v->eip, 1);
-	size_t avail = p ? MIN(15, bt->m->ram.size - v->eip) : 0;
+	uint32_t lin = v->seg[S_CS].base + v->eip;
+	const uint8_t *p = ram_ptr(&bt->m->ram, lin, 1);
+	size_t avail = p ? MIN(15, bt->m->ram.size - lin) : 0;
 
 	if (!p || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&bt->dec, p, avail, &in, ops)))
 		goto unsupported;
@@ -83,8 +88,8 @@ static void emulate_mmio(struct bt *bt, uint64_t gpa)
 	case ZYDIS_MNEMONIC_MOV:
 		if (dst->type == ZYDIS_OPERAND_TYPE_MEMORY) {
 			uint32_t val = src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE
-					       ? (uint32_t)src->imm.value.u
-					       : reg_read(v, ZydisRegisterGetId(src->reg.value), size);
+					   ? (uint32_t)src->imm.value.u
+					   : reg_read(v, ZydisRegisterGetId(src->reg.value), size);
 			bus_write(&bt->m->mmio, gpa, size, val);
 		} else if (src->type == ZYDIS_OPERAND_TYPE_MEMORY) {
 			uint32_t val = (uint32_t)bus_read(&bt->m->mmio, gpa, size);
@@ -184,14 +189,17 @@ static struct bt_block *find_block(struct bt *bt, bool one_off)
 	const char *err = NULL;
 	struct bt_block *blk = NULL;
 
-	if (mode != bt->ind_mode) {
+	uint32_t cs_base = v->seg[S_CS].base;
+	if (mode != bt->ind_mode || cs_base != bt->ind_cs_base) {
 		bt_ind_clear(bt);
 		bt->ind_mode = mode;
+		bt->ind_cs_base = cs_base;
 	}
 	if (!one_off)
-		blk = bt_lookup(bt, v->eip, mode);
+		blk = bt_lookup(bt, v->eip, mode, cs_base);
 	if (!blk)
-		blk = bt_translate(bt, v->eip, mode, one_off ? BT_TR_ONE | BT_TR_NOCACHE : 0, &err);
+		blk = bt_translate(bt, v->eip, mode, cs_base,
+				   one_off ? BT_TR_ONE | BT_TR_NOCACHE : 0, &err);
 	if (!blk)
 		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE, "bt: %s at eip %#x", err,
 			v->eip);
@@ -272,8 +280,9 @@ void bt_print_stats(struct bt *bt, FILE *f)
 		(size_t)(bt->tc_free - bt->tc) / 1024, (size_t)(bt->tc_end - bt->tc) / 1024,
 		bt->nr_blocks, bt->generation);
 	if (total)
-		fprintf(f, "bt: time in translated code %.1f%%, in callouts %.1f%%, dispatcher "
-			   "and monitor %.1f%%\n",
+		fprintf(f,
+			"bt: time in translated code %.1f%%, in callouts %.1f%%, dispatcher "
+			"and monitor %.1f%%\n",
 			100.0 * tc / total, 100.0 * bt->t.in_callout / total,
 			100.0 * (total - bt->t.in_tc) / total);
 	for (int n = 0; n < 12; n++) {

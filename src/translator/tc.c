@@ -77,10 +77,10 @@ static unsigned bt_hash(uint32_t eip, uint32_t mode)
 }
 
 /* bt_lookup: walk the hash chain for (eip, mode). */
-struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode)
+struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base)
 {
 	for (struct bt_block *b = bt->hash[bt_hash(eip, mode)]; b; b = b->hash_next)
-		if (b->eip == eip && b->mode == mode && b->valid)
+		if (b->eip == eip && b->mode == mode && b->cs_base == cs_base && b->valid)
 			return b;
 	return NULL;
 }
@@ -155,19 +155,33 @@ void bt_chain(struct bt *bt, struct bt_exit *x, struct bt_block *blk)
 	x->stub[0] = 0xe9;
 	int32_t r32 = (int32_t)rel;
 	memcpy(x->stub + 1, &r32, 4);
+	if (x->jcc) {
+		/* the conditional jump itself goes straight to the target */
+		r32 = (int32_t)(blk->host - (x->jcc + 6));
+		memcpy(x->jcc + 2, &r32, 4);
+	}
 	x->to = blk;
 	x->next_in = blk->incoming;
 	blk->incoming = x;
 	STAT_INC(chained_exits);
 }
 
+/* bt_unpatch: give exit x its original code back. */
+static void bt_unpatch(struct bt_exit *x)
+{
+	memcpy(x->stub, x->saved, 5);
+	if (x->jcc) {
+		int32_t r32 = (int32_t)(x->stub - (x->jcc + 6));
+		memcpy(x->jcc + 2, &r32, 4);
+	}
+	x->to = NULL;
+}
+
 /* bt_unchain_in: restore every stub that jumps into blk. */
 static void bt_unchain_in(struct bt_block *blk)
 {
-	for (struct bt_exit *x = blk->incoming; x; x = x->next_in) {
-		memcpy(x->stub, x->saved, 5);
-		x->to = NULL;
-	}
+	for (struct bt_exit *x = blk->incoming; x; x = x->next_in)
+		bt_unpatch(x);
 	blk->incoming = NULL;
 }
 
@@ -183,8 +197,7 @@ static void bt_unchain_out(struct bt_block *blk)
 			pp = &(*pp)->next_in;
 		if (*pp)
 			*pp = x->next_in;
-		memcpy(x->stub, x->saved, 5);
-		x->to = NULL;
+		bt_unpatch(x);
 	}
 }
 

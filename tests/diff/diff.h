@@ -19,41 +19,41 @@
 #include <stdint.h>
 
 #define DIFF_CODE_ADDR 0x00100000u
-#define DIFF_CODE_MAX  0x10000u	/* mapped code bytes, epilogue included */
+#define DIFF_CODE_MAX  0x10000u /* mapped code bytes, epilogue included */
 #define DIFF_DATA_ADDR 0x00200000u
-#define DIFF_DATA_SIZE 0x4000u	/* compared byte for byte */
+#define DIFF_DATA_SIZE 0x4000u /* compared byte for byte */
 
 /* Layout of the data area (offsets from DIFF_DATA_ADDR). */
-#define DIFF_MEM_LO    0x0100u	/* memory operands fall in [LO, HI) */
+#define DIFF_MEM_LO    0x0100u /* memory operands fall in [LO, HI) */
 #define DIFF_MEM_HI    0x3000u
-#define DIFF_XMM_INIT  0x3000u	/* prologue loads xmm0..7 from here */
-#define DIFF_STACK_TOP 0x3c00u	/* initial ESP (stack grows down to 0x3100) */
+#define DIFF_XMM_INIT  0x3000u /* prologue loads xmm0..7 from here */
+#define DIFF_STACK_TOP 0x3c00u /* initial ESP (stack grows down to 0x3100) */
 
 /* EFLAGS bits the tester sets and compares. */
-#define DIFF_CF 0x0001u
-#define DIFF_PF 0x0004u
-#define DIFF_AF 0x0010u
-#define DIFF_ZF 0x0040u
-#define DIFF_SF 0x0080u
-#define DIFF_DF 0x0400u
-#define DIFF_OF 0x0800u
+#define DIFF_CF	   0x0001u
+#define DIFF_PF	   0x0004u
+#define DIFF_AF	   0x0010u
+#define DIFF_ZF	   0x0040u
+#define DIFF_SF	   0x0080u
+#define DIFF_DF	   0x0400u
+#define DIFF_OF	   0x0800u
 #define DIFF_ARITH (DIFF_CF | DIFF_PF | DIFF_AF | DIFF_ZF | DIFF_SF | DIFF_OF)
 #define DIFF_FLAGS (DIFF_ARITH | DIFF_DF)
 
-#define DIFF_JOB_MAGIC 0x4a666964u	/* "difJ" */
-#define DIFF_RES_MAGIC 0x52666964u	/* "difR" */
+#define DIFF_JOB_MAGIC 0x4a666964u /* "difJ" */
+#define DIFF_RES_MAGIC 0x52666964u /* "difR" */
 
 struct diff_job {
 	uint32_t magic;
-	uint32_t code_len;	/* bytes of code that follow, no epilogue */
-	uint32_t regs[8];	/* EAX..EDI, hardware order */
-	uint32_t eflags;	/* only DIFF_FLAGS bits are used */
+	uint32_t code_len; /* bytes of code that follow, no epilogue */
+	uint32_t regs[8];  /* EAX..EDI, hardware order */
+	uint32_t eflags;   /* only DIFF_FLAGS bits are used */
 };
 
 struct diff_result {
 	uint32_t magic;
-	uint32_t fault;		/* 0, or the signal that stopped the sequence */
-	uint32_t fault_eip;	/* EIP at the signal */
+	uint32_t fault;	    /* 0, or the signal that stopped the sequence */
+	uint32_t fault_eip; /* EIP at the signal */
 	uint32_t regs[8];
 	uint32_t eflags;
 };

@@ -7,9 +7,9 @@
 
 #include "gen_internal.h"
 
-#define PROLOGUE_N 9	/* fninit + 8 movdqu */
+#define PROLOGUE_N   9 /* fninit + 8 movdqu */
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MIN(a, b)    ((a) < (b) ? (a) : (b))
 
 /* --- random numbers ------------------------------------------------------ */
 
@@ -33,9 +33,9 @@ bool gen_pct(struct gen_ctx *x, unsigned pct)
 
 uint32_t gen_value(struct gen_ctx *x)
 {
-	static const uint32_t edge[] = {0,	    1,		0xffffffff, 0x7fffffff, 0x80000000,
-					0x7f,	    0x80,	0xff,	    0x7fff,	0x8000,
-					0xffff,	    0xffffff80, 0xffff8000, 0x00010000, 2};
+	static const uint32_t edge[] = {0,	1,	    0xffffffff, 0x7fffffff, 0x80000000,
+					0x7f,	0x80,	    0xff,	0x7fff,	    0x8000,
+					0xffff, 0xffffff80, 0xffff8000, 0x00010000, 2};
 	switch (gen_below(x, 4)) {
 	case 0:
 		return edge[gen_below(x, ARRAY_LEN(edge))];
@@ -79,6 +79,13 @@ void gen_op_imm(struct gen_insn *i, uint32_t v, unsigned size)
 	ZydisEncoderOperand *o = &i->req.operands[i->req.operand_count++];
 	o->type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
 	o->imm.s = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v : (int32_t)v;
+}
+
+void gen_op_u8(struct gen_insn *i, uint32_t v)
+{
+	ZydisEncoderOperand *o = &i->req.operands[i->req.operand_count++];
+	o->type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
+	o->imm.u = v & 0xff;
 }
 
 void gen_op_mem(struct gen_insn *i, ZydisEncoderOperand mem)
@@ -267,8 +274,8 @@ void gen_need(struct gen_ctx *x, uint32_t flags)
 	if (!(flags & ~gen_cur_mask(x)))
 		return;
 	if (!(flags & ~DIFF_CF)) {
-		struct gen_insn *i = gen_add(x, gen_pct(x, 50) ? ZYDIS_MNEMONIC_STC
-							       : ZYDIS_MNEMONIC_CLC);
+		struct gen_insn *i =
+		    gen_add(x, gen_pct(x, 50) ? ZYDIS_MNEMONIC_STC : ZYDIS_MNEMONIC_CLC);
 		gen_flags(i, 0, DIFF_CF, 0);
 		return;
 	}
@@ -342,20 +349,43 @@ const char *gen_flags_str(uint32_t mask)
 /* --- sequences ----------------------------------------------------------- */
 
 static unsigned long gen_kind_count[64];
+static bool gen_kind_off[64];
+
+int gen_disable_kind(const char *name)
+{
+	for (unsigned k = 0; k < gen_nkinds; k++) {
+		if (!strcmp(gen_kinds[k].name, name)) {
+			gen_kind_off[k] = true;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *gen_kinds_list(void)
+{
+	static char buf[512];
+	buf[0] = 0;
+	for (unsigned k = 0; k < gen_nkinds; k++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", k ? " " : "",
+			 gen_kinds[k].name);
+	return buf;
+}
 
 /* gen_pick_kind: a kind by weight. */
 static const struct gen_kind *gen_pick_kind(struct gen_ctx *x, unsigned *idx)
 {
 	unsigned total = 0;
 	for (unsigned k = 0; k < gen_nkinds; k++)
-		total += gen_kinds[k].weight;
+		total += gen_kind_off[k] ? 0 : gen_kinds[k].weight;
 	unsigned r = gen_below(x, total);
 	for (unsigned k = 0; k < gen_nkinds; k++) {
-		if (r < gen_kinds[k].weight) {
+		unsigned w = gen_kind_off[k] ? 0 : gen_kinds[k].weight;
+		if (r < w) {
 			*idx = k;
 			return &gen_kinds[k];
 		}
-		r -= gen_kinds[k].weight;
+		r -= w;
 	}
 	*idx = 0;
 	return &gen_kinds[0];
@@ -376,7 +406,8 @@ static void gen_init_state(struct gen_ctx *x, struct gen_seq *s)
 
 void gen_sequence(struct gen_seq *s, uint64_t seed, uint64_t index, unsigned len)
 {
-	struct gen_ctx x = {.rng = seed * 0x2545f4914f6cdd1dull ^ (index + 1) * 0x9e3779b97f4a7c15ull};
+	struct gen_ctx x = {.rng =
+				seed * 0x2545f4914f6cdd1dull ^ (index + 1) * 0x9e3779b97f4a7c15ull};
 	memset(s, 0, sizeof(*s));
 	s->seed = seed;
 	s->index = index;
@@ -422,8 +453,7 @@ void gen_free(struct gen_seq *s)
 	s->ngroups = 0;
 }
 
-void gen_copy_without(struct gen_seq *dst, const struct gen_seq *src, unsigned from,
-		      unsigned count)
+void gen_copy_without(struct gen_seq *dst, const struct gen_seq *src, unsigned from, unsigned count)
 {
 	struct gen_group *groups = dst->groups;
 	memcpy(dst, src, sizeof(*dst));
@@ -451,7 +481,7 @@ void gen_kinds_stats(FILE *f)
 struct gen_slot {
 	ZydisEncoderRequest req;
 	bool branch;
-	unsigned target;	/* slot index the branch goes to (nslots = end) */
+	unsigned target; /* slot index the branch goes to (nslots = end) */
 	uint32_t addr;
 	uint8_t len;
 };
@@ -503,7 +533,8 @@ static unsigned gen_flatten(const struct gen_seq *s, struct gen_slot **out)
 			if (i->br_group > 0)
 				sl->target = start[MIN(g + i->br_group, s->ngroups)];
 			else
-				sl->target = start[g] + (i->br_insn < 0 ? gr->n : (unsigned)i->br_insn);
+				sl->target =
+				    start[g] + (i->br_insn < 0 ? gr->n : (unsigned)i->br_insn);
 		}
 	}
 	free(start);

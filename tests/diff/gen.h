@@ -28,37 +28,37 @@
 
 #include "diff.h"
 
-#define GEN_GROUP_MAX 16	/* instructions in one group */
+#define GEN_GROUP_MAX 16 /* instructions in one group */
 
 /* How an instruction moves control, for the flag analysis. */
 enum gen_flow {
-	FLOW_LINEAR,	/* not a branch, or one the analysis may walk through
-			 * (CALL/RET of a local routine, LOOP back edges) */
-	FLOW_COND,	/* conditional forward branch: flags merge at the target */
-	FLOW_JMP,	/* unconditional forward jump: code after it is dead
-			 * until a branch target */
+	FLOW_LINEAR, /* not a branch, or one the analysis may walk through
+		      * (CALL/RET of a local routine, LOOP back edges) */
+	FLOW_COND,   /* conditional forward branch: flags merge at the target */
+	FLOW_JMP,    /* unconditional forward jump: code after it is dead
+		      * until a branch target */
 };
 
 struct gen_insn {
 	ZydisEncoderRequest req;
-	uint32_t rd, def, undef;	/* EFLAGS bits (DIFF_*) */
+	uint32_t rd, def, undef; /* EFLAGS bits (DIFF_*) */
 	uint8_t flow;
-	bool branch;		/* req.operands[0] is a target to resolve */
-	int8_t br_group;	/* >0: start of the group that many ahead; 0: this group */
-	int8_t br_insn;		/* br_group == 0: insn index in this group, -1: its end */
+	bool branch;	 /* req.operands[0] is a target to resolve */
+	int8_t br_group; /* >0: start of the group that many ahead; 0: this group */
+	int8_t br_insn;	 /* br_group == 0: insn index in this group, -1: its end */
 };
 
 struct gen_group {
 	unsigned n;
 	struct gen_insn insn[GEN_GROUP_MAX];
-	const char *kind;	/* the generator that made it, for statistics */
+	const char *kind; /* the generator that made it, for statistics */
 };
 
 struct gen_seq {
 	uint64_t seed;
 	uint64_t index;
 	unsigned ngroups;
-	struct gen_group *groups;	/* malloc'd */
+	struct gen_group *groups; /* malloc'd */
 	uint32_t regs[8];
 	uint32_t eflags;
 	uint8_t data[DIFF_DATA_SIZE];
@@ -68,7 +68,7 @@ struct gen_seq {
 struct gen_code {
 	uint8_t bytes[DIFF_CODE_MAX];
 	size_t len;
-	uint32_t flags_defined;	/* DIFF_FLAGS bits defined at the end */
+	uint32_t flags_defined; /* DIFF_FLAGS bits defined at the end */
 };
 
 /* gen_sequence: build sequence `index` of `seed` with `len` groups into s
@@ -88,6 +88,12 @@ int gen_encode(const struct gen_seq *s, struct gen_code *c, const char **why);
 /* gen_print: list the instructions of code c (Intel syntax, with
  * addresses) on f. */
 void gen_print(const struct gen_code *c, FILE *f);
+
+/* gen_disable_kind: never generate groups of kind name (changes the
+ * sequences a seed makes); -1 if there is no such kind. */
+int gen_disable_kind(const char *name);
+/* gen_kinds_list: the kind names, space-separated, in a static buffer. */
+const char *gen_kinds_list(void);
 
 /* gen_kinds_stats: print how many groups of each kind were generated. */
 void gen_kinds_stats(FILE *f);

@@ -8,11 +8,11 @@
 #include "gen.h"
 
 /* Flag sets used by many instructions. */
-#define F_ALL   DIFF_ARITH
-#define F_LOGIC (DIFF_CF | DIFF_PF | DIFF_ZF | DIFF_SF | DIFF_OF)	/* AF undefined */
+#define F_ALL	DIFF_ARITH
+#define F_LOGIC (DIFF_CF | DIFF_PF | DIFF_ZF | DIFF_SF | DIFF_OF) /* AF undefined */
 
 /* GPR numbers as bits, for "avoid" sets. */
-#define GPR(r) (1u << (r))
+#define GPR(r)	(1u << (r))
 #define GPR_EAX GPR(0)
 #define GPR_ECX GPR(1)
 #define GPR_EDX GPR(2)
@@ -26,11 +26,11 @@
 struct gen_ctx {
 	uint64_t rng;
 	struct gen_seq *s;
-	struct gen_group *g;	/* the group being built */
-	unsigned gi, ngroups;	/* its index, the sequence length */
-	uint32_t mask;		/* flags defined at the start of g */
-	uint32_t *pending;	/* [ngroups + 1]: flags defined on branches to a group */
-	unsigned push;		/* bytes pushed so far inside g */
+	struct gen_group *g;  /* the group being built */
+	unsigned gi, ngroups; /* its index, the sequence length */
+	uint32_t mask;	      /* flags defined at the start of g */
+	uint32_t *pending;    /* [ngroups + 1]: flags defined on branches to a group */
+	unsigned push;	      /* bytes pushed so far inside g */
 };
 
 /* A kind of group: weight in the random choice, and its builder. */
@@ -44,16 +44,17 @@ extern const unsigned gen_nkinds;
 
 /* Random numbers (splitmix64 on x->rng). */
 uint64_t gen_rand(struct gen_ctx *x);
-uint32_t gen_below(struct gen_ctx *x, uint32_t n);	/* [0, n) */
-bool gen_pct(struct gen_ctx *x, unsigned pct);		/* true pct% of the time */
-uint32_t gen_value(struct gen_ctx *x);			/* a 32-bit value, edges likely */
-unsigned gen_size(struct gen_ctx *x);			/* 1, 2 or 4 */
+uint32_t gen_below(struct gen_ctx *x, uint32_t n); /* [0, n) */
+bool gen_pct(struct gen_ctx *x, unsigned pct);	   /* true pct% of the time */
+uint32_t gen_value(struct gen_ctx *x);		   /* a 32-bit value, edges likely */
+unsigned gen_size(struct gen_ctx *x);		   /* 1, 2 or 4 */
 
 /* Building instructions: gen_add appends one to the group (die()s past
  * GEN_GROUP_MAX); the operand helpers append operands in order. */
 struct gen_insn *gen_add(struct gen_ctx *x, ZydisMnemonic m);
 void gen_op_reg(struct gen_insn *i, ZydisRegister r);
-void gen_op_imm(struct gen_insn *i, uint32_t v, unsigned size);	/* sign-extends from size */
+void gen_op_imm(struct gen_insn *i, uint32_t v, unsigned size); /* sign-extends from size */
+void gen_op_u8(struct gen_insn *i, uint32_t v); /* unsigned imm8 (counts, bit offsets) */
 void gen_op_mem(struct gen_insn *i, ZydisEncoderOperand mem);
 void gen_flags(struct gen_insn *i, uint32_t rd, uint32_t def, uint32_t undef);
 

@@ -18,22 +18,22 @@ static const struct cc {
 	ZydisMnemonic j, set, cmov;
 	uint32_t rd;
 } ccs[] = {
-	{M(JO), M(SETO), M(CMOVO), DIFF_OF},
-	{M(JNO), M(SETNO), M(CMOVNO), DIFF_OF},
-	{M(JB), M(SETB), M(CMOVB), DIFF_CF},
-	{M(JNB), M(SETNB), M(CMOVNB), DIFF_CF},
-	{M(JZ), M(SETZ), M(CMOVZ), DIFF_ZF},
-	{M(JNZ), M(SETNZ), M(CMOVNZ), DIFF_ZF},
-	{M(JBE), M(SETBE), M(CMOVBE), DIFF_CF | DIFF_ZF},
-	{M(JNBE), M(SETNBE), M(CMOVNBE), DIFF_CF | DIFF_ZF},
-	{M(JS), M(SETS), M(CMOVS), DIFF_SF},
-	{M(JNS), M(SETNS), M(CMOVNS), DIFF_SF},
-	{M(JP), M(SETP), M(CMOVP), DIFF_PF},
-	{M(JNP), M(SETNP), M(CMOVNP), DIFF_PF},
-	{M(JL), M(SETL), M(CMOVL), DIFF_SF | DIFF_OF},
-	{M(JNL), M(SETNL), M(CMOVNL), DIFF_SF | DIFF_OF},
-	{M(JLE), M(SETLE), M(CMOVLE), DIFF_ZF | DIFF_SF | DIFF_OF},
-	{M(JNLE), M(SETNLE), M(CMOVNLE), DIFF_ZF | DIFF_SF | DIFF_OF},
+    {M(JO), M(SETO), M(CMOVO), DIFF_OF},
+    {M(JNO), M(SETNO), M(CMOVNO), DIFF_OF},
+    {M(JB), M(SETB), M(CMOVB), DIFF_CF},
+    {M(JNB), M(SETNB), M(CMOVNB), DIFF_CF},
+    {M(JZ), M(SETZ), M(CMOVZ), DIFF_ZF},
+    {M(JNZ), M(SETNZ), M(CMOVNZ), DIFF_ZF},
+    {M(JBE), M(SETBE), M(CMOVBE), DIFF_CF | DIFF_ZF},
+    {M(JNBE), M(SETNBE), M(CMOVNBE), DIFF_CF | DIFF_ZF},
+    {M(JS), M(SETS), M(CMOVS), DIFF_SF},
+    {M(JNS), M(SETNS), M(CMOVNS), DIFF_SF},
+    {M(JP), M(SETP), M(CMOVP), DIFF_PF},
+    {M(JNP), M(SETNP), M(CMOVNP), DIFF_PF},
+    {M(JL), M(SETL), M(CMOVL), DIFF_SF | DIFF_OF},
+    {M(JNL), M(SETNL), M(CMOVNL), DIFF_SF | DIFF_OF},
+    {M(JLE), M(SETLE), M(CMOVLE), DIFF_ZF | DIFF_SF | DIFF_OF},
+    {M(JNLE), M(SETNLE), M(CMOVNLE), DIFF_ZF | DIFF_SF | DIFF_OF},
 };
 
 /* pick_cc: a condition whose flags are defined here, usually; otherwise a
@@ -150,7 +150,7 @@ static void k_shift(struct gen_ctx *x)
 	if (form == 1)
 		gen_op_reg(i, ZYDIS_REGISTER_CL);
 	else
-		gen_op_imm(i, count, 1);
+		gen_op_u8(i, count);
 	shift_flags(i, m, count & 31, size);
 }
 
@@ -169,7 +169,7 @@ static void k_shd(struct gen_ctx *x)
 	if (cl)
 		gen_op_reg(i, ZYDIS_REGISTER_CL);
 	else
-		gen_op_imm(i, count, 1);
+		gen_op_u8(i, count);
 	uint32_t def = 0, undef = 0;
 	if (count) {
 		def = DIFF_CF | DIFF_PF | DIFF_ZF | DIFF_SF | (count == 1 ? DIFF_OF : 0);
@@ -216,7 +216,11 @@ static void k_div(struct gen_ctx *x)
 	if (sgn) {
 		i = gen_add(x, M(AND));
 		gen_op_reg(i, acc);
-		gen_op_imm(i, size == 1 ? 0x7f : size == 2 ? 0x7fff : 0x7fffffff, size == 1 ? 2 : size);
+		gen_op_imm(i,
+			   size == 1   ? 0x7f
+			   : size == 2 ? 0x7fff
+				       : 0x7fffffff,
+			   size == 1 ? 2 : size);
 		gen_flags(i, 0, F_LOGIC, DIFF_AF);
 		gen_add(x, size == 1 ? M(CBW) : size == 2 ? M(CWD) : M(CDQ));
 	} else if (size == 1) {
@@ -272,7 +276,7 @@ static void k_bt(struct gen_ctx *x)
 			off = gen_src(x, size, 0);
 	}
 	if (imm)
-		gen_op_imm(i, gen_below(x, 256), 1);
+		gen_op_u8(i, gen_below(x, 256));
 	else
 		gen_op_reg(i, off);
 	gen_flags(i, 0, DIFF_CF, DIFF_OF | DIFF_SF | DIFF_AF | DIFF_PF);
@@ -375,8 +379,7 @@ static void k_xchg(struct gen_ctx *x)
 		return;
 	}
 	if (k == 3) { /* cmpxchg8b m64: EDX:EAX vs memory, ECX:EBX stored */
-		ZydisEncoderOperand o =
-			gen_mem(x, 8, 1, 0, GPR_EAX | GPR_ECX | GPR_EDX | GPR_EBX);
+		ZydisEncoderOperand o = gen_mem(x, 8, 1, 0, GPR_EAX | GPR_ECX | GPR_EDX | GPR_EBX);
 		if (gen_pct(x, 50)) {
 			o.mem.size = 4;
 			i = gen_add(x, M(MOV));
@@ -475,7 +478,7 @@ static void k_lea(struct gen_ctx *x)
 	gen_op_reg(i, gen_reg(x, size, 0));
 	ZydisEncoderOperand o = {0};
 	o.type = ZYDIS_OPERAND_TYPE_MEMORY;
-	o.mem.size = size;
+	o.mem.size = 4; /* the address size, as Zydis wants it for LEA */
 	if (gen_pct(x, 85))
 		o.mem.base = gen_src(x, 4, 0);
 	if (gen_pct(x, 60) || !o.mem.base) {
@@ -526,10 +529,10 @@ static void pop_one(struct gen_ctx *x, unsigned size)
 		i->req.operand_size_hint = ZYDIS_OPERAND_SIZE_HINT_16;
 }
 
-/* balanced push/pop groups, pushad/popad, enter/leave. */
+/* balanced push/pop groups, pushad/popad. */
 static void k_stack(struct gen_ctx *x)
 {
-	unsigned k = gen_below(x, 6);
+	unsigned k = gen_below(x, 5);
 	struct gen_insn *i;
 	if (k == 0) { /* pushad; modify the saved frame; popad */
 		gen_add(x, M(PUSHAD));
@@ -541,24 +544,6 @@ static void k_stack(struct gen_ctx *x)
 		gen_op_mem(i, o);
 		gen_op_reg(i, gen_src(x, 4, 0));
 		gen_add(x, M(POPAD));
-		return;
-	}
-	if (k == 1) { /* enter n, level; body; leave */
-		unsigned level = gen_below(x, 3);
-		if (level)
-			gen_mov_imm(x, ZYDIS_REGISTER_EBP,
-				    DIFF_DATA_ADDR + DIFF_MEM_LO + 64 + gen_below(x, 1024) * 4);
-		i = gen_add(x, M(ENTER));
-		gen_op_imm(i, gen_below(x, 8) * 4, 2);
-		gen_op_imm(i, level, 1);
-		i = gen_add(x, M(MOV));
-		gen_op_reg(i, gen_reg(x, 4, GPR_EBP));
-		ZydisEncoderOperand o = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
-		o.mem.base = ZYDIS_REGISTER_EBP;
-		o.mem.displacement = -4 * (int)gen_below(x, 2 + level);
-		o.mem.size = 4;
-		gen_op_mem(i, o);
-		gen_add(x, M(LEAVE));
 		return;
 	}
 	unsigned n = 1 + gen_below(x, 3), sizes[4];
@@ -578,6 +563,28 @@ static void k_stack(struct gen_ctx *x)
 	}
 	while (n--)
 		pop_one(x, sizes[n]);
+}
+
+/* enter n, level (0..2, EBP pointing into the data area); a load from the
+ * frame; leave. */
+static void k_enter(struct gen_ctx *x)
+{
+	struct gen_insn *i;
+	unsigned level = gen_below(x, 3);
+	if (level)
+		gen_mov_imm(x, ZYDIS_REGISTER_EBP,
+			    DIFF_DATA_ADDR + DIFF_MEM_LO + 64 + gen_below(x, 1024) * 4);
+	i = gen_add(x, M(ENTER));
+	gen_op_imm(i, gen_below(x, 8) * 4, 2);
+	gen_op_u8(i, level);
+	i = gen_add(x, M(MOV));
+	gen_op_reg(i, gen_reg(x, 4, GPR_EBP));
+	ZydisEncoderOperand o = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
+	o.mem.base = ZYDIS_REGISTER_EBP;
+	o.mem.displacement = -4 * (int)gen_below(x, 2 + level);
+	o.mem.size = 4;
+	gen_op_mem(i, o);
+	gen_add(x, M(LEAVE));
 }
 
 /* a call to a local routine: call L; jmp over; L: body; ret [n]; over: */
@@ -629,9 +636,9 @@ static void k_call(struct gen_ctx *x)
 static void k_string(struct gen_ctx *x)
 {
 	static const ZydisMnemonic ops[5][3] = {
-		{M(MOVSB), M(MOVSW), M(MOVSD)}, {M(STOSB), M(STOSW), M(STOSD)},
-		{M(LODSB), M(LODSW), M(LODSD)}, {M(CMPSB), M(CMPSW), M(CMPSD)},
-		{M(SCASB), M(SCASW), M(SCASD)},
+	    {M(MOVSB), M(MOVSW), M(MOVSD)}, {M(STOSB), M(STOSW), M(STOSD)},
+	    {M(LODSB), M(LODSW), M(LODSD)}, {M(CMPSB), M(CMPSW), M(CMPSD)},
+	    {M(SCASB), M(SCASW), M(SCASD)},
 	};
 	unsigned op = gen_below(x, 5), sz = gen_below(x, 3), count = gen_below(x, 9);
 	bool down = gen_pct(x, 40), rep = gen_pct(x, 60);
@@ -641,14 +648,15 @@ static void k_string(struct gen_ctx *x)
 	gen_mov_imm(x, ZYDIS_REGISTER_ESI, DIFF_DATA_ADDR + DIFF_MEM_LO + 64 + gen_below(x, span));
 	gen_mov_imm(x, ZYDIS_REGISTER_EDI, DIFF_DATA_ADDR + DIFF_MEM_LO + 64 + gen_below(x, span));
 	if (gen_pct(x, 20)) /* overlapping copy */
-		gen_mov_imm(x, ZYDIS_REGISTER_EDI, x->g->insn[x->g->n - 2].req.operands[1].imm.s +
-							   (int)gen_below(x, 9) - 4);
+		gen_mov_imm(x, ZYDIS_REGISTER_EDI,
+			    x->g->insn[x->g->n - 2].req.operands[1].imm.s + (int)gen_below(x, 9) -
+				4);
 	if (rep)
 		gen_mov_imm(x, ZYDIS_REGISTER_ECX, count);
 	i = gen_add(x, ops[op][sz]);
 	bool cmp = op >= 3;
 	if (rep)
-		i->req.prefixes = !cmp ? ZYDIS_ATTRIB_HAS_REP
+		i->req.prefixes = !cmp		   ? ZYDIS_ATTRIB_HAS_REP
 				  : gen_pct(x, 50) ? ZYDIS_ATTRIB_HAS_REPE
 						   : ZYDIS_ATTRIB_HAS_REPNE;
 	if (cmp)
@@ -662,7 +670,8 @@ static void k_string(struct gen_ctx *x)
 /* flag instructions: clc stc cmc cld std lahf sahf. */
 static void k_flagops(struct gen_ctx *x)
 {
-	static const ZydisMnemonic ops[] = {M(CLC), M(STC), M(CMC), M(CLD), M(STD), M(LAHF), M(SAHF)};
+	static const ZydisMnemonic ops[] = {M(CLC), M(STC),  M(CMC), M(CLD),
+					    M(STD), M(LAHF), M(SAHF)};
 	ZydisMnemonic m = ops[gen_below(x, N(ops))];
 	const uint32_t lahf = DIFF_SF | DIFF_ZF | DIFF_AF | DIFF_PF | DIFF_CF;
 	if (m == M(CMC))
@@ -698,7 +707,7 @@ static void k_bcd(struct gen_ctx *x)
 		gen_flags(i, DIFF_AF, DIFF_AF | DIFF_CF, DIFF_OF | DIFF_SF | DIFF_ZF | DIFF_PF);
 	} else {
 		i = gen_add(x, m);
-		gen_op_imm(i, gen_pct(x, 50) ? 10 : 1 + gen_below(x, 255), 1);
+		gen_op_u8(i, gen_pct(x, 50) ? 10 : 1 + gen_below(x, 255));
 		gen_flags(i, 0, DIFF_SF | DIFF_ZF | DIFF_PF, DIFF_OF | DIFF_AF | DIFF_CF);
 	}
 }
@@ -726,8 +735,7 @@ static void k_x87(struct gen_ctx *x)
 }
 
 /* xmm_op: an SSE2 instruction on a random xmm destination. */
-static struct gen_insn *xmm_op(struct gen_ctx *x, ZydisMnemonic m, unsigned msize,
-			       unsigned align)
+static struct gen_insn *xmm_op(struct gen_ctx *x, ZydisMnemonic m, unsigned msize, unsigned align)
 {
 	ZydisRegister dst = ZYDIS_REGISTER_XMM0 + gen_below(x, 8);
 	if (gen_pct(x, 50)) {
@@ -763,7 +771,7 @@ static void k_sse(struct gen_ctx *x)
 			if (x->g->insn[x->g->n - 1].req.operands[1].type ==
 			    ZYDIS_OPERAND_TYPE_REGISTER)
 				x->g->insn[x->g->n - 1].req.operands[1].reg.value =
-					gen_src(x, 4, 0);
+				    gen_src(x, 4, 0);
 		} else {
 			i = gen_add(x, M(CVTSI2SD));
 			gen_op_reg(i, ZYDIS_REGISTER_XMM0 + gen_below(x, 8));
@@ -808,7 +816,8 @@ static void k_loop(struct gen_ctx *x)
 	struct gen_insn *i;
 	if (gen_pct(x, 40)) {
 		gen_mov_imm(x, ZYDIS_REGISTER_EBX,
-			    DIFF_DATA_ADDR + DIFF_MEM_LO + gen_below(x, DIFF_MEM_HI - DIFF_MEM_LO - 256));
+			    DIFF_DATA_ADDR + DIFF_MEM_LO +
+				gen_below(x, DIFF_MEM_HI - DIFF_MEM_LO - 256));
 		gen_add(x, M(XLAT));
 		return;
 	}
@@ -829,12 +838,11 @@ static void k_loop(struct gen_ctx *x)
 }
 
 const struct gen_kind gen_kinds[] = {
-	{"alu", 14, k_alu},	{"unary", 5, k_unary}, {"shift", 8, k_shift},
-	{"shd", 3, k_shd},	{"mul", 4, k_mul},     {"div", 3, k_div},
-	{"bt", 3, k_bt},	{"bsf", 2, k_bsf},     {"cc", 5, k_cc},
-	{"jcc", 5, k_jcc},	{"xchg", 4, k_xchg},   {"mov", 8, k_mov},
-	{"lea", 4, k_lea},	{"stack", 4, k_stack}, {"call", 2, k_call},
-	{"string", 4, k_string}, {"flagops", 2, k_flagops}, {"bcd", 2, k_bcd},
-	{"x87", 3, k_x87},	{"sse", 4, k_sse},     {"loop", 2, k_loop},
+    {"alu", 14, k_alu},	     {"unary", 5, k_unary},	{"shift", 8, k_shift}, {"shd", 3, k_shd},
+    {"mul", 4, k_mul},	     {"div", 3, k_div},		{"bt", 3, k_bt},       {"bsf", 2, k_bsf},
+    {"cc", 5, k_cc},	     {"jcc", 5, k_jcc},		{"xchg", 4, k_xchg},   {"mov", 8, k_mov},
+    {"lea", 4, k_lea},	     {"stack", 4, k_stack},	{"enter", 1, k_enter}, {"call", 2, k_call},
+    {"string", 4, k_string}, {"flagops", 2, k_flagops}, {"bcd", 2, k_bcd},     {"x87", 3, k_x87},
+    {"sse", 4, k_sse},	     {"loop", 2, k_loop},
 };
 const unsigned gen_nkinds = N(gen_kinds);

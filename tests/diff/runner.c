@@ -22,7 +22,7 @@ extern char **environ;
 
 struct native {
 	pid_t pid;
-	int to, from;	/* pipe ends: jobs out, results in */
+	int to, from; /* pipe ends: jobs out, results in */
 };
 
 /* --- the native helper --------------------------------------------------- */
@@ -83,7 +83,7 @@ static bool io_all(int fd, void *buf, size_t len, bool wr)
 }
 
 int diff_native_run(struct native *n, const struct gen_seq *s, const struct gen_code *c,
-	       struct outcome *o)
+		    struct outcome *o)
 {
 	struct diff_job job = {.magic = DIFF_JOB_MAGIC, .code_len = c->len, .eflags = s->eflags};
 	struct diff_result res;
@@ -100,7 +100,7 @@ int diff_native_run(struct native *n, const struct gen_seq *s, const struct gen_
 	o->eflags = res.eflags;
 	o->ok = !res.fault;
 	if (res.fault)
-		snprintf(o->err, sizeof(o->err), "native: signal %u (%s) at eip %08x", res.fault,
+		snprintf(o->err, sizeof(o->err), "signal %u (%s) at eip %08x", res.fault,
 			 strsignal(res.fault), res.fault_eip);
 	return 0;
 }
@@ -114,10 +114,10 @@ int diff_bt_open(char *why, size_t len)
 {
 	struct machine *m = &diff_bt_machine;
 	struct machine_config cfg = {
-		.accel = "bt",
-		.ram_size = 64 * MiB,
-		.serial = SERIAL_NONE,
-		.debugcon = SERIAL_NONE,
+	    .accel = "bt",
+	    .ram_size = 64 * MiB,
+	    .serial = SERIAL_NONE,
+	    .debugcon = SERIAL_NONE,
 	};
 	const struct engine *e = engine_find("bt");
 	if (!e) {
@@ -174,7 +174,7 @@ void diff_bt_run(const struct gen_seq *s, const struct gen_code *c, struct outco
 	struct vcpu *v = &m->vcpu;
 	o->ok = false;
 	if (!diff_bt_load(m, s, c)) {
-		snprintf(o->err, sizeof(o->err), "bt: cannot write guest RAM");
+		snprintf(o->err, sizeof(o->err), "cannot write guest RAM");
 		return;
 	}
 	vcpu_set_flat32(v, 0x10, 0x18);
@@ -189,11 +189,11 @@ void diff_bt_run(const struct gen_seq *s, const struct gen_code *c, struct outco
 		memset(o->data, 0, DIFF_DATA_SIZE);
 	uint32_t end = DIFF_CODE_ADDR + c->len + 2;
 	if (m->exit.reason != EXIT_DEBUG_EXIT)
-		snprintf(o->err, sizeof(o->err), "bt: run ended with reason %d (%.160s) at eip %08x",
+		snprintf(o->err, sizeof(o->err), "run ended with reason %d (%.160s) at eip %08x",
 			 m->exit.reason, m->exit.message, v->eip);
 	else if (v->eip != end)
-		snprintf(o->err, sizeof(o->err), "bt: debug exit at eip %08x, expected %08x",
-			 v->eip, end);
+		snprintf(o->err, sizeof(o->err), "debug exit at eip %08x, expected %08x", v->eip,
+			 end);
 	else
 		o->ok = true;
 }

@@ -12,8 +12,8 @@
 
 /* What a run left behind. */
 struct outcome {
-	bool ok;		/* the run reached the end of the sequence */
-	char err[256];		/* why not, when !ok */
+	bool ok;       /* the run reached the end of the sequence */
+	char err[256]; /* why not, when !ok */
 	uint32_t regs[8];
 	uint32_t eflags;
 	uint8_t data[DIFF_DATA_SIZE];
@@ -27,7 +27,7 @@ void diff_native_close(struct native *n);
 /* diff_native_run: run code with s's initial state on the real CPU; -1 when the
  * helper died (message printed), 0 otherwise (o->ok false on a fault). */
 int diff_native_run(struct native *n, const struct gen_seq *s, const struct gen_code *c,
-	       struct outcome *o);
+		    struct outcome *o);
 
 /* diff_bt_open: a 64 MiB machine on the bt engine.  Returns 0, or -1 with the
  * reason in why when the engine cannot run here (the test is skipped). */

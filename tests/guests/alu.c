@@ -34,8 +34,9 @@ static void check(const char *desc, uint32_t res, uint32_t want, uint32_t fl, ui
 {
 	int good = res == want && (fl & mask) == want_fl;
 	if (!tap_ok(good, "%s", desc))
-		tap_diag("  result 0x%08x (want 0x%08x), flags 0x%03x (want 0x%03x under mask 0x%03x)",
-			 res, want, fl & mask, want_fl, mask);
+		tap_diag(
+		    "  result 0x%08x (want 0x%08x), flags 0x%03x (want 0x%03x under mask 0x%03x)",
+		    res, want, fl & mask, want_fl, mask);
 }
 
 static void test_add_sub(void)

@@ -10,7 +10,7 @@
 #define CODE_BASE 0x100000
 
 extern char near_sum_ret8[], far_get_cs[], far_sub_ret8[], fib_rec[], far_jmp_roundtrip[],
-	push_ret[];
+    push_ret[];
 
 static uint32_t twice(uint32_t x)
 {

@@ -64,7 +64,8 @@ static void test_entry(void)
 	tap_eq("CS at ring 3 has RPL 3", u_cs, SEL_UCODE);
 	tap_eq("SS at ring 3 is the user data segment", u_ss, SEL_UDATA);
 	tap_eq("DS at ring 3 is the user data segment", u_ds, SEL_UDATA);
-	tap_ok(read_cs() == SEL_KCODE && read_ss() == SEL_KDATA, "back at ring 0 with kernel CS/SS");
+	tap_ok(read_cs() == SEL_KCODE && read_ss() == SEL_KDATA,
+	       "back at ring 0 with kernel CS/SS");
 }
 
 static void test_syscall(void)

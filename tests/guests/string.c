@@ -86,7 +86,6 @@ static void test_movs(void)
 	regs_ok("single movsb, movsw, movsd with DF=1 step back 1+2+4",
 		!memcmp(dst + 7, src + 7, 4) && dst[6] == 0, si, (uint32_t)src + 3, di,
 		(uint32_t)dst + 3, 0, 0);
-
 }
 
 static void test_stos_lods(void)
@@ -146,8 +145,8 @@ static void test_cmps_scas(void)
 		     : "+S"(si), "+D"(di), "+c"(cx), "=r"(fl)
 		     :
 		     : "memory", "cc");
-	regs_ok("repe cmpsb stops after the first difference", !(fl & FL_ZF), si,
-		(uint32_t)src + 8, di, (uint32_t)dst + 8, cx, 56);
+	regs_ok("repe cmpsb stops after the first difference", !(fl & FL_ZF), si, (uint32_t)src + 8,
+		di, (uint32_t)dst + 8, cx, 56);
 
 	memcpy(dst, src, 64);
 	si = (uint32_t)src, di = (uint32_t)dst, cx = 16;
@@ -155,8 +154,8 @@ static void test_cmps_scas(void)
 		     : "+S"(si), "+D"(di), "+c"(cx), "=r"(fl)
 		     :
 		     : "memory", "cc");
-	regs_ok("repe cmpsd over equal data runs out with ZF=1", fl & FL_ZF, si,
-		(uint32_t)src + 64, di, (uint32_t)dst + 64, cx, 0);
+	regs_ok("repe cmpsd over equal data runs out with ZF=1", fl & FL_ZF, si, (uint32_t)src + 64,
+		di, (uint32_t)dst + 64, cx, 0);
 
 	memset(dst, 0x11, 64);
 	*(uint16_t *)(dst + 40) = 0x2222;
@@ -166,8 +165,8 @@ static void test_cmps_scas(void)
 		     : "+S"(si), "+D"(di), "+c"(cx), "=r"(fl)
 		     :
 		     : "memory", "cc");
-	regs_ok("repne cmpsw stops at the first equal word", fl & FL_ZF, si, (uint32_t)src + 42,
-		di, (uint32_t)dst + 42, cx, 11);
+	regs_ok("repne cmpsw stops at the first equal word", fl & FL_ZF, si, (uint32_t)src + 42, di,
+		(uint32_t)dst + 42, cx, 11);
 
 	memset(dst, 0, 64);
 	dst[30] = 0x7e;

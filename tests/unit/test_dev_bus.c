@@ -50,7 +50,7 @@ static void rec_init(struct rec *r, uint8_t tag, bool byte_wide)
 {
 	memset(r, 0, sizeof(*r));
 	r->dev = (struct device){
-		.name = "rec", .read = rec_read, .write = rec_write, .byte_wide = byte_wide};
+	    .name = "rec", .read = rec_read, .write = rec_write, .byte_wide = byte_wide};
 	r->tag = tag;
 }
 
@@ -96,8 +96,8 @@ START_TEST(test_overlap_rejected)
 	ck_assert_int_eq(bus_register(&bus, 0x10f, 4, &b.dev), -EEXIST);    /* right edge */
 	ck_assert_int_eq(bus_register(&bus, 0x104, 2, &b.dev), -EEXIST);    /* inside */
 	ck_assert_int_eq(bus_register(&bus, 0x80, 0x100, &b.dev), -EEXIST); /* around */
-	ck_assert_int_eq(bus_register(&bus, 0xf8, 8, &b.dev), 0);           /* adjacent left */
-	ck_assert_int_eq(bus_register(&bus, 0x110, 1, &c.dev), 0);          /* adjacent right */
+	ck_assert_int_eq(bus_register(&bus, 0xf8, 8, &b.dev), 0);	    /* adjacent left */
+	ck_assert_int_eq(bus_register(&bus, 0x110, 1, &c.dev), 0);	    /* adjacent right */
 	ck_assert_int_eq(bus_register(&bus, 0x200, 0, &c.dev), -EINVAL);
 	ck_assert_int_eq(bus_register(&bus, ~0ull - 1, 4, &c.dev), -EINVAL); /* wraps */
 	ck_assert_uint_eq(bus.nr, 3);

@@ -17,8 +17,12 @@ static uint64_t fake_clock(void)
 /* set_clock: the host's UTC wall clock at the given date, plus frac ns. */
 static void set_clock(int y, int mon, int d, int h, int mi, int s, uint64_t frac)
 {
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d,
-			.tm_hour = h, .tm_min = mi, .tm_sec = s};
+	struct tm tm = {.tm_year = y - 1900,
+			.tm_mon = mon - 1,
+			.tm_mday = d,
+			.tm_hour = h,
+			.tm_min = mi,
+			.tm_sec = s};
 
 	fake_ns = (uint64_t)timegm(&tm) * 1000000000ull + frac;
 }
@@ -113,9 +117,9 @@ START_TEST(test_binary_and_12h)
 	ck_assert_uint_eq(rd(0x00), 56);
 	ck_assert_uint_eq(rd(0x04), 13);
 	ck_assert_uint_eq(rd(0x09), 24);
-	wr(0x0b, 0x04); /* binary, 12-hour */
+	wr(0x0b, 0x04);			   /* binary, 12-hour */
 	ck_assert_uint_eq(rd(0x04), 0x81); /* 1 PM */
-	wr(0x0b, 0x00); /* BCD, 12-hour */
+	wr(0x0b, 0x00);			   /* BCD, 12-hour */
 	set_clock(2024, 2, 29, 0, 30, 0, 0);
 	ck_assert_uint_eq(rd(0x04), 0x12); /* 12 AM */
 	set_clock(2024, 2, 29, 12, 30, 0, 0);
@@ -165,7 +169,7 @@ START_TEST(test_registers_a_to_d)
 {
 	ck_assert_uint_eq(rd(0x0a), 0x26);
 	set_clock(2024, 2, 29, 13, 45, 56, 999900000); /* 100 us before the tick */
-	ck_assert_uint_eq(rd(0x0a), 0xa6);              /* UIP */
+	ck_assert_uint_eq(rd(0x0a), 0xa6);	       /* UIP */
 	set_clock(2024, 2, 29, 13, 45, 56, 500000000);
 	ck_assert_uint_eq(rd(0x0a), 0x26);
 	wr(0x0a, 0xff);
@@ -201,6 +205,68 @@ START_TEST(test_reset_keeps_ram)
 }
 END_TEST
 
+/* fire: run the RTC's machine timer as event.c would when it is due. */
+static void fire(void)
+{
+	struct timer *t = m.timers;
+
+	ck_assert_ptr_nonnull(t);
+	timer_disarm(&m, t);
+	t->fire(t, t->deadline);
+}
+
+START_TEST(test_update_interrupt)
+{
+	ck_assert_ptr_null(m.timers); /* nothing enabled */
+	wr(0x0b, 0x12);		      /* UIE, 24-hour */
+	ck_assert_ptr_nonnull(m.timers);
+	fire(); /* too early: the same second */
+	ck_assert_int_eq(m.isa_irq[8].level, 0);
+	fake_ns += 1000000000ull;
+	fire();
+	ck_assert_int_eq(m.isa_irq[8].level, 1);
+	ck_assert_ptr_null(m.timers); /* IRQ8 held until C is read */
+	/* IRQF | UF (and PF: the 1024 Hz periodic flag runs regardless) */
+	ck_assert_uint_eq(rd(0x0c) & ~0x40, 0x90);
+	ck_assert_int_eq(m.isa_irq[8].level, 0);
+	ck_assert_uint_eq(rd(0x0c) & 0x90, 0x00);
+	ck_assert_ptr_nonnull(m.timers);
+}
+END_TEST
+
+START_TEST(test_periodic_interrupt)
+{
+	wr(0x0a, 0x2f); /* 2 Hz */
+	fake_ns += 400000000ull;
+	ck_assert_uint_eq(rd(0x0c), 0x00);
+	fake_ns += 100000000ull; /* a period boundary passed: flag, no IRQ */
+	ck_assert_uint_eq(rd(0x0c) & 0xc0, 0x40);
+	wr(0x0b, 0x42); /* PIE */
+	fake_ns += 500000000ull;
+	fire();
+	ck_assert_int_eq(m.isa_irq[8].level, 1);
+	ck_assert_uint_eq(rd(0x0c) & 0xc0, 0xc0);
+	wr(0x0a, 0x20); /* rate 0: off */
+	ck_assert_ptr_null(m.timers);
+}
+END_TEST
+
+START_TEST(test_alarm_interrupt)
+{
+	wr(0x01, 0x58); /* 13:45:58 */
+	wr(0x03, 0x45);
+	wr(0x05, 0xc0); /* any hour */
+	wr(0x0b, 0x22); /* AIE */
+	fake_ns += 1000000000ull;
+	fire();
+	ck_assert_int_eq(m.isa_irq[8].level, 0);
+	fake_ns += 1000000000ull;
+	fire();
+	ck_assert_int_eq(m.isa_irq[8].level, 1);
+	ck_assert_uint_eq(rd(0x0c) & ~0x40, 0xb0); /* IRQF | AF | UF */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dev_cmos");
@@ -218,6 +284,9 @@ int main(void)
 	tcase_add_test(tc, test_registers_a_to_d);
 	tcase_add_test(tc, test_nmi_bit_and_ram);
 	tcase_add_test(tc, test_reset_keeps_ram);
+	tcase_add_test(tc, test_update_interrupt);
+	tcase_add_test(tc, test_periodic_interrupt);
+	tcase_add_test(tc, test_alarm_interrupt);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -80,8 +80,13 @@ START_TEST(test_irq3_ack_eoi)
 	ck_assert_uint_eq(read_isr(0x20), 0x08);
 	ck_assert_uint_eq(read_irr(0x20), 0x00);
 	ck_assert(!pic_intr_pending(pic));
+	lower(3);
+	raise(3); /* a new edge while in service waits for the EOI */
+	ck_assert(!pic_intr_pending(pic));
 	outb(0x20, 0x20); /* non-specific EOI */
 	ck_assert_uint_eq(read_isr(0x20), 0x00);
+	ck_assert_int_eq(pic_intr_ack(pic), 0x23);
+	outb(0x20, 0x20);
 	/* The line is still high: no new edge, no new interrupt. */
 	ck_assert(!pic_intr_pending(pic));
 	lower(3);
@@ -172,6 +177,8 @@ START_TEST(test_level_elcr)
 	outb(0x4d1, 0x04); /* IRQ10 level-triggered */
 	raise(10);
 	ck_assert_int_eq(pic_intr_ack(pic), 0x2a);
+	ck_assert_uint_eq(read_irr(0xa0), 0x04); /* IRR follows the pin */
+	ck_assert(!pic_intr_pending(pic));	 /* but IRQ10 is in service */
 	outb(0xa0, 0x20);
 	outb(0x20, 0x20);
 	ck_assert(pic_intr_pending(pic)); /* still high: again */

@@ -78,8 +78,8 @@ static int out2(void)
 
 START_TEST(test_mode2_count_and_out2)
 {
-	outb(0x61, 0x01);       /* gate 2 on, speaker off */
-	outb(0x43, 0xb4);       /* ch2, lo/hi, mode 2 */
+	outb(0x61, 0x01); /* gate 2 on, speaker off */
+	outb(0x43, 0xb4); /* ch2, lo/hi, mode 2 */
 	load(0x42, 1000);
 	ck_assert_uint_eq(latched(2), 1000);
 	at(100);
@@ -160,8 +160,8 @@ END_TEST
 
 START_TEST(test_readback)
 {
-	outb(0x43, 0x74); /* ch1, lo/hi, mode 2 */
-	outb(0x43, 0xe4); /* read-back status of ch1 */
+	outb(0x43, 0x74);		    /* ch1, lo/hi, mode 2 */
+	outb(0x43, 0xe4);		    /* read-back status of ch1 */
 	ck_assert_uint_eq(inb(0x41), 0xf4); /* OUT high, null count, lo/hi, mode 2 */
 	load(0x41, 100);
 	at(30);
@@ -216,7 +216,7 @@ START_TEST(test_gate_mode2_reloads)
 	ck_assert_int_eq(out2(), 1);
 	at(500);
 	ck_assert_uint_eq(latched(2), 1); /* held */
-	outb(0x61, 0x01); /* rising edge reloads */
+	outb(0x61, 0x01);		  /* rising edge reloads */
 	ck_assert_uint_eq(latched(2), 100);
 	at(530);
 	ck_assert_uint_eq(latched(2), 70);

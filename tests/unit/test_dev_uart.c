@@ -49,7 +49,7 @@ START_TEST(test_power_on)
 	ck_assert_uint_eq(inb(IIR), 0x01);
 	ck_assert_uint_eq(inb(LCR), 0);
 	ck_assert_uint_eq(inb(MCR), 0);
-	ck_assert_uint_eq(inb(LSR), 0x60); /* THRE | TEMT */
+	ck_assert_uint_eq(inb(LSR), 0x60);	  /* THRE | TEMT */
 	ck_assert_uint_eq(inb(MSR) & 0xf0, 0xb0); /* CTS, DSR, DCD */
 	ck_assert_int_eq(irq.line.level, 0);
 	ck_assert_uint_eq(m.nr_owned, 1);
@@ -69,7 +69,7 @@ START_TEST(test_scratch_and_dlab)
 	outb(LCR, 0x03);
 	ck_assert_uint_eq(inb(IER), 0x05); /* IER untouched by the divisor writes */
 	ck_assert_uint_eq(inb(LCR), 0x03);
-	ck_assert_uint_eq(outlen, 0);      /* DLL writes are not transmitted */
+	ck_assert_uint_eq(outlen, 0); /* DLL writes are not transmitted */
 	outb(IER, 0xff);
 	ck_assert_uint_eq(inb(IER), 0x0f); /* bits 7:4 read as 0 */
 }
@@ -149,7 +149,7 @@ START_TEST(test_nonfifo_overrun)
 	rx("xy"); /* the single RBR is overwritten */
 	ck_assert_uint_eq(uart_rx_space(u), 0);
 	lsr = inb(LSR);
-	ck_assert_uint_eq(lsr & 0x03, 0x03); /* DR | OE */
+	ck_assert_uint_eq(lsr & 0x03, 0x03);   /* DR | OE */
 	ck_assert_uint_eq(inb(LSR) & 0x02, 0); /* OE cleared by the read */
 	ck_assert_uint_eq(inb(RBR), 'y');
 	ck_assert_uint_eq(inb(LSR) & 0x01, 0);
@@ -189,7 +189,7 @@ START_TEST(test_fifo_trigger_and_timeout)
 	outb(IER, 0x01);
 	rx("abcd");
 	ck_assert_uint_eq(inb(IIR), 0xcc); /* below trigger: character timeout */
-	rx("efghijklmn");                  /* 14 bytes now */
+	rx("efghijklmn");		   /* 14 bytes now */
 	ck_assert_uint_eq(inb(IIR), 0xc4);
 	ck_assert_uint_eq(inb(RBR), 'a');
 	ck_assert_uint_eq(inb(IIR), 0xcc);
@@ -204,7 +204,7 @@ END_TEST
 
 START_TEST(test_loopback)
 {
-	outb(MCR, 0x1a); /* loop, RTS, OUT2 */
+	outb(MCR, 0x1a);			  /* loop, RTS, OUT2 */
 	ck_assert_uint_eq(inb(MSR) & 0xf0, 0x90); /* CTS (RTS), DCD (OUT2) */
 	outb(IER, 0x01);
 	outb(RBR, 0x55);
@@ -227,7 +227,7 @@ END_TEST
 START_TEST(test_modem_status_interrupt)
 {
 	outb(MCR, 0x10); /* loop, all outputs off */
-	inb(MSR);        /* clear the deltas of entering loopback */
+	inb(MSR);	 /* clear the deltas of entering loopback */
 	outb(IER, 0x08);
 	outb(MCR, 0x11); /* DTR -> DSR changes */
 	ck_assert_uint_eq(inb(IIR), 0x00);

@@ -132,7 +132,8 @@ void rt_vprintf(const char *fmt, va_list ap)
 		switch (*fmt) {
 		case 'd':
 		case 'i': {
-			int32_t s = longlong > 1 ? (int32_t)va_arg(ap, int64_t) : va_arg(ap, int32_t);
+			int32_t s =
+			    longlong > 1 ? (int32_t)va_arg(ap, int64_t) : va_arg(ap, int32_t);
 			put_num(s < 0 ? -(uint32_t)s : (uint32_t)s, 10, s < 0, width, pad, 0);
 			break;
 		}

@@ -17,75 +17,75 @@
 #include <stdint.h>
 
 /* ---- Segment selectors of the runtime's GDT ---------------------------- */
-#define SEL_KCODE 0x08
-#define SEL_KDATA 0x10
-#define SEL_UCODE 0x1b /* index 3, RPL 3 */
-#define SEL_UDATA 0x23 /* index 4, RPL 3 */
-#define SEL_TSS	  0x28
-#define SEL_LDT	  0x30
+#define SEL_KCODE      0x08
+#define SEL_KDATA      0x10
+#define SEL_UCODE      0x1b /* index 3, RPL 3 */
+#define SEL_UDATA      0x23 /* index 4, RPL 3 */
+#define SEL_TSS	       0x28
+#define SEL_LDT	       0x30
 #define GDT_FIRST_FREE 7 /* indexes 7..GDT_ENTRIES-1 are for tests */
 #define GDT_ENTRIES    32
 #define LDT_ENTRIES    8
 
 /* Descriptor access bytes (P, DPL, S, type). */
-#define ACC_CODE0  0x9a /* present, DPL0, code, readable */
-#define ACC_DATA0  0x92 /* present, DPL0, data, writable */
-#define ACC_CODE3  0xfa
-#define ACC_DATA3  0xf2
-#define ACC_XONLY0 0x98 /* code, execute-only */
+#define ACC_CODE0   0x9a /* present, DPL0, code, readable */
+#define ACC_DATA0   0x92 /* present, DPL0, data, writable */
+#define ACC_CODE3   0xfa
+#define ACC_DATA3   0xf2
+#define ACC_XONLY0  0x98 /* code, execute-only */
 #define ACC_RODATA0 0x90
-#define ACC_CONF0  0x9e /* conforming readable code, DPL0 */
+#define ACC_CONF0   0x9e /* conforming readable code, DPL0 */
 /* Descriptor flags nibble: G (4 KiB granularity) and D/B (32-bit). */
 #define FLG_G32 0xc
 #define FLG_B32 0x4
 #define FLG_16	0x0
 
 /* ---- EFLAGS, CR bits ---------------------------------------------------- */
-#define FL_CF	0x0001
-#define FL_PF	0x0004
-#define FL_AF	0x0010
-#define FL_ZF	0x0040
-#define FL_SF	0x0080
-#define FL_TF	0x0100
-#define FL_IF	0x0200
-#define FL_DF	0x0400
-#define FL_OF	0x0800
+#define FL_CF	 0x0001
+#define FL_PF	 0x0004
+#define FL_AF	 0x0010
+#define FL_ZF	 0x0040
+#define FL_SF	 0x0080
+#define FL_TF	 0x0100
+#define FL_IF	 0x0200
+#define FL_DF	 0x0400
+#define FL_OF	 0x0800
 #define FL_IOPL3 0x3000
 #define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 
-#define CR0_PE 0x00000001
-#define CR0_MP 0x00000002
-#define CR0_EM 0x00000004
-#define CR0_TS 0x00000008
-#define CR0_NE 0x00000020
-#define CR0_WP 0x00010000
-#define CR0_PG 0x80000000
+#define CR0_PE	       0x00000001
+#define CR0_MP	       0x00000002
+#define CR0_EM	       0x00000004
+#define CR0_TS	       0x00000008
+#define CR0_NE	       0x00000020
+#define CR0_WP	       0x00010000
+#define CR0_PG	       0x80000000
 #define CR4_PSE	       0x00000010
 #define CR4_PGE	       0x00000080
 #define CR4_OSFXSR     0x00000200
 #define CR4_OSXMMEXCPT 0x00000400
 
 /* ---- Exception vectors -------------------------------------------------- */
-#define VEC_DE 0
-#define VEC_DB 1
-#define VEC_BP 3
-#define VEC_OF 4
-#define VEC_BR 5
-#define VEC_UD 6
-#define VEC_NM 7
-#define VEC_DF 8
-#define VEC_TS 10
-#define VEC_NP 11
-#define VEC_SS 12
-#define VEC_GP 13
-#define VEC_PF 14
-#define VEC_MF 16
-#define VEC_AC 17
-#define VEC_XM 19
-#define VEC_IRQ0 0x20
-#define VEC_SYSCALL 0x80
+#define VEC_DE	      0
+#define VEC_DB	      1
+#define VEC_BP	      3
+#define VEC_OF	      4
+#define VEC_BR	      5
+#define VEC_UD	      6
+#define VEC_NM	      7
+#define VEC_DF	      8
+#define VEC_TS	      10
+#define VEC_NP	      11
+#define VEC_SS	      12
+#define VEC_GP	      13
+#define VEC_PF	      14
+#define VEC_MF	      16
+#define VEC_AC	      17
+#define VEC_XM	      19
+#define VEC_IRQ0      0x20
+#define VEC_SYSCALL   0x80
 #define VEC_PRIV_GATE 0x81 /* present gate with DPL 0: INT from ring 3 faults */
-#define NO_FAULT 0xffffffffu
+#define NO_FAULT      0xffffffffu
 
 /* ---- Port I/O and CPU helpers ------------------------------------------- */
 static inline void outb(uint16_t port, uint8_t v)
@@ -319,9 +319,9 @@ extern volatile uint32_t rt_ticks;
 #define PG_D   0x040
 #define PG_PS  0x080
 #define PG_G   0x100
-#define PF_P 1 /* page-fault error code bits */
-#define PF_W 2
-#define PF_U 4
+#define PF_P   1 /* page-fault error code bits */
+#define PF_W   2
+#define PF_U   4
 
 /* One zeroed, page-aligned page from a static pool (tap_bail when empty). */
 void *pg_alloc(void);

@@ -1,0 +1,111 @@
+/*
+ * emit.h - the host-code emitter shared by the mangle files: byte
+ * emitters and fixed-shape sequences (stack accesses through [gs:esp],
+ * "lea esp", jumps through r12), plus the helpers one mangle file offers
+ * the others.  Internal to src/translator.
+ */
+#ifndef BT86_EMIT_H
+#define BT86_EMIT_H
+
+#include "translator/bt.h"
+
+#include <string.h>
+
+#define REX_B 0x41
+#define REX_X 0x42
+#define REX_R 0x44
+#define REX_W 0x48
+
+/* --- emitter --------------------------------------------------------------- */
+
+static inline void e_bytes(struct bt_emit *e, const void *b, size_t n)
+{
+	if (e->full || (size_t)(e->end - e->p) < n) {
+		e->full = true;
+		return;
+	}
+	memcpy(e->p, b, n);
+	e->p += n;
+}
+
+static inline void e8(struct bt_emit *e, uint8_t b)
+{
+	e_bytes(e, &b, 1);
+}
+
+static inline void e32(struct bt_emit *e, uint32_t v)
+{
+	e_bytes(e, &v, 4);
+}
+
+static inline void e64(struct bt_emit *e, uint64_t v)
+{
+	e_bytes(e, &v, 8);
+}
+
+/* e_jmp_r12: jmp qword [r12 + disp32]. */
+static inline void e_jmp_r12(struct bt_emit *e, uint32_t disp)
+{
+	static const uint8_t op[] = {0x41, 0xff, 0xa4, 0x24};
+	e_bytes(e, op, sizeof(op));
+	e32(e, disp);
+}
+
+/* e_lea_esp: lea esp, [esp + d] with 0x67 (ESP stays 32-bit). */
+static inline void e_lea_esp(struct bt_emit *e, int32_t d)
+{
+	if (d == (int8_t)d) {
+		static const uint8_t op[] = {0x67, 0x8d, 0x64, 0x24};
+		e_bytes(e, op, sizeof(op));
+		e8(e, (uint8_t)d);
+	} else {
+		static const uint8_t op[] = {0x67, 0x8d, 0xa4, 0x24};
+		e_bytes(e, op, sizeof(op));
+		e32(e, (uint32_t)d);
+	}
+}
+
+/* e_stack_access: [66] 65 67 [rex] opc modrm(reg, [esp+d8]) d8: a load
+ * or store of reg through [gs:esp+d]. */
+static inline void e_stack_access(struct bt_emit *e, bool o16, uint8_t rex, uint8_t opc, int reg,
+				  int8_t d)
+{
+	if (o16)
+		e8(e, 0x66);
+	e8(e, 0x65);
+	e8(e, 0x67);
+	if (rex)
+		e8(e, rex);
+	e8(e, opc);
+	e8(e, 0x44 | (reg & 7) << 3);
+	e8(e, 0x24);
+	e8(e, (uint8_t)d);
+}
+
+#define EXIT_STUB_LEN 18
+
+/* A host instruction built around the guest's memory operand. */
+struct mem_insn {
+	const uint8_t *pfx; /* legacy prefixes to keep */
+	int npfx;
+	uint8_t rex;	    /* REX bits the instruction needs (0: none) */
+	const uint8_t *opc; /* opcode bytes */
+	int nopc;
+	int reg;	     /* ModRM.reg field */
+	const uint8_t *tail; /* immediate bytes */
+	int ntail;
+};
+
+/* mangle.c */
+void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why);
+bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi);
+bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg, bool o16);
+/* mangle_stack.c */
+void mangle_push(struct bt_ctx *x);
+void mangle_pop(struct bt_ctx *x);
+void mangle_pusha(struct bt_ctx *x);
+void mangle_popa(struct bt_ctx *x);
+void mangle_enter(struct bt_ctx *x);
+void mangle_leave(struct bt_ctx *x);
+
+#endif
