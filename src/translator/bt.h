@@ -262,6 +262,8 @@ void bt_emit_poll(struct bt_ctx *x);
 int bt_fault_install(struct bt *bt);
 /* bt_fault_thread_init: sigaltstack and signal mask for the vCPU thread. */
 int bt_fault_thread_init(struct bt *bt);
+/* bt_fault_forget: forget bt on this thread (before freeing it). */
+void bt_fault_forget(struct bt *bt);
 
 /* --- dispatch.c ---------------------------------------------------------- */
 /* bt_create: engine state for m with hooks; -errno (message printed). */

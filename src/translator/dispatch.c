@@ -79,6 +79,7 @@ void bt_destroy(struct bt *bt)
 {
 	if (!bt)
 		return;
+	bt_fault_forget(bt);
 	bt_tc_destroy(bt);
 	region_destroy(&bt->region);
 	if (bt->cpu)

@@ -98,8 +98,14 @@ struct mem_insn {
 
 /* mangle.c */
 void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why);
+/* mangle_mem.c */
 bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi);
 bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg, bool o16);
+/* mangle_copy: an innocuous instruction, memory operands made guest
+ * accesses; opcode0 >= 0 replaces the first opcode byte (0x82 -> 0x80). */
+void mangle_copy(struct bt_ctx *x, int opcode0);
+/* mangle_moffs: MOV A0-A3 and XLAT (no ModRM). */
+void mangle_moffs(struct bt_ctx *x);
 /* mangle_stack.c */
 void mangle_push(struct bt_ctx *x);
 void mangle_pop(struct bt_ctx *x);

@@ -167,3 +167,10 @@ int bt_fault_thread_init(struct bt *bt)
 	bt_current = bt;
 	return 0;
 }
+
+/* bt_fault_forget: bt is going away: its TC no longer counts as ours. */
+void bt_fault_forget(struct bt *bt)
+{
+	if (bt_current == bt)
+		bt_current = NULL;
+}

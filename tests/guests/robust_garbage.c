@@ -1,0 +1,179 @@
+/*
+ * Control transfers into garbage: a page of 0xFF bytes, the last bytes of
+ * RAM, far jumps to invalid code selectors and jumps past the limit of a
+ * limited code segment. Every case must end in the exception a real CPU
+ * raises, with the faulting EIP, and the guest must go on running.
+ *
+ * Fetching from physical addresses above the end of RAM is not tested
+ * directly: what the bus returns there is not defined by the architecture
+ * (QEMU returns zeros, real chipsets float to 0xFF). The jump there is
+ * tested through a code segment whose limit ends at the end of RAM, where
+ * the CPU must raise #GP(0) before fetching anything.
+ */
+#include "rt.h"
+
+#define RAM_END	 0x04000000u /* the runner starts every guest with -m 64 */
+#define SEL_RAM	 0x38	     /* code, base 0, limit RAM_END - 1 */
+#define SEL_LIM	 0x40	     /* code, base 0, limit the end of lim_page */
+#define SEL_NPC	 0x48	     /* code segment, not present */
+#define SEL_CODE3 0x50	     /* code segment, DPL 3 (no RPL bits) */
+
+static uint8_t ff_pages[2 * 4096] __attribute__((aligned(4096)));
+static uint8_t lim_page[2 * 4096] __attribute__((aligned(4096)));
+static volatile uint32_t esp_delta;
+
+/*
+ * CATCH_IN(sel, insn, operands) runs INSN with CS = SEL (a code segment with
+ * base 0), records a fault like RT_CATCH, then returns to the flat kernel
+ * code segment. esp_delta receives ESP before INSN minus ESP after it (ESI
+ * holds the former meanwhile); the stack is then put back as before.
+ */
+#define CATCH_IN(sel, insn, ...)                                                                   \
+	do {                                                                                       \
+		rt_fault_clear();                                                                  \
+		asm volatile("ljmp $" #sel ", $7f\n7:\n\t"                                         \
+			     "movl $9f, rt_catch_next\n\t"                                         \
+			     "movl %%esp, %%esi\n\t" insn "\n9:\n\t"                               \
+			     "movl $0, rt_catch_next\n\t"                                          \
+			     "subl %%esp, %%esi\n\t"                                               \
+			     "movl %%esi, esp_delta\n\t"                                           \
+			     "addl %%esi, %%esp\n\t"                                               \
+			     "ljmp $0x08, $8f\n8:" __VA_ARGS__);                                   \
+	} while (0)
+
+/* (a) A jump into a page of 0xFF bytes: FF FF is FF /7, undefined: #UD. */
+static void test_ff_page(void)
+{
+	memset(ff_pages, 0xff, sizeof(ff_pages));
+	RT_CATCH("jmp *%0", : : "r"(ff_pages) : "memory");
+	tap_fault("jump into a page of 0xFF bytes: #UD", VEC_UD, 0);
+	tap_eq("#UD EIP is the first garbage byte", rt_fault.eip, (uint32_t)ff_pages);
+	RT_CATCH("jmp *%0", : : "r"(ff_pages + 4095) : "memory");
+	tap_fault("FF FF across a page boundary: #UD", VEC_UD, 0);
+	tap_eq("#UD EIP is the last byte of the first page", rt_fault.eip,
+	       (uint32_t)ff_pages + 4095);
+	RT_CATCH("call *%0", : : "r"(ff_pages + 100) : "memory");
+	asm volatile("addl $4, %%esp" ::: "memory");
+	tap_fault("call into 0xFF bytes: #UD at the target", VEC_UD, 0);
+	tap_eq("#UD EIP is the call target", rt_fault.eip, (uint32_t)ff_pages + 100);
+	tap_eq("CS is the kernel code segment", rt_fault.cs, SEL_KCODE);
+}
+
+/* Writes a ud2 into the last two bytes of RAM and a jump back into the five
+ * before; runs both. */
+static void test_end_of_ram(void)
+{
+	volatile uint8_t *p = (volatile uint8_t *)(RAM_END - 7);
+	int ok = rt_mbi && (rt_mbi->flags & 1) && rt_mbi->mem_upper == (RAM_END >> 10) - 1024;
+	tap_ok(ok, "multiboot reports 64 MiB of RAM");
+	p[5] = 0x0f; /* ud2 at RAM_END - 2 */
+	p[6] = 0x0b;
+	RT_CATCH("jmp *%0", : : "r"(RAM_END - 2) : "memory");
+	tap_fault("ud2 in the last two bytes of RAM: #UD", VEC_UD, 0);
+	tap_eq("#UD EIP is RAM_END - 2", rt_fault.eip, RAM_END - 2);
+
+	p[0] = 0xe9; /* jmp rel32 at RAM_END - 7, into the 0xFF page */
+	*(volatile uint32_t *)(p + 1) = (uint32_t)ff_pages - (RAM_END - 2);
+	RT_CATCH("jmp *%0", : : "r"(RAM_END - 7) : "memory");
+	tap_fault("jmp rel32 ending 2 bytes before the end of RAM runs", VEC_UD, 0);
+	tap_eq("it reached the 0xFF page", rt_fault.eip, (uint32_t)ff_pages);
+
+	/* A code segment that ends with RAM: jumping above RAM is #GP(0). */
+	rt_gdt_set(SEL_RAM >> 3, 0, (RAM_END >> 12) - 1, ACC_CODE0, FLG_G32);
+	CATCH_IN(0x38, "jmp *%0", : : "r"(RAM_END + 0x1000) : "esi", "memory");
+	tap_fault("jump above RAM past the CS limit: #GP(0)", VEC_GP, 0);
+	tap_eq("#GP came from the limited segment", rt_fault.cs, SEL_RAM);
+	tap_eq("#GP EIP is the jmp", rt_fault.eip, rt_fault.next - 2);
+	CATCH_IN(0x38, "jmp *%0", : : "r"(RAM_END) : "esi", "memory");
+	tap_fault("jump to RAM_END, one past the limit: #GP(0)", VEC_GP, 0);
+}
+
+/* (c) Far jumps and calls to selectors that are no code segment. */
+static void test_far_selectors(void)
+{
+	rt_gdt[SEL_NPC >> 3] = rt_desc(0, 0xfffff, ACC_CODE0 & 0x7f, FLG_G32);
+	rt_gdt_set(SEL_CODE3 >> 3, 0, 0xfffff, ACC_CODE3, FLG_G32);
+	RT_CATCH("ljmp $0, $0", : : : "memory");
+	tap_fault("ljmp to the null selector: #GP(0)", VEC_GP, 0);
+	tap_eq("#GP EIP is the ljmp", rt_fault.eip, rt_fault.next - 7);
+	RT_CATCH("lcall $0, $0", : : : "memory");
+	tap_fault("lcall to the null selector: #GP(0)", VEC_GP, 0);
+	RT_CATCH("ljmp $0x3, $0", : : : "memory");
+	tap_fault("ljmp to a null selector with RPL 3: #GP(0)", VEC_GP, 0);
+	RT_CATCH("ljmp $0x100, $0", : : : "memory");
+	tap_fault("ljmp past the GDT limit: #GP(sel)", VEC_GP, 0x100);
+	RT_CATCH("ljmp $0x10, $0", : : : "memory");
+	tap_fault("ljmp to a data segment: #GP(sel)", VEC_GP, 0x10);
+	RT_CATCH("ljmp $0x48, $0", : : : "memory");
+	tap_fault("ljmp to a not-present code segment: #NP(sel)", VEC_NP, SEL_NPC);
+	RT_CATCH("ljmp $0x50, $0", : : : "memory");
+	tap_fault("ljmp to DPL 3 non-conforming code at CPL 0: #GP(sel)", VEC_GP, SEL_CODE3);
+	RT_CATCH("ljmp $0x0b, $0", : : : "memory");
+	tap_fault("ljmp with RPL 3 > CPL to DPL 0 code: #GP(sel)", VEC_GP, SEL_KCODE);
+	RT_CATCH("ljmp $0x34, $0", : : : "memory");
+	tap_fault("ljmp through the LDT with a null LDTR: #GP(sel)", VEC_GP, 0x34);
+	RT_CATCH("lcall $0x10, $0", : : : "memory");
+	tap_fault("lcall to a data segment: #GP(sel)", VEC_GP, 0x10);
+	tap_eq("CS still the kernel code segment", read_cs(), SEL_KCODE);
+}
+
+/* Copies BYTES to lim_page + OFF. */
+static void lim_put(unsigned off, const uint8_t *bytes, unsigned n)
+{
+	memcpy(lim_page + off, bytes, n);
+}
+
+/* (d) Past the limit of a code segment that ends with the first page of
+ * lim_page (all of the guest's code lies below it). */
+static void test_cs_limit(void)
+{
+	uint32_t p = (uint32_t)lim_page;
+	static const uint8_t nops_ud2[] = {0x90, 0x90, 0x90, 0x90, 0x0f, 0x0b};
+	static const uint8_t mov_imm[] = {0xb8, 0x11, 0x22, 0x33, 0x44, 0x0f, 0x0b};
+	static const uint8_t xor_jz[] = {0x31, 0xc0, 0x74, 0x20};
+
+	memset(lim_page, 0x90, 0x1000);
+	memset(lim_page + 0x1000, 0xff, 0x1000); /* #UD if the limit is ignored */
+	rt_gdt_set(SEL_LIM >> 3, 0, p >> 12, ACC_CODE0, FLG_G32);
+	CATCH_IN(0x40, "jmp *%0", : : "r"(p + 0xffc) : "esi", "memory");
+	tap_fault("nops up to the limit, then on to the limit: #GP(0)", VEC_GP, 0);
+	tap_eq("#GP EIP is the first byte past the limit", rt_fault.eip, p + 0x1000);
+
+	lim_put(0xffc, nops_ud2, sizeof(nops_ud2));
+	CATCH_IN(0x40, "jmp *%0", : : "r"(p + 0xffc) : "esi", "memory");
+	tap_fault("ud2 past the limit is not decoded: #GP(0)", VEC_GP, 0);
+	tap_eq("#GP EIP is the ud2 past the limit", rt_fault.eip, p + 0x1000);
+
+	lim_put(0xffe, mov_imm, sizeof(mov_imm));
+	CATCH_IN(0x40, "jmp *%0", : : "r"(p + 0xffe) : "esi", "memory");
+	tap_fault("instruction straddling the limit: #GP(0)", VEC_GP, 0);
+	tap_eq("#GP EIP is the straddling instruction", rt_fault.eip, p + 0xffe);
+
+	lim_put(0xff0, xor_jz, sizeof(xor_jz));
+	CATCH_IN(0x40, "jmp *%0", : : "r"(p + 0xff0) : "esi", "memory");
+	tap_fault("taken jz past the limit: #GP(0)", VEC_GP, 0);
+	tap_eq("#GP EIP is the jz", rt_fault.eip, p + 0xff2);
+
+	CATCH_IN(0x40, "jmp *%0", : : "r"(p + 0x1000) : "esi", "memory");
+	tap_fault("jmp *reg past the limit: #GP(0)", VEC_GP, 0);
+	tap_eq("#GP EIP is the jmp", rt_fault.eip, rt_fault.next - 2);
+
+	CATCH_IN(0x40, "call *%0", : : "r"(p + 0x1000) : "esi", "memory");
+	tap_fault("call *reg past the limit: #GP(0)", VEC_GP, 0);
+	tap_eq("the faulting call pushed nothing", esp_delta, 0);
+
+	CATCH_IN(0x40, "pushl %0\n\tret", : : "r"(p + 0x1000) : "esi", "memory");
+	tap_fault("ret past the limit: #GP(0)", VEC_GP, 0);
+	tap_eq("the faulting ret popped nothing", esp_delta, 4);
+	tap_eq("#GP EIP is the ret", rt_fault.eip, rt_fault.next - 1);
+	tap_eq("CS back to the kernel code segment", read_cs(), SEL_KCODE);
+}
+
+void test_main(void)
+{
+	tap_plan(44);
+	test_ff_page();
+	test_end_of_ram();
+	test_far_selectors();
+	test_cs_limit();
+}
