@@ -338,8 +338,6 @@ static co_handler handler_for(const ZydisDecodedInstruction *in)
 	case ZYDIS_MNEMONIC_POPA:
 	case ZYDIS_MNEMONIC_POPAD:
 		return co_popa;
-	case ZYDIS_MNEMONIC_ENTER:
-		return co_enter;
 	case ZYDIS_MNEMONIC_UD0:
 	case ZYDIS_MNEMONIC_UD1:
 	case ZYDIS_MNEMONIC_UD2:

@@ -4,7 +4,6 @@
  * this CPU model), x87/MMX/SSE instructions under CR0.TS/EM, and #UD.
  */
 #include "monitor/callout_priv.h"
-#include "monitor/cpu_internal.h"
 
 /* co_bcd: the decimal adjusts on AL/AH, flags as callout_alu.c describes;
  * AAM 0 raises #DE. */
@@ -180,48 +179,4 @@ enum callout_result co_ud(struct vcpu *v, const struct callout_site *s)
 {
 	cpu_raise_ud(v);
 	return co_fault(v, s);
-}
-
-/* co_enter: ENTER imm16, imm8 with any nesting level (SDM vol. 2 ENTER):
- * push EBP, copy level-1 frame pointers from the old frame, push the new
- * frame pointer, EBP = frame, ESP -= size.  Registers change only when
- * every access succeeded (the stores below ESP are harmless on a fault). */
-enum callout_result co_enter(struct vcpu *v, const struct callout_site *s)
-{
-	unsigned size = co_opsize(s), level = s->ops[1].imm.value.u & 31;
-	uint32_t alloc = s->ops[0].imm.value.u & 0xffff;
-	bool small = co_stack_size(v) == 2;
-	uint32_t esp = v->gpr[R_ESP], ebp = v->gpr[R_EBP], frame, val;
-	uint32_t mask = small ? 0xffff : 0xffffffff;
-
-	esp -= size;
-	if (cpu_write_seg(v, S_SS, esp & mask, &ebp, size))
-		return co_fault(v, s);
-	frame = esp;
-	for (unsigned i = 1; i < level; i++) {
-		ebp = (ebp & ~mask) | ((ebp - size) & mask);
-		val = 0;
-		if (cpu_read_seg(v, S_SS, ebp & mask, &val, size))
-			return co_fault(v, s);
-		esp -= size;
-		if (cpu_write_seg(v, S_SS, esp & mask, &val, size))
-			return co_fault(v, s);
-	}
-	if (level > 0) {
-		esp -= size;
-		if (cpu_write_seg(v, S_SS, esp & mask, &frame, size))
-			return co_fault(v, s);
-	}
-	esp -= alloc;
-	/* #SS(0) if the new stack pointer is outside the stack segment */
-	if (alloc && !cpu_seg_limit_ok(&v->seg[S_SS], esp & mask, 1)) {
-		cpu_raise(v, EXC_SS, true, 0);
-		return co_fault(v, s);
-	}
-	if (size == 2)
-		v->gpr[R_EBP] = (v->gpr[R_EBP] & 0xffff0000) | (frame & 0xffff);
-	else
-		v->gpr[R_EBP] = small ? (v->gpr[R_EBP] & 0xffff0000) | (frame & 0xffff) : frame;
-	v->gpr[R_ESP] = small ? (v->gpr[R_ESP] & 0xffff0000) | (esp & 0xffff) : esp;
-	return co_next(v, s);
 }

@@ -43,6 +43,51 @@ static inline void e64(struct bt_emit *e, uint64_t v)
 	e_bytes(e, &v, 8);
 }
 
+/* --- Zydis-encoded instructions (emit.c) ----------------------------------- */
+
+/* e_enc: encode req (64-bit mode) with the Zydis encoder and emit it; an
+ * encoder failure is a translator bug (die). */
+void e_enc(struct bt_emit *e, const ZydisEncoderRequest *req);
+/* e_insn: mnemonic with n operands and legacy prefixes (ZYDIS_ATTRIB_HAS_*,
+ * e.g. ZYDIS_ATTRIB_HAS_SEGMENT_GS), 64-bit mode. */
+void e_insn(struct bt_emit *e, ZydisMnemonic mnemonic, ZyanU64 prefixes, unsigned n,
+	    const ZydisEncoderOperand *ops);
+
+/* enc_reg / enc_imm / enc_mem: operand builders for e_insn.  A memory
+ * operand with 32-bit base/index registers gets the 0x67 prefix, so the
+ * address wraps at 4 GiB (guest accesses use it with the GS prefix). */
+static inline ZydisEncoderOperand enc_reg(ZydisRegister r)
+{
+	ZydisEncoderOperand o;
+	memset(&o, 0, sizeof(o));
+	o.type = ZYDIS_OPERAND_TYPE_REGISTER;
+	o.reg.value = r;
+	return o;
+}
+
+static inline ZydisEncoderOperand enc_imm(int64_t v)
+{
+	ZydisEncoderOperand o;
+	memset(&o, 0, sizeof(o));
+	o.type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
+	o.imm.s = v;
+	return o;
+}
+
+static inline ZydisEncoderOperand enc_mem(unsigned size, ZydisRegister base, ZydisRegister index,
+					  unsigned scale, int64_t disp)
+{
+	ZydisEncoderOperand o;
+	memset(&o, 0, sizeof(o));
+	o.type = ZYDIS_OPERAND_TYPE_MEMORY;
+	o.mem.size = (ZyanU16)size;
+	o.mem.base = base;
+	o.mem.index = index;
+	o.mem.scale = (ZyanU8)(index == ZYDIS_REGISTER_NONE ? 0 : scale);
+	o.mem.displacement = disp;
+	return o;
+}
+
 /* e_jmp_r12: jmp qword [r12 + disp32]. */
 static inline void e_jmp_r12(struct bt_emit *e, uint32_t disp)
 {
