@@ -141,11 +141,37 @@ struct mem_insn {
 	int ntail;
 };
 
+/* Translation-mode bits (part of the block key, see bt_mode): set when
+ * DS/ES/SS/CS has a non-zero base; accesses through a based segment add
+ * the base from bt_cpu.seg_base.  s = S_ES, S_CS, S_SS or S_DS. */
+#define BT_MODE_SEG_BASED(s) (0x100u << (s))
+#define BT_MODE_SEG_MASK     (0xfu << 8)
+
 /* mangle.c */
 void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why);
 /* mangle_mem.c */
 bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi);
 bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg, bool o16);
+/* emit_mem_insn_adj: emit_mem_insn, with adj added to the effective
+ * address when its base register is ESP (POP m computes the address with
+ * the incremented ESP). */
+bool emit_mem_insn_adj(struct bt_ctx *x, const struct mem_insn *mi, int32_t adj);
+/* bt_seg_mode: the BT_MODE_SEG_BASED bits of v's DS/ES/SS/CS. */
+uint32_t bt_seg_mode(const struct vcpu *v);
+/* bt_ss_based: the block being built runs with a based SS. */
+bool bt_ss_based(const struct bt_ctx *x);
+/* emit_stack_access: e_stack_access (reg through [ss:esp+d]) that also
+ * adds the SS base when the block's SS is based (scratch r9/r10 only). */
+void emit_stack_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int reg, int8_t d);
+/* emit_ss_access: [66] [rex] opc reg, [ss:base+d] + tail for a based SS:
+ * "lea r10d,[base+d]; mov r9d,[SS base]; lea r10d,[r10+r9]; 65 67 ..
+ * [r10]".  Touches r9/r10 only (reg may be r8 or r11). */
+void emit_ss_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int reg, int base,
+		    int32_t d, const void *tail, int ntail);
+/* mangle_string.c */
+/* mangle_string: MOVS/STOS/LODS/CMPS/SCAS without REP, 32-bit addressing,
+ * expanded inline; false if the instruction is not one of them. */
+bool mangle_string(struct bt_ctx *x);
 /* mangle_copy: an innocuous instruction, memory operands made guest
  * accesses; opcode0 >= 0 replaces the first opcode byte (0x82 -> 0x80). */
 void mangle_copy(struct bt_ctx *x, int opcode0);

@@ -1,13 +1,84 @@
 /*
  * mangle_mem.c - guest memory operands (DESIGN.md §3.2): every access goes
- * through the GS base with a 0x67 address-size prefix; FS/GS-based accesses
- * compute the linear address with flag-free LEAs; innocuous instructions
- * with memory operands are copied with their ModRM/SIB re-encoded.
+ * through the GS base with a 0x67 address-size prefix.  Accesses through a
+ * segment with a base (FS/GS always; DS/ES/SS/CS when the block's mode says
+ * so) and 16-bit addressing compute the linear address into r11 with
+ * flag-free LEAs and access [gs:r11d].  Innocuous instructions with memory
+ * operands are copied with their ModRM/SIB re-encoded.
+ *
+ * Scratch use: r11 = address, r10 = segment base, r9 = AH..BH stand-in;
+ * the stack helpers (emit_ss_access) use r9/r10 only, so a value in r8 or
+ * r11 survives them.
  */
 #include "translator/emit.h"
 #include "monitor/util.h"
 
-/* --- memory operands ------------------------------------------------------- */
+/* mov r10d, [r12 + disp32]; lea r11d, [r11d + r10d] (wraps at 4 GiB). */
+static const uint8_t mov_r10_r12[] = {0x45, 0x8b, 0x94, 0x24};
+static const uint8_t lea_r11_r10[] = {0x67, 0x47, 0x8d, 0x1c, 0x13};
+static const uint8_t movzx_r11_r11w[] = {0x45, 0x0f, 0xb7, 0xdb};
+
+/* --- segments and the mode key ----------------------------------------------- */
+
+/* bt_seg_mode: one BT_MODE_SEG_BASED bit per DS/ES/SS/CS with base != 0.
+ * Limits are not part of it: translated code does not check them. */
+uint32_t bt_seg_mode(const struct vcpu *v)
+{
+	static const int segs[] = {S_ES, S_CS, S_SS, S_DS};
+	uint32_t mode = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++)
+		if (v->seg[segs[i]].base != 0)
+			mode |= BT_MODE_SEG_BASED(segs[i]);
+	return mode;
+}
+
+/* seg_of: the S_* index of a segment register, -1 for none. */
+static int seg_of(ZydisRegister r)
+{
+	switch (r) {
+	case ZYDIS_REGISTER_ES:
+		return S_ES;
+	case ZYDIS_REGISTER_CS:
+		return S_CS;
+	case ZYDIS_REGISTER_SS:
+		return S_SS;
+	case ZYDIS_REGISTER_DS:
+		return S_DS;
+	case ZYDIS_REGISTER_FS:
+		return S_FS;
+	case ZYDIS_REGISTER_GS:
+		return S_GS;
+	default:
+		return -1;
+	}
+}
+
+/* seg_based: accesses through seg must add its base in this block. */
+static bool seg_based(const struct bt_ctx *x, int seg)
+{
+	if (seg == S_FS || seg == S_GS)
+		return true;
+	return seg >= 0 && (x->blk->mode & BT_MODE_SEG_BASED(seg));
+}
+
+/* bt_ss_based: the block's SS has a base. */
+bool bt_ss_based(const struct bt_ctx *x)
+{
+	return seg_based(x, S_SS);
+}
+
+/* emit_add_seg_base: r11d += base of seg (flag-free), if seg is based. */
+static void emit_add_seg_base(struct bt_ctx *x, int seg)
+{
+	if (!seg_based(x, seg))
+		return;
+	e_bytes(&x->e, mov_r10_r12, sizeof(mov_r10_r12));
+	e32(&x->e, BTC_SEG_BASE + 4 * seg);
+	e_bytes(&x->e, lea_r11_r10, sizeof(lea_r11_r10));
+}
+
+/* --- memory operands --------------------------------------------------------- */
 
 /* mem_operand: the explicit memory operand (not LEA's), or NULL. */
 static const ZydisDecodedOperand *mem_operand(const struct bt_ctx *x)
@@ -42,41 +113,125 @@ static void emit_modrm_ea(struct bt_ctx *x, int reg)
 		e_bytes(&x->e, x->bytes + in->raw.disp.offset, in->raw.disp.size / 8);
 }
 
-/* uses_high_byte_reg: an operand is AH, CH, DH or BH (no REX possible). */
-static bool uses_high_byte_reg(const struct bt_ctx *x)
+/* emit_lea_a16: lea dst, [base32 + index32 + disp32] for a 16-bit
+ * addressing form (BX/BP/SI/DI + disp16): its low 16 bits are the 16-bit
+ * effective address.  dst is a host register number (0-15). */
+static void emit_lea_a16(struct bt_ctx *x, const ZydisDecodedOperand *mop, int dst)
 {
-	for (int i = 0; i < x->insn->operand_count; i++) {
-		ZydisRegister r = x->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER
-				      ? x->ops[i].reg.value
-				      : ZYDIS_REGISTER_NONE;
-		if (r == ZYDIS_REGISTER_AH || r == ZYDIS_REGISTER_CH || r == ZYDIS_REGISTER_DH ||
-		    r == ZYDIS_REGISTER_BH)
-			return true;
+	int b = mop->mem.base != ZYDIS_REGISTER_NONE ? ZydisRegisterGetId(mop->mem.base) & 7 : -1;
+	int i = mop->mem.index != ZYDIS_REGISTER_NONE ? ZydisRegisterGetId(mop->mem.index) & 7 : -1;
+
+	if (b < 0) {
+		b = i;
+		i = -1;
 	}
-	return false;
+	if (dst & 8)
+		e8(&x->e, REX_R);
+	e8(&x->e, 0x8d);
+	if (b < 0) {
+		e8(&x->e, (uint8_t)((dst & 7) << 3 | 4));
+		e8(&x->e, 0x25);
+	} else {
+		e8(&x->e, (uint8_t)(0x80 | (dst & 7) << 3 | 4));
+		e8(&x->e, (uint8_t)((i < 0 ? 4 : i) << 3 | b));
+	}
+	e32(&x->e, (uint32_t)mop->mem.disp.value);
 }
 
-/* seg_index: S_FS/S_GS for an FS/GS operand, else -1 (flat DS/ES/SS/CS). */
-static int seg_index(ZydisRegister s)
+/* emit_ea_r11: r11d = the guest effective address of mop (16- or 32-bit
+ * addressing), plus adj when the base register is ESP. */
+static void emit_ea_r11(struct bt_ctx *x, const ZydisDecodedOperand *mop, int32_t adj)
 {
-	if (s == ZYDIS_REGISTER_FS)
-		return S_FS;
-	if (s == ZYDIS_REGISTER_GS)
-		return S_GS;
-	return -1;
+	static const uint8_t lea_r11[] = {0x67, 0x44, 0x8d};
+	static const uint8_t lea_adj[] = {0x67, 0x45, 0x8d, 0x9b}; /* lea r11d,[r11d+d32] */
+
+	if (x->insn->address_width == 16) {
+		emit_lea_a16(x, mop, 11);
+		e_bytes(&x->e, movzx_r11_r11w, sizeof(movzx_r11_r11w));
+		return;
+	}
+	e_bytes(&x->e, lea_r11, sizeof(lea_r11));
+	emit_modrm_ea(x, 3);
+	if (adj && mop->mem.base == ZYDIS_REGISTER_ESP) {
+		e_bytes(&x->e, lea_adj, sizeof(lea_adj));
+		e32(&x->e, (uint32_t)adj);
+	}
 }
 
-/* emit_mem_insn: the instruction mi with the guest memory operand made a
- * guest access: "65 67 ... [ea]" for flat segments; for FS/GS,
- * "lea r11d,[ea]; mov r10d,[seg base]; lea r11d,[r11+r10]" (flag-free,
- * 32-bit wrap) then "65 67 ... [r11]".  Returns false if it cannot encode
- * (FS/GS with AH..BH). */
-bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi)
+/* high_byte_op: the ModRM.reg operand if it is AH/CH/DH/BH (-> *gpr =
+ * EAX..EBX), else NULL. */
+static const ZydisDecodedOperand *high_byte_op(const struct bt_ctx *x, int *gpr)
+{
+	static const ZydisRegister hb[] = {ZYDIS_REGISTER_AH, ZYDIS_REGISTER_CH, ZYDIS_REGISTER_DH,
+					   ZYDIS_REGISTER_BH};
+	for (int i = 0; i < x->insn->operand_count; i++)
+		for (int r = 0; r < 4; r++)
+			if (x->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			    x->ops[i].reg.value == hb[r]) {
+				*gpr = r;
+				return &x->ops[i];
+			}
+	return NULL;
+}
+
+/* emit_rorx: rorx dst32, src32, imm (BMI2: rotate without touching flags). */
+static void emit_rorx(struct bt_ctx *x, int dst, int src, uint8_t imm)
+{
+	e8(&x->e, 0xc4);
+	e8(&x->e, (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) | 0x03));
+	e8(&x->e, 0x7b);
+	e8(&x->e, 0xf0);
+	e8(&x->e, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
+	e8(&x->e, imm);
+}
+
+/* emit_access_r11: "65 67 pfx rex+B opc modrm(reg,[r11]) tail".  A ModRM.reg
+ * of AH..BH cannot be encoded with the REX that r11 needs: it is replaced
+ * by r9b, loaded with "rorx r9d, e?x, 8" and, when written, put back with
+ * "rorx e?x, r9d, 24" after the access (flag-free, the access still comes
+ * first).  False if that is impossible (no BMI2 on the host). */
+static bool emit_access_r11(struct bt_ctx *x, const struct mem_insn *mi)
+{
+	int gpr = -1;
+	const ZydisDecodedOperand *hop = mi->rex ? NULL : high_byte_op(x, &gpr);
+	int reg = mi->reg;
+	uint8_t rex = (uint8_t)(0x40 | mi->rex | REX_B);
+
+	if (hop) {
+		if (hop->encoding != ZYDIS_OPERAND_ENCODING_MODRM_REG ||
+		    !__builtin_cpu_supports("bmi2"))
+			return false;
+		emit_rorx(x, 9, gpr, 8);
+		reg = 1;
+		rex |= REX_R;
+	}
+	e8(&x->e, 0x65);
+	e8(&x->e, 0x67);
+	e_bytes(&x->e, mi->pfx, mi->npfx);
+	e8(&x->e, rex);
+	e_bytes(&x->e, mi->opc, mi->nopc);
+	e8(&x->e, (uint8_t)((reg & 7) << 3 | 3));
+	e_bytes(&x->e, mi->tail, mi->ntail);
+	if (hop && (hop->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+		emit_rorx(x, gpr, 9, 24);
+	return true;
+}
+
+/* emit_mem_insn_adj: the instruction mi with the guest memory operand made
+ * a guest access: "65 67 ... [ea]" for a flat segment and 32-bit
+ * addressing; otherwise "r11d = ea (+adj) [+ segment base]" then
+ * "65 67 ... [r11d]".  adj is added when the base register is ESP.
+ * Returns false if it cannot encode (AH..BH without BMI2). */
+bool emit_mem_insn_adj(struct bt_ctx *x, const struct mem_insn *mi, int32_t adj)
 {
 	const ZydisDecodedOperand *mop = mem_operand(x);
-	int seg = mop ? seg_index(mop->mem.segment) : -1;
+	int seg = mop ? seg_of(mop->mem.segment) : -1;
+	bool a16 = x->insn->address_width == 16;
+	bool esp_adj = adj && mop && mop->mem.base == ZYDIS_REGISTER_ESP;
 
-	if (seg < 0) {
+	if (!mop)
+		die("emit_mem_insn: no memory operand at %#x", x->eip);
+	if (!a16 && !esp_adj && !seg_based(x, seg)) {
 		e8(&x->e, 0x65);
 		e8(&x->e, 0x67);
 		e_bytes(&x->e, mi->pfx, mi->npfx);
@@ -87,34 +242,33 @@ bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi)
 		e_bytes(&x->e, mi->tail, mi->ntail);
 		return true;
 	}
-	if (mi->rex == 0 && uses_high_byte_reg(x))
-		return false;
-	static const uint8_t lea_r11[] = {0x67, 0x44, 0x8d};
-	static const uint8_t mov_r10[] = {0x45, 0x8b, 0x94, 0x24};
-	static const uint8_t add[] = {0x67, 0x47, 0x8d, 0x1c, 0x13};
+	uint8_t *start = x->e.p;
 	x->how = HOW_REWRITE;
-	e_bytes(&x->e, lea_r11, sizeof(lea_r11));
-	emit_modrm_ea(x, 3);
-	e_bytes(&x->e, mov_r10, sizeof(mov_r10));
-	e32(&x->e, BTC_SEG_BASE + 4 * seg);
-	e_bytes(&x->e, add, sizeof(add));
-	e8(&x->e, 0x65);
-	e8(&x->e, 0x67);
-	e_bytes(&x->e, mi->pfx, mi->npfx);
-	e8(&x->e, (uint8_t)(0x40 | mi->rex | REX_B));
-	e_bytes(&x->e, mi->opc, mi->nopc);
-	e8(&x->e, (uint8_t)((mi->reg & 7) << 3 | 3));
-	e_bytes(&x->e, mi->tail, mi->ntail);
+	emit_ea_r11(x, mop, adj);
+	emit_add_seg_base(x, seg);
+	if (!emit_access_r11(x, mi)) {
+		if (!x->e.full)
+			x->e.p = start;
+		return false;
+	}
 	return true;
 }
 
-/* kept_prefixes: the guest's legacy prefixes minus segment overrides. */
+/* emit_mem_insn: emit_mem_insn_adj without an ESP adjustment. */
+bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi)
+{
+	return emit_mem_insn_adj(x, mi, 0);
+}
+
+/* kept_prefixes: the guest's legacy prefixes minus segment overrides and
+ * 0x67 (every access carries its own 0x67). */
 static int kept_prefixes(const struct bt_ctx *x, uint8_t *out)
 {
 	int n = 0;
 	for (int i = 0; i < x->insn->raw.prefix_count; i++) {
 		uint8_t p = x->bytes[i];
-		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 || p == 0x65)
+		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 || p == 0x65 ||
+		    p == 0x67)
 			continue;
 		out[n++] = p;
 	}
@@ -141,7 +295,67 @@ bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg,
 	return emit_mem_insn(x, &mi);
 }
 
+/* --- stack accesses through SS ---------------------------------------------- */
+
+/* emit_ss_access: see emit.h; base is R_ESP or R_EBP. */
+void emit_ss_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int reg, int base,
+		    int32_t d, const void *tail, int ntail)
+{
+	static const uint8_t mov_r9[] = {0x45, 0x8b, 0x8c, 0x24};     /* mov r9d,[r12+d32] */
+	static const uint8_t lea_sum[] = {0x67, 0x47, 0x8d, 0x14, 0x0a}; /* lea r10d,[r10+r9] */
+
+	e8(&x->e, 0x67); /* lea r10d, [base + d32] */
+	e8(&x->e, REX_R);
+	e8(&x->e, 0x8d);
+	e8(&x->e, (uint8_t)(0x80 | 2 << 3 | (base == R_ESP ? 4 : base)));
+	if (base == R_ESP)
+		e8(&x->e, 0x24);
+	e32(&x->e, (uint32_t)d);
+	e_bytes(&x->e, mov_r9, sizeof(mov_r9));
+	e32(&x->e, BTC_SEG_BASE + 4 * S_SS);
+	e_bytes(&x->e, lea_sum, sizeof(lea_sum));
+	if (o16)
+		e8(&x->e, 0x66);
+	e8(&x->e, 0x65);
+	e8(&x->e, 0x67);
+	e8(&x->e, (uint8_t)(0x40 | rex | REX_B));
+	e8(&x->e, opc);
+	e8(&x->e, (uint8_t)((reg & 7) << 3 | 2)); /* [r10] */
+	e_bytes(&x->e, tail, ntail);
+	x->how = HOW_REWRITE;
+}
+
+/* emit_stack_access: e_stack_access, or its based-SS form. */
+void emit_stack_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int reg, int8_t d)
+{
+	if (!bt_ss_based(x))
+		e_stack_access(&x->e, o16, rex, opc, reg, d);
+	else
+		emit_ss_access(x, o16, rex, opc, reg, R_ESP, d, NULL, 0);
+}
+
 /* --- copied and re-encoded instructions ------------------------------------ */
+
+/* mangle_lea_a16: LEA with 16-bit addressing: the 16-bit EA into the
+ * destination (zero-extended for a 32-bit operand), flag-free. */
+static void mangle_lea_a16(struct bt_ctx *x)
+{
+	const ZydisDecodedOperand *mop = NULL;
+	int dst = x->insn->raw.modrm.reg;
+
+	for (int i = 0; i < x->insn->operand_count; i++)
+		if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+			mop = &x->ops[i];
+	if (x->insn->operand_width == 16)
+		e8(&x->e, 0x66);
+	emit_lea_a16(x, mop, dst);
+	if (x->insn->operand_width != 16) { /* movzx dst32, dst16 */
+		e8(&x->e, 0x0f);
+		e8(&x->e, 0xb7);
+		e8(&x->e, (uint8_t)(0xc0 | dst << 3 | dst));
+	}
+	x->how = HOW_REWRITE;
+}
 
 /* mangle_copy: an innocuous instruction; memory operands become guest
  * accesses.  opcode0 >= 0 replaces the first opcode byte (0x82 -> 0x80). */
@@ -150,10 +364,15 @@ void mangle_copy(struct bt_ctx *x, int opcode0)
 	const ZydisDecodedInstruction *in = x->insn;
 	bool has_modrm = in->attributes & ZYDIS_ATTRIB_HAS_MODRM;
 	bool is_lea = in->mnemonic == ZYDIS_MNEMONIC_LEA;
+	bool a16 = in->address_width == 16;
 	uint8_t pfx[16], opc[4];
 	int npfx = kept_prefixes(x, pfx);
 	int op_start = in->raw.prefix_count;
 
+	if (is_lea && a16 && in->raw.modrm.mod != 3) {
+		mangle_lea_a16(x);
+		return;
+	}
 	if (!has_modrm || in->raw.modrm.mod == 3 ||
 	    (is_lea && !(in->raw.modrm.mod == 0 && in->raw.modrm.rm == 5))) {
 		x->how = HOW_COPY;
@@ -183,12 +402,28 @@ void mangle_copy(struct bt_ctx *x, int opcode0)
 			      .reg = in->raw.modrm.reg,
 			      .tail = x->bytes + tail,
 			      .ntail = in->length - tail};
-	x->how = HOW_COPY; /* emit_mem_insn says "rewritten" for FS/GS */
+	x->how = HOW_COPY; /* emit_mem_insn says "rewritten" for the r11 path */
 	if (!emit_mem_insn(x, &mi))
-		mangle_callout(x, SITE_UNSUPP, "FS/GS operand with AH..BH");
+		mangle_callout(x, SITE_UNSUPP, "AH..BH with a segment base (host without BMI2)");
 }
 
-/* mangle_moffs: MOV A0-A3 and XLAT: no ModRM, 0x67 makes the offset 32-bit. */
+/* mangle_xlat_r11: XLAT through r11: movzx r11d, al; lea r11d, [ebx+r11d]
+ * (16-bit addressing: movzx r11d, r11w); + segment base; mov al, [gs:r11d]. */
+static void mangle_xlat_r11(struct bt_ctx *x, int seg)
+{
+	static const uint8_t ea[] = {0x44, 0x0f, 0xb6, 0xd8, 0x67, 0x46, 0x8d, 0x1c, 0x1b};
+	static const uint8_t ld[] = {0x65, 0x67, 0x41, 0x8a, 0x03};
+
+	e_bytes(&x->e, ea, sizeof(ea));
+	if (x->insn->address_width == 16)
+		e_bytes(&x->e, movzx_r11_r11w, sizeof(movzx_r11_r11w));
+	emit_add_seg_base(x, seg);
+	e_bytes(&x->e, ld, sizeof(ld));
+	x->how = HOW_REWRITE;
+}
+
+/* mangle_moffs: MOV A0-A3 and XLAT: no ModRM, 0x67 makes the offset
+ * 32-bit.  Based segments and 16-bit addressing go through r11. */
 void mangle_moffs(struct bt_ctx *x)
 {
 	const ZydisDecodedOperand *mop = NULL;
@@ -197,21 +432,22 @@ void mangle_moffs(struct bt_ctx *x)
 			mop = &x->ops[i];
 	uint8_t pfx[16];
 	int npfx = kept_prefixes(x, pfx);
-	int seg = mop ? seg_index(mop->mem.segment) : -1;
-	if (seg >= 0) {
-		uint8_t op = x->bytes[x->insn->raw.prefix_count];
-		if (x->insn->mnemonic == ZYDIS_MNEMONIC_XLAT) {
-			mangle_callout(x, SITE_UNSUPP, "XLAT with FS/GS");
-			return;
-		}
-		/* mov r11d,[r12+base]; lea r11d,[r11+moffs]; A0-A3 -> 8A/8B/88/89 [r11] */
-		static const uint8_t mov_r11[] = {0x45, 0x8b, 0x9c, 0x24};
-		static const uint8_t lea[] = {0x67, 0x45, 0x8d, 0x9b};
+	int seg = mop ? seg_of(mop->mem.segment) : -1;
+	bool a16 = x->insn->address_width == 16;
+
+	if (x->insn->mnemonic == ZYDIS_MNEMONIC_XLAT && (a16 || seg_based(x, seg))) {
+		mangle_xlat_r11(x, seg);
+		return;
+	}
+	if (a16 || seg_based(x, seg)) {
+		/* mov r11d, moffs; + base; A0-A3 -> 8A/8B/88/89 [r11] */
 		static const uint8_t opc[] = {0x8a, 0x8b, 0x88, 0x89};
-		e_bytes(&x->e, mov_r11, sizeof(mov_r11));
-		e32(&x->e, BTC_SEG_BASE + 4 * seg);
-		e_bytes(&x->e, lea, sizeof(lea));
-		e32(&x->e, (uint32_t)x->insn->raw.disp.value);
+		uint8_t op = x->bytes[x->insn->raw.prefix_count];
+		uint32_t off = (uint32_t)x->insn->raw.disp.value;
+		e8(&x->e, REX_B);
+		e8(&x->e, 0xbb);
+		e32(&x->e, a16 ? off & 0xffff : off);
+		emit_add_seg_base(x, seg);
 		e8(&x->e, 0x65);
 		e8(&x->e, 0x67);
 		e_bytes(&x->e, pfx, npfx);
@@ -228,4 +464,3 @@ void mangle_moffs(struct bt_ctx *x)
 		x->insn->length - x->insn->raw.prefix_count);
 	x->how = HOW_REWRITE;
 }
-
