@@ -338,8 +338,12 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 11) |      \
 	 (1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 23) | (1u << 24) |             \
 	 (1u << 25) | (1u << 26))
+/* CPUID.1:ECX: only the hypervisor-present bit (31), as every VMM sets it;
+ * leaf 0x40000000 then names the hypervisor. */
+#define CPUID1_ECX (1u << 31)
 #define CPUID_MAX_BASIC 2u
 #define CPUID_MAX_EXT	0x80000004u
+#define CPUID_HV_LEAF	0x40000000u
 
 /* cpuid_str: pack 4 characters of s (NUL-padded) into a register. */
 static uint32_t cpuid_str(const char *s, size_t len, size_t at)
@@ -356,12 +360,14 @@ void cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	static const char brand[] = "bt86 virtual CPU";
 	static const char vendor[] = "GenuineIntel";
+	static const char hypervisor[] = "bt86bt86bt86";
 
 	(void)v;
 	(void)subleaf;
 	memset(out, 0, 4 * sizeof(uint32_t));
 	/* Out-of-range leaves return the highest basic leaf, as Intel CPUs do. */
-	if ((leaf > CPUID_MAX_BASIC && leaf < 0x80000000u) || leaf > CPUID_MAX_EXT)
+	if ((leaf > CPUID_MAX_BASIC && leaf < 0x80000000u && leaf != CPUID_HV_LEAF) ||
+	    leaf > CPUID_MAX_EXT)
 		leaf = CPUID_MAX_BASIC;
 	switch (leaf) {
 	case 0:
@@ -373,7 +379,14 @@ void cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	case 1:
 		out[0] = CPU_SIGNATURE;
 		out[1] = 8u << 8; /* CLFLUSH line size: 8 x 8 = 64 bytes */
+		out[2] = CPUID1_ECX;
 		out[3] = CPUID1_EDX;
+		break;
+	case CPUID_HV_LEAF:
+		out[0] = CPUID_HV_LEAF;
+		out[1] = cpuid_str(hypervisor, 12, 0);
+		out[2] = cpuid_str(hypervisor, 12, 4);
+		out[3] = cpuid_str(hypervisor, 12, 8);
 		break;
 	case 2:
 		/* One iteration; L1D 32K (2c), L1I 32K (30), L2 2M (7d),

@@ -132,7 +132,13 @@ START_TEST(test_cpuid)
 		ck_assert_msg(r[3] & (1u << want[i]), "edx bit %u missing", want[i]);
 	for (unsigned i = 0; i < ARRAY_SIZE(none); i++)
 		ck_assert_msg(!(r[3] & (1u << none[i])), "edx bit %u set", none[i]);
-	ck_assert_uint_eq(r[2], 0);
+	ck_assert_uint_eq(r[2], 1u << 31); /* only "hypervisor present" */
+	cpu_cpuid(V, 0x40000000u, 0, r);
+	memcpy(s, &r[1], 4);
+	memcpy(s + 4, &r[2], 4);
+	memcpy(s + 8, &r[3], 4);
+	s[12] = 0;
+	ck_assert_str_eq(s, "bt86bt86bt86");
 	cpu_cpuid(V, 0x80000000u, 0, r);
 	ck_assert_uint_ge(r[0], 0x80000004u);
 	for (uint32_t l = 0; l < 3; l++) {
