@@ -151,10 +151,12 @@ status=$?
 tr -d '\r' <"$out/raw" >"$out/serial"
 
 # bt86 exit status 6: the engine cannot run this guest. On kvm that is the
-# host's limit, not a wrong result: skip with bt86's first line as reason.
+# host's limit, not a wrong result: skip with bt86's last line (the error,
+# without its guest address, so equal reasons group in the table) as reason.
 if [ "$engine" = kvm ] && [ $status -eq 6 ] && [ "$want_status" -ne 6 ]; then
-	first=$(head -n 1 "$out/stderr")
+	first=$(tail -n 1 "$out/stderr")
 	first=${first#bt86: }
+	first=${first%% at CS:EIP*}
 	echo "--- stderr:"
 	head -n 5 "$out/stderr"
 	skip "host KVM cannot run this guest: ${first:-no message}"
