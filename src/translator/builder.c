@@ -9,6 +9,7 @@
  * mode), so the guest EIP is the physical address of the code.
  */
 #include "translator/bt.h"
+#include "translator/emit.h" /* bt_seg_mode (mangle_mem.c) */
 #include "monitor/stats.h"
 #include "monitor/util.h"
 
@@ -17,7 +18,8 @@
 
 #define TC_MARGIN 1024 /* bytes one instruction's expansion never exceeds */
 
-/* bt_mode: CS.D, CPL and CR0.TS|EM make the translation key. */
+/* bt_mode: CS.D, CPL, CR0.TS|EM and the based DS/ES/SS/CS make the
+ * translation key. */
 uint32_t bt_mode(const struct vcpu *v)
 {
 	uint32_t mode = (v->seg[S_CS].attr & SEG_ATTR_DB) ? 1 : 0;
@@ -25,6 +27,9 @@ uint32_t bt_mode(const struct vcpu *v)
 	mode |= (v->cpl & 3) << 1;
 	if (v->cr0 & (CR0_TS | CR0_EM))
 		mode |= BT_MODE_FPU_TRAP;
+	/* which of DS/ES/SS/CS have a base: a block translated for a flat
+	 * segment never runs with a based one (mangle_mem.c) */
+	mode |= bt_seg_mode(v);
 	return mode;
 }
 

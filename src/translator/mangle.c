@@ -175,6 +175,11 @@ static void mangle_loop(struct bt_ctx *x, uint8_t op)
 static void store_return(struct bt_ctx *x)
 {
 	static const uint8_t st[] = {0x65, 0x67, 0xc7, 0x44, 0x24, 0xfc};
+	if (bt_ss_based(x)) { /* based SS: the store adds the base (mangle_mem.c) */
+		emit_ss_access(x, false, 0, 0xc7, 0, R_ESP, -4, &x->next, 4);
+		e_lea_esp(&x->e, -4);
+		return;
+	}
 	e_bytes(&x->e, st, sizeof(st));
 	e32(&x->e, x->next);
 	e_lea_esp(&x->e, -4);
@@ -199,7 +204,10 @@ static void mangle_branch(struct bt_ctx *x)
 	x->end = true;
 	if (in->mnemonic == ZYDIS_MNEMONIC_RET) {
 		static const uint8_t ld[] = {0x65, 0x67, 0x44, 0x8b, 0x04, 0x24};
-		e_bytes(&x->e, ld, sizeof(ld)); /* mov r8d, [gs:esp] */
+		if (bt_ss_based(x)) /* based SS: mov r8d, [ss:esp] (mangle_mem.c) */
+			emit_ss_access(x, false, REX_R, 0x8b, 0, R_ESP, 0, NULL, 0);
+		else
+			e_bytes(&x->e, ld, sizeof(ld)); /* mov r8d, [gs:esp] */
 		uint32_t imm = in->operand_count_visible ? (uint32_t)op->imm.value.u : 0;
 		e_lea_esp(&x->e, 4 + (int32_t)imm);
 		emit_ind_lookup(x);
@@ -371,16 +379,16 @@ void bt_mangle(struct bt_ctx *x)
 			x->end = true;
 		return;
 	}
+	if (mangle_string(x)) /* single MOVS/STOS/LODS/CMPS/SCAS inline (mangle_string.c) */
+		return;
 	if ((why = legacy_kind(x, &kind)) != NULL) {
 		mangle_callout(x, kind, why);
 		if (ends_block(in))
 			x->end = true;
 		return;
 	}
-	if (in->attributes & ZYDIS_ATTRIB_HAS_ADDRESSSIZE) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit addressing (0x67)");
-		return;
-	}
+	/* 16-bit addressing (0x67): memory operands are computed into r11 by
+	 * mangle_mem.c; 16-bit LOOP/JCXZ say "not supported" in mangle_loop. */
 	if (mangle_special(x))
 		return;
 	mangle_copy(x, -1);

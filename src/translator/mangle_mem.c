@@ -301,7 +301,7 @@ bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg,
 void emit_ss_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int reg, int base,
 		    int32_t d, const void *tail, int ntail)
 {
-	static const uint8_t mov_r9[] = {0x45, 0x8b, 0x8c, 0x24};     /* mov r9d,[r12+d32] */
+	static const uint8_t mov_r9[] = {0x45, 0x8b, 0x8c, 0x24};	 /* mov r9d,[r12+d32] */
 	static const uint8_t lea_sum[] = {0x67, 0x47, 0x8d, 0x14, 0x0a}; /* lea r10d,[r10+r9] */
 
 	e8(&x->e, 0x67); /* lea r10d, [base + d32] */

@@ -3,9 +3,8 @@
  * PUSH/POP/PUSHA/POPA/ENTER/LEAVE as accesses through [gs:esp+d] (0x67
  * keeps the address 32-bit) followed by "lea esp,[esp+d]".  Host RSP is
  * the guest's ESP, so no host PUSH/POP is ever used.  Every load or store
- * that can fault comes before ESP or a register changes (precise state);
- * the one exception, POP m32 whose store faults, is documented in
- * docs/translator.md.
+ * that can fault comes before ESP or a register changes (precise state).
+ * With a based SS (block mode) the accesses go through emit_ss_access.
  */
 #include "translator/emit.h"
 #include "monitor/util.h"
@@ -23,8 +22,15 @@ void mangle_push(struct bt_ctx *x)
 			mangle_callout(x, SITE_EXEC, "segment register push");
 			return;
 		}
-		e_stack_access(&x->e, o16, 0, 0x89, r, (int8_t)-sz);
+		emit_stack_access(x, o16, 0, 0x89, r, (int8_t)-sz);
 	} else if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+		uint32_t imm = (uint32_t)op->imm.value.s;
+		if (bt_ss_based(x)) { /* based SS (mangle_mem.c) */
+			emit_ss_access(x, o16, 0, 0xc7, 0, R_ESP, -sz, &imm, sz);
+			e_lea_esp(&x->e, -sz);
+			x->how = HOW_REWRITE;
+			return;
+		}
 		if (o16)
 			e8(&x->e, 0x66);
 		static const uint8_t st[] = {0x65, 0x67, 0xc7, 0x44, 0x24};
@@ -37,7 +43,7 @@ void mangle_push(struct bt_ctx *x)
 			mangle_callout(x, SITE_UNSUPP, "push from FS/GS");
 			return;
 		}
-		e_stack_access(&x->e, o16, REX_R, 0x89, 3, (int8_t)-sz);
+		emit_stack_access(x, o16, REX_R, 0x89, 3, (int8_t)-sz);
 	}
 	e_lea_esp(&x->e, -sz);
 	x->how = HOW_REWRITE;
@@ -59,11 +65,11 @@ void mangle_pop(struct bt_ctx *x)
 		}
 		int r = ZydisRegisterGetId(op->reg.value) & 7;
 		if (r == R_ESP && !o16) {
-			e_stack_access(&x->e, false, 0, 0x8b, R_ESP, 0);
+			emit_stack_access(x, false, 0, 0x8b, R_ESP, 0);
 			return;
 		}
 		/* load into r11 first: a 16-bit pop keeps the register's top half */
-		e_stack_access(&x->e, o16, REX_R, 0x8b, 3, 0);
+		emit_stack_access(x, o16, REX_R, 0x8b, 3, 0);
 		e_lea_esp(&x->e, sz);
 		if (o16)
 			e8(&x->e, 0x66);
@@ -72,13 +78,15 @@ void mangle_pop(struct bt_ctx *x)
 		e8(&x->e, (uint8_t)(0xc0 | 3 << 3 | r));
 		return;
 	}
+	/* POP m: load into r8, store (address computed with ESP+sz, as the
+	 * CPU does), then move ESP: a faulting store leaves ESP unchanged. */
 	static const uint8_t p66 = 0x66, mov_store = 0x89;
-	e_stack_access(&x->e, o16, REX_R, 0x8b, 3, 0);
-	e_lea_esp(&x->e, sz);
+	emit_stack_access(x, o16, REX_R, 0x8b, 0, 0);
 	struct mem_insn mi = {
-	    .pfx = &p66, .npfx = o16, .rex = REX_R, .opc = &mov_store, .nopc = 1, .reg = 3};
-	if (!emit_mem_insn(x, &mi))
+	    .pfx = &p66, .npfx = o16, .rex = REX_R, .opc = &mov_store, .nopc = 1, .reg = 0};
+	if (!emit_mem_insn_adj(x, &mi, sz))
 		die("pop m: no REX problem expected");
+	e_lea_esp(&x->e, sz);
 }
 
 /* mangle_pusha: probe both ends of the 32-byte area, then store, then ESP. */
@@ -89,7 +97,7 @@ void mangle_pusha(struct bt_ctx *x)
 		return;
 	}
 	for (int r = 0; r < 8; r++)
-		e_stack_access(&x->e, false, 0, 0x89, r, (int8_t)(-4 - 4 * r));
+		emit_stack_access(x, false, 0, 0x89, r, (int8_t)(-4 - 4 * r));
 	e_lea_esp(&x->e, -32);
 	x->how = HOW_REWRITE;
 }
@@ -101,11 +109,11 @@ void mangle_popa(struct bt_ctx *x)
 		mangle_callout(x, SITE_UNSUPP, "16-bit POPA");
 		return;
 	}
-	e_stack_access(&x->e, false, REX_R, 0x8b, 3, 28);
-	e_stack_access(&x->e, false, REX_R, 0x8b, 3, 0);
+	emit_stack_access(x, false, REX_R, 0x8b, 3, 28);
+	emit_stack_access(x, false, REX_R, 0x8b, 3, 0);
 	for (int r = 7; r >= 0; r--)
 		if (r != R_ESP)
-			e_stack_access(&x->e, false, 0, 0x8b, r, (int8_t)(4 * (7 - r)));
+			emit_stack_access(x, false, 0, 0x8b, r, (int8_t)(4 * (7 - r)));
 	e_lea_esp(&x->e, 32);
 	x->how = HOW_REWRITE;
 }
@@ -123,7 +131,7 @@ void mangle_enter(struct bt_ctx *x)
 		return;
 	}
 	x->how = HOW_REWRITE;
-	e_stack_access(&x->e, false, 0, 0x89, R_EBP, -4);
+	emit_stack_access(x, false, 0, 0x89, R_EBP, -4);
 	if (level == 0) {
 		static const uint8_t lea_ebp[] = {0x67, 0x8d, 0x6c, 0x24, 0xfc};
 		e_bytes(&x->e, lea_ebp, sizeof(lea_ebp));
@@ -132,7 +140,12 @@ void mangle_enter(struct bt_ctx *x)
 	}
 	static const uint8_t ld[] = {0x65, 0x67, 0x44, 0x8b, 0x9d};	  /* mov r11d,[ebp+d32] */
 	static const uint8_t st[] = {0x65, 0x67, 0x44, 0x89, 0x9c, 0x24}; /* [esp+d32],r11d */
-	for (unsigned i = 1; i < level; i++) {
+	bool based = bt_ss_based(x); /* based SS: accesses add the base (mangle_mem.c) */
+	for (unsigned i = 1; i < level && based; i++) {
+		emit_ss_access(x, false, REX_R, 0x8b, 3, R_EBP, -4 * (int32_t)i, NULL, 0);
+		emit_ss_access(x, false, REX_R, 0x89, 3, R_ESP, -4 - 4 * (int32_t)i, NULL, 0);
+	}
+	for (unsigned i = 1; i < level && !based; i++) {
 		e_bytes(&x->e, ld, sizeof(ld));
 		e32(&x->e, (uint32_t)(-4 * (int32_t)i));
 		e_bytes(&x->e, st, sizeof(st));
@@ -141,8 +154,12 @@ void mangle_enter(struct bt_ctx *x)
 	static const uint8_t frame[] = {0x67, 0x44, 0x8d, 0x5c, 0x24, 0xfc}; /* lea r11d,[esp-4] */
 	static const uint8_t mov_ebp[] = {0x44, 0x89, 0xdd};		     /* mov ebp, r11d */
 	e_bytes(&x->e, frame, sizeof(frame));
-	e_bytes(&x->e, st, sizeof(st));
-	e32(&x->e, (uint32_t)(-4 - 4 * (int32_t)level));
+	if (based) {
+		emit_ss_access(x, false, REX_R, 0x89, 3, R_ESP, -4 - 4 * (int32_t)level, NULL, 0);
+	} else {
+		e_bytes(&x->e, st, sizeof(st));
+		e32(&x->e, (uint32_t)(-4 - 4 * (int32_t)level));
+	}
 	e_bytes(&x->e, mov_ebp, sizeof(mov_ebp));
 	e_lea_esp(&x->e, -4 - 4 * (int32_t)level - (int32_t)size);
 }
@@ -154,6 +171,11 @@ void mangle_leave(struct bt_ctx *x)
 				     0x8d, 0x65, 0x04, 0x44, 0x89, 0xdd};
 	if (x->insn->operand_width == 16) {
 		mangle_callout(x, SITE_UNSUPP, "16-bit LEAVE");
+		return;
+	}
+	if (bt_ss_based(x)) { /* based SS: mov r11d,[ss:ebp] (mangle_mem.c) */
+		emit_ss_access(x, false, REX_R, 0x8b, 3, R_EBP, 0, NULL, 0);
+		e_bytes(&x->e, op + 6, sizeof(op) - 6);
 		return;
 	}
 	e_bytes(&x->e, op, sizeof(op));

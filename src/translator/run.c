@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* mode_supported: paging off, protected mode, flat 32-bit CS/DS/ES/SS;
+/* mode_supported: paging off, protected mode, 32-bit CS/SS;
  * otherwise end the run with a clear message. */
 static bool mode_supported(struct bt *bt)
 {
@@ -34,13 +34,12 @@ static bool mode_supported(struct bt *bt)
 	}
 	for (unsigned i = 0; i < ARRAY_SIZE(flat); i++) {
 		const struct seg *s = &v->seg[flat[i]];
-		bool usable = s->attr & SEG_ATTR_P;
+		/* based DS/ES/SS are translated under a mode bit (bt_seg_mode);
+		 * only a 16-bit CS or SS is refused here */
 		bool need_db = flat[i] == S_CS || flat[i] == S_SS;
-		if ((need_db && !(s->attr & SEG_ATTR_DB)) ||
-		    (usable && flat[i] != S_CS && s->base != 0)) {
+		if (need_db && !(s->attr & SEG_ATTR_DB)) {
 			bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-				"bt: %s %s segment is not supported yet",
-				(s->attr & SEG_ATTR_DB) ? "based" : "16-bit",
+				"bt: 16-bit %s segment is not supported yet",
 				vcpu_seg_name(flat[i]));
 			return false;
 		}
