@@ -340,12 +340,11 @@ static enum callout_result emu_branch(struct emu *e)
 {
 	const ZydisDecodedInstruction *in = &e->s.insn;
 	struct vcpu *v = e->v;
-	uint32_t target;
+	uint32_t target = 0;
 
 	if (in->meta.category == ZYDIS_CATEGORY_COND_BR) {
-		bool jcc = in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT
-				   ? (in->opcode & 0xf0) == 0x70
-				   : (in->opcode & 0xf0) == 0x80;
+		bool jcc = in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT ? (in->opcode & 0xf0) == 0x70
+								      : (in->opcode & 0xf0) == 0x80;
 		if (!jcc)
 			return EMU_REFUSE(e, "LOOP/JCXZ");
 		if (!emu_cond(v->eflags, in->opcode & 0xf))
@@ -373,8 +372,7 @@ static enum callout_result emu_ret(struct emu *e)
 		cpu_raise_gp(v, 0);
 		return emu_fault(e);
 	}
-	if (e->s.insn.operand_count_visible > 0 &&
-	    e->s.ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+	if (e->s.insn.operand_count_visible > 0 && e->s.ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
 		set_esp(v, v->gpr[R_ESP] + (uint32_t)(e->s.ops[0].imm.value.u & 0xffff));
 	v->eip = target;
 	return CO_EXIT;

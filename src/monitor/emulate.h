@@ -28,12 +28,15 @@
  * group, TEST, INC/DEC/NEG/NOT, MUL/IMUL/DIV/IDIV, shifts and rotates,
  * SHLD/SHRD, BT/BTS/BTR/BTC, BSF/BSR, XCHG, XADD, CMPXCHG, CMPXCHG8B (LOCK
  * accepted: one vCPU, the bus access need not be atomic), PUSH/POP, near
- * CALL/JMP/RET, LEAVE, hint NOPs and prefetches; string instructions and
- * everything callout_needed() names go to callout_exec(); x87
+ * CALL/JMP/RET/Jcc, LEAVE, LEA, hint NOPs and prefetches; string
+ * instructions and everything callout_needed() names go to callout_exec(); x87
  * FLD/FST/FSTP/FILD/FIST/FISTP, FLDCW/FNSTCW/FNSTSW and x87 arithmetic with
  * a memory operand; MMX MOVD/MOVQ and SSE/SSE2 moves (MOVD, MOVQ, MOVSS,
  * MOVSD, MOVUPS/MOVAPS/MOVUPD/MOVAPD, MOVDQU/MOVDQA, MOVLPS/MOVHPS,
  * MOVLPD/MOVHPD, MOVNTPS/MOVNTPD/MOVNTDQ/MOVNTQ) with memory.
+ * Refused (the run ends with one line): ENTER, LOOP/JCXZ, XLAT, the x87
+ * environment and state instructions (FLDENV, FNSTENV, FNSAVE, FRSTOR,
+ * FBLD/FBSTP, FISTTP), FXSAVE/FXRSTOR, MMX/SSE arithmetic with memory.
  */
 #ifndef BT86_EMULATE_H
 #define BT86_EMULATE_H

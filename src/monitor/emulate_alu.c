@@ -16,7 +16,7 @@
 /* Load the guest flags from %[f] (arithmetic bits only) / store RFLAGS to
  * %[f]; ~0x8d5 clears CF PF AF ZF SF OF of the host value. */
 #define FL_IN                                                                                      \
-	"lea -128(%%rsp), %%rsp\n\tpushfq\n\tandq $-0x8d6, (%%rsp)\n\torq %[f], "                \
+	"lea -128(%%rsp), %%rsp\n\tpushfq\n\tandq $-0x8d6, (%%rsp)\n\torq %[f], "                  \
 	"(%%rsp)\n\tpopfq\n\t"
 #define FL_OUT "\n\tpushfq\n\tpopq %[f]\n\tlea 128(%%rsp), %%rsp"
 
@@ -270,8 +270,9 @@ static enum callout_result emu_arith(struct emu *e)
 	unsigned n = in->operand_count_visible, sz = ops[0].size / 8;
 	struct emu_loc dst;
 	uint32_t x = 0, y = 0, cnt = 1, fl = e->v->eflags;
-	bool ok, shift = in->meta.category == ZYDIS_CATEGORY_SHIFT ||
-			 in->meta.category == ZYDIS_CATEGORY_ROTATE;
+	bool ok, shift = (in->meta.category == ZYDIS_CATEGORY_SHIFT ||
+			  in->meta.category == ZYDIS_CATEGORY_ROTATE) &&
+			 in->mnemonic != ZYDIS_MNEMONIC_SHLD && in->mnemonic != ZYDIS_MNEMONIC_SHRD;
 
 	if (ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY && !emu_is_gpr(ops[0].reg.value))
 		return EMU_REFUSE(e, "register operand");
@@ -378,8 +379,9 @@ static enum callout_result emu_cmpxchg(struct emu *e)
 {
 	struct emu_loc d;
 	unsigned sz = e->s.ops[0].size / 8;
-	ZydisRegister acc = sz == 1 ? ZYDIS_REGISTER_AL : sz == 2 ? ZYDIS_REGISTER_AX
-								    : ZYDIS_REGISTER_EAX;
+	ZydisRegister acc = sz == 1   ? ZYDIS_REGISTER_AL
+			    : sz == 2 ? ZYDIS_REGISTER_AX
+				      : ZYDIS_REGISTER_EAX;
 	uint32_t vd, src = emu_reg_read(e->v, e->s.ops[1].reg.value);
 	uint32_t fl = e->v->eflags;
 	bool ok;
@@ -426,8 +428,9 @@ static enum callout_result emu_cmpxchg8b(struct emu *e)
 static bool div_faults(const struct vcpu *v, bool sgn, unsigned sz, uint32_t d)
 {
 	uint32_t a = v->gpr[R_EAX], dx = v->gpr[R_EDX];
-	uint64_t u = sz == 1 ? (a & 0xffff) : sz == 2 ? ((dx & 0xffff) << 16 | (a & 0xffff))
-					     : ((uint64_t)dx << 32 | a);
+	uint64_t u = sz == 1   ? (a & 0xffff)
+		     : sz == 2 ? ((dx & 0xffff) << 16 | (a & 0xffff))
+			       : ((uint64_t)dx << 32 | a);
 
 	d &= size_mask(sz);
 	if (!d)

@@ -31,7 +31,12 @@
 #include "shadow_mmu/region.h"
 #include "translator/bt_offsets.h"
 
-#define BT_IND_SIZE  65536
+/* The indirect-branch table: one uint32 per possible guest EIP (16 GiB of
+ * reserved, lazily populated address space), holding the entry's offset in
+ * the TC; 0 is the miss stub at the start of the TC.  Filled entries are
+ * logged so a clear touches only them (unless the log overflowed). */
+#define BT_IND_SPAN (4ull << 32)
+#define BT_IND_LOG  8192
 #define BT_MAX_INSNS 64
 #define BT_HASH_SIZE 65536
 
@@ -46,7 +51,7 @@ enum bt_async {
 };
 
 /* The per-vCPU block: one mmap of BTC_SIZE bytes (first page: these
- * fields; second page: the poll page; then the indirect-branch tables). */
+ * fields; second page: the poll page). */
 struct bt_cpu {
 	struct vcpu *vcpu;
 	uint64_t mon_rsp;
@@ -57,6 +62,8 @@ struct bt_cpu {
 	uint32_t exit_eip;
 	uint64_t fn_direct, fn_ind, fn_call;
 	uint32_t seg_base[6];
+	uint64_t ind_base; /* r13 in translated code */
+	uint64_t tc_base;  /* r14 in translated code */
 	/* below: C only */
 	struct bt *bt;
 	uint32_t async_kind;
@@ -76,19 +83,13 @@ _Static_assert(offsetof(struct bt_cpu, fn_direct) == BTC_FN_DIRECT, "btc");
 _Static_assert(offsetof(struct bt_cpu, fn_ind) == BTC_FN_IND, "btc");
 _Static_assert(offsetof(struct bt_cpu, fn_call) == BTC_FN_CALL, "btc");
 _Static_assert(offsetof(struct bt_cpu, seg_base) == BTC_SEG_BASE, "btc");
+_Static_assert(offsetof(struct bt_cpu, ind_base) == BTC_IND_BASE, "btc");
+_Static_assert(offsetof(struct bt_cpu, tc_base) == BTC_TC_BASE, "btc");
 _Static_assert(sizeof(struct bt_cpu) <= 4096, "btc");
 _Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR, "vcpu");
 _Static_assert(offsetof(struct vcpu, eflags) == VCPU_EFLAGS, "vcpu");
 _Static_assert(offsetof(struct vcpu, fxsave) == VCPU_FX, "vcpu");
 
-static inline uint32_t *bt_ind_tags(struct bt_cpu *c)
-{
-	return (uint32_t *)((uint8_t *)c + BTC_TAGS);
-}
-static inline uint64_t *bt_ind_hosts(struct bt_cpu *c)
-{
-	return (uint64_t *)((uint8_t *)c + BTC_HOSTS);
-}
 
 struct bt_block;
 struct bt_ctx;
@@ -107,8 +108,8 @@ struct bt_exit {
 
 /* How a callout site is executed. */
 enum bt_site_kind {
-	SITE_EXEC,   /* hooks->exec (callout_exec): privileged/sensitive */
-	SITE_LEGACY, /* bt_legacy_exec: DAA/DAS/AAA/AAS/AAM/AAD/SALC */
+	SITE_EXEC,   /* hooks->exec (callout_exec): privileged, sensitive,
+		      * opcodes 64-bit mode lost (DAA & co) */
 	SITE_UD,     /* raise #UD (undecodable or invalid here) */
 	SITE_UNSUPP, /* not supported yet: end the run with a message */
 };
@@ -129,7 +130,8 @@ struct bt_block {
 	uint32_t frame[2]; /* guest frames holding its bytes (may be equal);
 			    * paging is off: frame = linear >> 12 */
 	uint32_t guest_len;
-	uint8_t *host; /* entry: the poll load */
+	uint8_t *host; /* entry: the poll load; host + BT_POLL_LEN: the body,
+			* entered by chained forward branches (no poll) */
 	uint32_t host_len;
 	uint16_t n_insns;
 	bool valid, cached, protect;
@@ -180,6 +182,9 @@ struct bt {
 	bool invalidated;	       /* set by invalidation, cleared by the dispatcher */
 	bool step_one;		       /* next: one uncached instruction (SMC) */
 	enum callout_result co_result; /* of the last callout that left */
+	uint32_t *ind;		       /* the indirect table (BT_IND_SPAN bytes) */
+	uint32_t ind_log[BT_IND_LOG];  /* indices filled since the last clear */
+	unsigned ind_log_n;	       /* > BT_IND_LOG: overflowed */
 	uint32_t ind_mode;	       /* mode the indirect tables were filled under */
 	uint32_t ind_cs_base;	       /* and CS base */
 	uint32_t cur_mode;
@@ -212,8 +217,14 @@ void bt_chain(struct bt *bt, struct bt_exit *x, struct bt_block *blk);
 void bt_invalidate_frame(struct bt *bt, uint64_t frame);
 /* bt_flush: drop every translation. */
 void bt_flush(struct bt *bt);
-/* bt_ind_clear: empty the indirect-branch tables. */
+/* bt_ind_clear: empty the indirect-branch table. */
 void bt_ind_clear(struct bt *bt);
+/* bt_ind_set: indirect branches to guest eip go straight to blk. */
+void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk);
+/* bt_entry: where an exit of block `from` enters blk: its body (no poll)
+ * for a forward branch (blk->eip > from->eip), else the poll load.  Every
+ * cycle of chained blocks has a non-forward edge, so every loop polls. */
+uint8_t *bt_entry(const struct bt_block *from, const struct bt_block *blk);
 
 /* --- builder.c ----------------------------------------------------------- */
 #define BT_TR_ONE     1u /* translate a single instruction */
@@ -278,9 +289,6 @@ void bt_kick(struct bt *bt);
 /* bt_stop: end the run with reason r (first reason wins). */
 void bt_stop(struct machine *m, enum exit_reason r, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* bt_legacy_exec: DAA/DAS/AAA/AAS/AAM/AAD/SALC on v (flags in v->eflags);
- * CO_FAULT with *vector set (AAM 0: #DE). */
-enum callout_result bt_legacy_exec(struct vcpu *v, const struct callout_site *s, int *vector);
 /* bt_print_stats: translator statistics. */
 void bt_print_stats(struct bt *bt, FILE *f);
 /* bt_callout_c: called by entry.S on a callout; 0 = resume inline. */

@@ -18,10 +18,12 @@
 #define BTC_FN_IND    56		 /* address of bt_exit_indirect */
 #define BTC_FN_CALL   64		 /* address of bt_callout_entry */
 #define BTC_SEG_BASE  72		 /* uint32 seg_base[6] (ES..GS) */
+#define BTC_IND_BASE  96		 /* uint32 *: direct-mapped indirect table (r13) */
+#define BTC_TC_BASE   104		 /* uint8 *: TC base (r14), table offsets are from it */
 #define BTC_POLL      4096		 /* the poll page */
-#define BTC_TAGS      8192		 /* uint32 ind_tags[BT_IND_SIZE] */
-#define BTC_HOSTS     (8192 + 4 * 65536) /* uint64 ind_hosts[BT_IND_SIZE] */
-#define BTC_SIZE      (BTC_HOSTS + 8 * 65536)
+#define BTC_SIZE      8192
+/* Length of the block-entry poll load "mov r11b, [r12+BTC_POLL]". */
+#define BT_POLL_LEN 8
 
 /* struct vcpu */
 #define VCPU_GPR    0

@@ -1,8 +1,7 @@
 /*
  * dispatch.c - the dispatcher: find or translate the block for vcpu->eip,
  * chain the exit that got us here, enter translated code, and handle why it
- * came back (DESIGN.md §3.3-3.7).  Also the C side of callouts and the
- * small exact helpers for opcodes that 64-bit mode lost (DAA & co).
+ * came back (DESIGN.md §3.3-3.7).  Also the C side of callouts.
  */
 #define _GNU_SOURCE
 #include "translator/bt.h"
@@ -56,7 +55,6 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 	bt->cpu->fn_ind = (uint64_t)bt_exit_indirect;
 	bt->cpu->fn_call = (uint64_t)bt_callout_entry;
 	mprotect((uint8_t *)cp + BTC_POLL, 4096, PROT_READ);
-	bt_ind_clear(bt);
 	if ((err = region_create(&bt->region)) < 0 ||
 	    (err = region_map_phys(&bt->region, &m->ram)) < 0 ||
 	    (err = bt_tc_init(bt, 64 * MiB, 64 * MiB)) < 0) {
@@ -127,13 +125,6 @@ int bt_callout_c(struct bt_cpu *c)
 	case SITE_EXEC:
 		r = bt->hooks.exec(v, &site->s);
 		break;
-	case SITE_LEGACY: {
-		int vec = -1;
-		r = bt_legacy_exec(v, &site->s, &vec);
-		if (r == CO_FAULT)
-			bt->hooks.raise(v, vec, false, 0);
-		break;
-	}
 	case SITE_UD:
 		bt->hooks.raise(v, EXC_UD, false, 0);
 		r = CO_FAULT;
@@ -151,102 +142,4 @@ int bt_callout_c(struct bt_cpu *c)
 	bt->co_result = r;
 	bt->t.in_callout += bt_rdtsc() - t0;
 	return r != CO_NEXT;
-}
-
-/* --- legacy BCD opcodes -------------------------------------------------------- */
-
-/* set_szp: SF, ZF, PF of the byte b into *fl. */
-static uint32_t set_szp(uint32_t fl, uint8_t b)
-{
-	fl &= ~(EFL_SF | EFL_ZF | EFL_PF);
-	if (b & 0x80)
-		fl |= EFL_SF;
-	if (!b)
-		fl |= EFL_ZF;
-	if (!(__builtin_popcount(b) & 1))
-		fl |= EFL_PF;
-	return fl;
-}
-
-/* bcd_adjust: DAA (sub=false) / DAS (sub=true) on AL, per the SDM. */
-static void bcd_adjust(struct vcpu *v, bool sub)
-{
-	uint8_t al = v->gpr[R_EAX] & 0xff, old = al;
-	uint32_t fl = v->eflags;
-	bool cf = fl & EFL_CF, ncf = false;
-
-	fl &= ~(EFL_CF | EFL_AF | EFL_OF);
-	if ((al & 0xf) > 9 || (v->eflags & EFL_AF)) {
-		ncf = cf || (sub ? old < 6 : old > 0xf9);
-		al = sub ? al - 6 : al + 6;
-		fl |= EFL_AF;
-	}
-	if (old > 0x99 || cf) {
-		al = sub ? al - 0x60 : al + 0x60;
-		ncf = true;
-	}
-	if (ncf)
-		fl |= EFL_CF;
-	v->eflags = set_szp(fl, al);
-	v->gpr[R_EAX] = (v->gpr[R_EAX] & ~0xffu) | al;
-}
-
-/* ascii_adjust: AAA (sub=false) / AAS (sub=true) on AX. */
-static void ascii_adjust(struct vcpu *v, bool sub)
-{
-	uint32_t ax = v->gpr[R_EAX] & 0xffff;
-	uint32_t fl = v->eflags & ~(EFL_CF | EFL_AF);
-
-	if ((ax & 0xf) > 9 || (v->eflags & EFL_AF)) {
-		if (sub)
-			ax = (((ax >> 8) - 1) << 8 | ((ax - 6) & 0xff)) & 0xffff;
-		else
-			ax = (ax + 0x106) & 0xffff;
-		fl |= EFL_CF | EFL_AF;
-	}
-	ax &= 0xff0f;
-	v->eflags = fl;
-	v->gpr[R_EAX] = (v->gpr[R_EAX] & ~0xffffu) | ax;
-}
-
-/* bt_legacy_exec: DAA/DAS/AAA/AAS/AAM/AAD/SALC, exact. */
-enum callout_result bt_legacy_exec(struct vcpu *v, const struct callout_site *s, int *vector)
-{
-	uint32_t eax = v->gpr[R_EAX];
-	uint8_t al = eax & 0xff, ah = (eax >> 8) & 0xff;
-	uint8_t imm = (uint8_t)s->insn.raw.imm[0].value.u;
-
-	switch (s->insn.mnemonic) {
-	case ZYDIS_MNEMONIC_DAA:
-	case ZYDIS_MNEMONIC_DAS:
-		bcd_adjust(v, s->insn.mnemonic == ZYDIS_MNEMONIC_DAS);
-		break;
-	case ZYDIS_MNEMONIC_AAA:
-	case ZYDIS_MNEMONIC_AAS:
-		ascii_adjust(v, s->insn.mnemonic == ZYDIS_MNEMONIC_AAS);
-		break;
-	case ZYDIS_MNEMONIC_AAM:
-		if (!imm) {
-			*vector = EXC_DE;
-			return CO_FAULT;
-		}
-		ah = al / imm;
-		al = al % imm;
-		v->eflags = set_szp(v->eflags, al);
-		v->gpr[R_EAX] = (eax & ~0xffffu) | (uint32_t)ah << 8 | al;
-		break;
-	case ZYDIS_MNEMONIC_AAD:
-		al = (uint8_t)(al + ah * imm);
-		v->eflags = set_szp(v->eflags, al);
-		v->gpr[R_EAX] = (eax & ~0xffffu) | al;
-		break;
-	case ZYDIS_MNEMONIC_SALC:
-		v->gpr[R_EAX] = (eax & ~0xffu) | ((v->eflags & EFL_CF) ? 0xff : 0);
-		break;
-	default:
-		*vector = EXC_UD;
-		return CO_FAULT;
-	}
-	v->eip = s->eip + s->len;
-	return CO_NEXT;
 }

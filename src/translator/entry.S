@@ -7,6 +7,8 @@
  *                     translated code leaves through one of the exits below.
  * bt_exit_direct      from a direct exit stub: r11 = struct bt_exit *.
  * bt_exit_indirect    from an indirect-lookup miss: r8d = guest target.
+ *                     Translated code gets r13 = the indirect table and
+ *                     r14 = the TC base (callee-saved: callouts keep them).
  * bt_exit_async       where the signal handler sends translated code.
  * bt_callout_entry    r11 = site, r10 = host PC to resume at: saves guest
  *                     state, calls bt_callout_c on the monitor stack, and
@@ -52,6 +54,8 @@ bt_resume:
 	mov	VCPU_GPR+24(%r11), %esi
 	mov	VCPU_GPR+28(%r11), %edi
 	mov	VCPU_GPR+16(%r11), %esp
+	mov	BTC_IND_BASE(%r12), %r13
+	mov	BTC_TC_BASE(%r12), %r14
 	jmp	*BTC_TARGET(%r12)
 
 /* bt_save: store guest GPRs, switch to the monitor stack, store flags and

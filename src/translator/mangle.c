@@ -17,15 +17,40 @@
 
 /* --- exits, callouts, lookups ---------------------------------------------- */
 
-/* bt_emit_poll: mov r11b, [r12 + BTC_POLL] - faults while a kick is pending. */
-void bt_emit_poll(struct bt_ctx *x)
+/* e_r12: a qword/byte operand [r12 + disp]. */
+static ZydisEncoderOperand e_r12(unsigned size, int64_t disp)
 {
-	static const uint8_t op[] = {0x45, 0x8a, 0x9c, 0x24};
-	e_bytes(&x->e, op, sizeof(op));
-	e32(&x->e, BTC_POLL);
+	return enc_mem(size, ZYDIS_REGISTER_R12, ZYDIS_REGISTER_NONE, 0, disp);
 }
 
-/* bt_emit_exit: movabs r11, &exit; jmp [r12+BTC_FN_DIRECT] (18 bytes). */
+/* e_jmp_via: jmp qword [r12 + disp] (one of the exit entry points). */
+static void e_jmp_via(struct bt_emit *e, int64_t disp)
+{
+	ZydisEncoderOperand m = e_r12(8, disp);
+	e_insn(e, ZYDIS_MNEMONIC_JMP, 0, 1, &m);
+}
+
+/* e_movabs_r11: mov r11, imm (the exit record or callout site). */
+static void e_movabs_r11(struct bt_emit *e, uint64_t imm)
+{
+	ZydisEncoderOperand o[2] = {enc_reg(ZYDIS_REGISTER_R11), enc_imm((int64_t)imm)};
+	e_insn(e, ZYDIS_MNEMONIC_MOV, 0, 2, o);
+}
+
+/* bt_emit_poll: mov r11b, [r12 + BTC_POLL] - faults while a kick is
+ * pending; BT_POLL_LEN bytes, the body of the block follows. */
+void bt_emit_poll(struct bt_ctx *x)
+{
+	ZydisEncoderOperand o[2] = {enc_reg(ZYDIS_REGISTER_R11B), e_r12(1, BTC_POLL)};
+	uint8_t *p = x->e.p;
+
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, o);
+	if (!x->e.full && x->e.p - p != BT_POLL_LEN)
+		die("poll load is %d bytes", (int)(x->e.p - p));
+}
+
+/* bt_emit_exit: movabs r11, &exit; jmp [r12+BTC_FN_DIRECT], padded with
+ * int3 to EXIT_STUB_LEN bytes (the first 5 become "jmp rel32" when chained). */
 void bt_emit_exit(struct bt_ctx *x, uint32_t target)
 {
 	if (x->n_exits >= x->max_exits)
@@ -34,21 +59,31 @@ void bt_emit_exit(struct bt_ctx *x, uint32_t target)
 	ex->target = target;
 	ex->stub = x->e.p;
 	ex->from = x->blk;
-	e8(&x->e, 0x49);
-	e8(&x->e, 0xbb);
-	e64(&x->e, (uint64_t)ex);
-	e_jmp_r12(&x->e, BTC_FN_DIRECT);
+	e_movabs_r11(&x->e, (uint64_t)ex);
+	e_jmp_via(&x->e, BTC_FN_DIRECT);
+	if (x->e.full)
+		return;
+	if (x->e.p - ex->stub > EXIT_STUB_LEN)
+		die("exit stub longer than %d bytes", EXIT_STUB_LEN);
+	while (x->e.p - ex->stub < EXIT_STUB_LEN)
+		e8(&x->e, 0xcc);
 }
 
-/* emit_callout: movabs r11, site; lea r10, [rip+8]; jmp [r12+BTC_FN_CALL]. */
+/* emit_callout: movabs r11, site; lea r10, [rip+N]; jmp [r12+BTC_FN_CALL],
+ * where rip+N is the end of the sequence (the code after the callout). */
 static void emit_callout_site(struct bt_ctx *x, struct bt_site *site)
 {
-	static const uint8_t lea[] = {0x4c, 0x8d, 0x15, 0x08, 0, 0, 0};
-	e8(&x->e, 0x49);
-	e8(&x->e, 0xbb);
-	e64(&x->e, (uint64_t)site);
-	e_bytes(&x->e, lea, sizeof(lea));
-	e_jmp_r12(&x->e, BTC_FN_CALL);
+	struct bt_emit jmp = {.p = (uint8_t[16]){0}, .end = NULL};
+	uint8_t *buf = jmp.p;
+
+	jmp.end = buf + 16;
+	e_jmp_via(&jmp, BTC_FN_CALL);
+	e_movabs_r11(&x->e, (uint64_t)site);
+	ZydisEncoderOperand o[2] = {enc_reg(ZYDIS_REGISTER_R10),
+				    enc_mem(8, ZYDIS_REGISTER_RIP, ZYDIS_REGISTER_NONE, 0,
+					    jmp.p - buf)};
+	e_insn(&x->e, ZYDIS_MNEMONIC_LEA, 0, 2, o);
+	e_bytes(&x->e, buf, (size_t)(jmp.p - buf));
 }
 
 /* mangle_callout: the instruction runs in the monitor (kind), why says why. */
@@ -73,32 +108,23 @@ void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why)
 		x->end = true;
 }
 
-/* emit_ind_lookup: flag-free hash lookup of the guest EIP in r8d; hit: jump
- * to the block, miss: leave through bt_exit_indirect (DESIGN.md §3.3). */
+/* emit_ind_lookup: the guest EIP in r8d indexes the direct-mapped table
+ * (r13) of TC offsets (r14 = TC base); offset 0 is the miss stub, which
+ * leaves through bt_exit_indirect with r8d.  Flag-free, no compare:
+ *   mov r10d, [r13 + r8*4]; lea r10, [r10 + r14]; jmp r10 */
 static void emit_ind_lookup(struct bt_ctx *x)
 {
-	static const uint8_t a[] = {
-	    0x49, 0x89, 0xc9,	    /* mov r9, rcx */
-	    0x45, 0x0f, 0xb7, 0xd0, /* movzx r10d, r8w */
-	    0x43, 0x8b, 0x8c, 0x94, /* mov ecx, [r12+r10*4+TAGS] */
-	};
-	static const uint8_t b[] = {
-	    0x45, 0x89, 0xc3,		  /* mov r11d, r8d */
-	    0x41, 0xf7, 0xd3,		  /* not r11d */
-	    0x42, 0x8d, 0x4c, 0x19, 0x01, /* lea ecx, [rcx+r11+1] */
-	    0xe3, 0x0b,			  /* jrcxz hit */
-	    0x4c, 0x89, 0xc9,		  /* mov rcx, r9 */
-	};
-	static const uint8_t c[] = {
-	    0x4c, 0x89, 0xc9,	    /* hit: mov rcx, r9 */
-	    0x43, 0xff, 0xa4, 0xd4, /* jmp [r12+r10*8+HOSTS] */
-	};
-	e_bytes(&x->e, a, sizeof(a));
-	e32(&x->e, BTC_TAGS);
-	e_bytes(&x->e, b, sizeof(b));
-	e_jmp_r12(&x->e, BTC_FN_IND);
-	e_bytes(&x->e, c, sizeof(c));
-	e32(&x->e, BTC_HOSTS);
+	ZydisEncoderOperand ld[2] = {
+	    enc_reg(ZYDIS_REGISTER_R10D),
+	    enc_mem(4, ZYDIS_REGISTER_R13, ZYDIS_REGISTER_R8, 4, 0)};
+	ZydisEncoderOperand lea[2] = {
+	    enc_reg(ZYDIS_REGISTER_R10),
+	    enc_mem(8, ZYDIS_REGISTER_R10, ZYDIS_REGISTER_R14, 1, 0)};
+	ZydisEncoderOperand jmp = enc_reg(ZYDIS_REGISTER_R10);
+
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, ld);
+	e_insn(&x->e, ZYDIS_MNEMONIC_LEA, 0, 2, lea);
+	e_insn(&x->e, ZYDIS_MNEMONIC_JMP, 0, 1, &jmp);
 	x->end = true;
 }
 
@@ -244,7 +270,6 @@ static const char *legacy_kind(const struct bt_ctx *x, enum bt_site_kind *kind)
 	case ZYDIS_MNEMONIC_AAM:
 	case ZYDIS_MNEMONIC_AAD:
 	case ZYDIS_MNEMONIC_SALC:
-		*kind = SITE_LEGACY;
 		return "BCD/SALC (invalid in 64-bit mode)";
 	case ZYDIS_MNEMONIC_BOUND:
 	case ZYDIS_MNEMONIC_INTO:

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "translator/bt.h"
+#include "monitor/emulate.h"
 #include "monitor/stats.h"
 #include "monitor/util.h"
 
@@ -47,75 +48,6 @@ static bool mode_supported(struct bt *bt)
 	return true;
 }
 
-/* reg_write: write size bytes of val to guest register id (8-bit ids 4-7
- * are AH..BH). */
-static void reg_write(struct vcpu *v, int id, unsigned size, uint32_t val)
-{
-	if (size == 4)
-		v->gpr[id] = val;
-	else if (size == 2)
-		v->gpr[id] = (v->gpr[id] & ~0xffffu) | (val & 0xffff);
-	else if (id < 4)
-		v->gpr[id] = (v->gpr[id] & ~0xffu) | (val & 0xff);
-	else
-		v->gpr[id - 4] = (v->gpr[id - 4] & ~0xff00u) | (val & 0xff) << 8;
-}
-
-static uint32_t reg_read(const struct vcpu *v, int id, unsigned size)
-{
-	if (size == 1 && id >= 4)
-		return (v->gpr[id - 4] >> 8) & 0xff;
-	return v->gpr[id] & (size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu);
-}
-
-/* emulate_mmio: the instruction at vcpu->eip touched non-RAM address gpa:
- * run MOV/MOVZX against the MMIO bus; others end the run clearly. */
-static void emulate_mmio(struct bt *bt, uint64_t gpa)
-{
-	struct vcpu *v = bt->v;
-	ZydisDecodedInstruction in;
-	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-	uint32_t lin = v->seg[S_CS].base + v->eip;
-	const uint8_t *p = ram_ptr(&bt->m->ram, lin, 1);
-	size_t avail = p ? MIN(15, bt->m->ram.size - lin) : 0;
-
-	if (!p || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&bt->dec, p, avail, &in, ops)))
-		goto unsupported;
-	const ZydisDecodedOperand *dst = &ops[0], *src = &ops[1];
-	unsigned size = dst->size / 8;
-	switch (in.mnemonic) {
-	case ZYDIS_MNEMONIC_MOV:
-		if (dst->type == ZYDIS_OPERAND_TYPE_MEMORY) {
-			uint32_t val = src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE
-					   ? (uint32_t)src->imm.value.u
-					   : reg_read(v, ZydisRegisterGetId(src->reg.value), size);
-			bus_write(&bt->m->mmio, gpa, size, val);
-		} else if (src->type == ZYDIS_OPERAND_TYPE_MEMORY) {
-			uint32_t val = (uint32_t)bus_read(&bt->m->mmio, gpa, size);
-			reg_write(v, ZydisRegisterGetId(dst->reg.value), size, val);
-		} else {
-			goto unsupported;
-		}
-		break;
-	case ZYDIS_MNEMONIC_MOVZX:
-		if (src->type != ZYDIS_OPERAND_TYPE_MEMORY)
-			goto unsupported;
-		reg_write(v, ZydisRegisterGetId(dst->reg.value), size,
-			  (uint32_t)bus_read(&bt->m->mmio, gpa, src->size / 8));
-		break;
-	default:
-		goto unsupported;
-	}
-	STAT_INC(mmio_accesses);
-	v->eip += in.length;
-	return;
-unsupported:
-	bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-		"bt: access to non-RAM address %#llx by an instruction the MMIO emulator "
-		"does not handle (eip %#x)",
-		(unsigned long long)gpa, v->eip);
-}
-
 /* handle_async: what the signal handler asked for. */
 static void handle_async(struct bt *bt)
 {
@@ -139,7 +71,11 @@ static void handle_async(struct bt *bt)
 		bt->step_one = true;
 		break;
 	case BT_ASYNC_MMIO:
-		emulate_mmio(bt, c->async_addr);
+		/* a guest access to a non-RAM physical address: the instruction
+		 * runs in the monitor's emulator against the cpu layer (RAM or
+		 * MMIO bus per byte); a fault it raises is in vcpu->exc, an
+		 * instruction it does not handle ends the run with one line */
+		emu_mmio(v, c->async_addr);
 		break;
 	default:
 		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
@@ -180,8 +116,9 @@ static bool pre_block(struct bt *bt)
 	return m->exit.reason == EXIT_NONE && mode_supported(bt);
 }
 
-/* find_block: cached block or a fresh translation for vcpu->eip. */
-static struct bt_block *find_block(struct bt *bt, bool one_off)
+/* find_block: cached block or a fresh translation (*fresh set) for
+ * vcpu->eip. */
+static struct bt_block *find_block(struct bt *bt, bool one_off, bool *fresh)
 {
 	struct vcpu *v = bt->v;
 	uint32_t mode = bt_mode(v);
@@ -196,6 +133,7 @@ static struct bt_block *find_block(struct bt *bt, bool one_off)
 	}
 	if (!one_off)
 		blk = bt_lookup(bt, v->eip, mode, cs_base);
+	*fresh = !blk;
 	if (!blk)
 		blk = bt_translate(bt, v->eip, mode, cs_base,
 				   one_off ? BT_TR_ONE | BT_TR_NOCACHE : 0, &err);
@@ -224,15 +162,16 @@ void bt_run(struct bt *bt)
 			continue;
 		}
 		bool one_off = bt->step_one || v->intr_shadow;
-		struct bt_block *blk = find_block(bt, one_off);
+		bool fresh;
+		struct bt_block *blk = find_block(bt, one_off, &fresh);
 		if (!blk)
 			break;
+		if (fill_ind && fresh)
+			STAT_INC(ind_misses);
 		if (last && last_gen == bt->generation && last->from->cached && blk->cached)
 			bt_chain(bt, last, blk);
-		if (fill_ind && blk->cached) {
-			bt_ind_tags(c)[v->eip & (BT_IND_SIZE - 1)] = v->eip;
-			bt_ind_hosts(c)[v->eip & (BT_IND_SIZE - 1)] = (uint64_t)blk->host;
-		}
+		if (fill_ind && blk->cached)
+			bt_ind_set(bt, v->eip, blk);
 		last = NULL;
 		fill_ind = false;
 		for (int s = 0; s < S_NR; s++)
@@ -254,7 +193,7 @@ void bt_run(struct bt *bt)
 		case BT_EXIT_IND:
 			v->eip = c->exit_eip;
 			fill_ind = true;
-			STAT_INC(ind_misses);
+			STAT_INC(ind_lookups);
 			break;
 		case BT_EXIT_CALLOUT:
 			if (bt->co_result == CO_FAULT)

@@ -9,7 +9,7 @@
  * marked in m->code_map.
  */
 #define _GNU_SOURCE
-#include "translator/bt.h"
+#include "translator/emit.h"
 #include "monitor/stats.h"
 #include "monitor/util.h"
 
@@ -18,7 +18,21 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* bt_tc_init: map the arenas, allocate the per-frame tables. */
+/* tc_reset: empty the TC but for the indirect miss stub at its start
+ * ("jmp [r12+BTC_FN_IND]", table offset 0). */
+static void tc_reset(struct bt *bt)
+{
+	struct bt_emit e = {.p = bt->tc, .end = bt->tc_end};
+	ZydisEncoderOperand m = enc_mem(8, ZYDIS_REGISTER_R12, ZYDIS_REGISTER_NONE, 0, BTC_FN_IND);
+
+	e_insn(&e, ZYDIS_MNEMONIC_JMP, 0, 1, &m);
+	while ((uintptr_t)e.p & 15)
+		*e.p++ = 0xcc;
+	bt->tc_free = e.p;
+}
+
+/* bt_tc_init: map the arenas and the indirect table, allocate the
+ * per-frame tables. */
 int bt_tc_init(struct bt *bt, size_t tc_size, size_t meta_size)
 {
 	bt->tc = mmap(NULL, tc_size, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -26,7 +40,15 @@ int bt_tc_init(struct bt *bt, size_t tc_size, size_t meta_size)
 	if (bt->tc == MAP_FAILED)
 		return -errno;
 	bt->tc_end = bt->tc + tc_size;
-	bt->tc_free = bt->tc;
+	tc_reset(bt);
+	bt->ind = mmap(NULL, BT_IND_SPAN, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (bt->ind == MAP_FAILED) {
+		bt->ind = NULL;
+		return -errno;
+	}
+	bt->cpu->ind_base = (uint64_t)bt->ind;
+	bt->cpu->tc_base = (uint64_t)bt->tc;
 	bt->meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (bt->meta == MAP_FAILED)
@@ -51,6 +73,9 @@ void bt_tc_destroy(struct bt *bt)
 		munmap(bt->tc, bt->tc_end - bt->tc);
 	if (bt->meta && bt->meta != MAP_FAILED)
 		munmap(bt->meta, bt->meta_end - bt->meta);
+	if (bt->ind)
+		munmap(bt->ind, BT_IND_SPAN);
+	bt->ind = NULL;
 	if (bt->m && bt->m->code_map == bt->code_map)
 		bt->m->code_map = NULL;
 	free(bt->page_blocks);
@@ -143,12 +168,19 @@ unsigned bt_insn_index(const struct bt_block *blk, const uint8_t *pc)
 	return i;
 }
 
-/* bt_chain: patch x's stub into "jmp rel32 blk->host". */
+/* bt_entry: the body for forward branches, the poll load otherwise. */
+uint8_t *bt_entry(const struct bt_block *from, const struct bt_block *blk)
+{
+	return blk->eip > from->eip ? blk->host + BT_POLL_LEN : blk->host;
+}
+
+/* bt_chain: patch x's stub into "jmp rel32" to blk's entry (bt_entry). */
 void bt_chain(struct bt *bt, struct bt_exit *x, struct bt_block *blk)
 {
 	if (x->to || !blk->valid || !x->from->valid)
 		return;
-	int64_t rel = blk->host - (x->stub + 5);
+	uint8_t *dest = bt_entry(x->from, blk);
+	int64_t rel = dest - (x->stub + 5);
 	if (rel != (int32_t)rel)
 		return;
 	memcpy(x->saved, x->stub, 5);
@@ -157,7 +189,7 @@ void bt_chain(struct bt *bt, struct bt_exit *x, struct bt_block *blk)
 	memcpy(x->stub + 1, &r32, 4);
 	if (x->jcc) {
 		/* the conditional jump itself goes straight to the target */
-		r32 = (int32_t)(blk->host - (x->jcc + 6));
+		r32 = (int32_t)(dest - (x->jcc + 6));
 		memcpy(x->jcc + 2, &r32, 4);
 	}
 	x->to = blk;
@@ -210,11 +242,8 @@ static void bt_unhash(struct bt *bt, struct bt_block *blk)
 		pp = &(*pp)->hash_next;
 	if (*pp)
 		*pp = blk->hash_next;
-	unsigned i = blk->eip & (BT_IND_SIZE - 1);
-	if (bt_ind_hosts(bt->cpu)[i] == (uint64_t)blk->host) {
-		bt_ind_tags(bt->cpu)[i] = 0;
-		bt_ind_hosts(bt->cpu)[i] = (uint64_t)bt_exit_indirect;
-	}
+	if (bt->ind[blk->eip] == (uint32_t)(blk->host - bt->tc))
+		bt->ind[blk->eip] = 0;
 }
 
 /* bt_page_unlink: remove blk from frame f's list. */
@@ -256,16 +285,28 @@ void bt_invalidate_frame(struct bt *bt, uint64_t f)
 	bt->invalidated = true;
 }
 
-/* bt_ind_clear: every slot misses. */
+/* bt_ind_clear: every entry misses: zero the logged ones, or give the
+ * whole table back to the kernel when the log overflowed. */
 void bt_ind_clear(struct bt *bt)
 {
-	uint32_t *tags = bt_ind_tags(bt->cpu);
-	uint64_t *hosts = bt_ind_hosts(bt->cpu);
-
-	for (unsigned i = 0; i < BT_IND_SIZE; i++) {
-		tags[i] = 0;
-		hosts[i] = (uint64_t)bt_exit_indirect;
+	if (bt->ind_log_n > BT_IND_LOG) {
+		if (madvise(bt->ind, BT_IND_SPAN, MADV_DONTNEED) < 0)
+			die("madvise of the indirect table failed");
+	} else {
+		for (unsigned i = 0; i < bt->ind_log_n; i++)
+			bt->ind[bt->ind_log[i]] = 0;
 	}
+	bt->ind_log_n = 0;
+}
+
+/* bt_ind_set: point the entry of eip at blk's poll load, log it. */
+void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk)
+{
+	if (bt->ind_log_n < BT_IND_LOG)
+		bt->ind_log[bt->ind_log_n] = eip;
+	if (bt->ind_log_n <= BT_IND_LOG)
+		bt->ind_log_n++;
+	bt->ind[eip] = (uint32_t)(blk->host - bt->tc);
 }
 
 /* bt_flush: reset both arenas, the hash, the page lists, unprotect. */
@@ -280,7 +321,7 @@ void bt_flush(struct bt *bt)
 	}
 	memset(bt->hash, 0, sizeof(bt->hash));
 	bt->nr_blocks = 0;
-	bt->tc_free = bt->tc;
+	tc_reset(bt);
 	bt->meta_free = bt->meta;
 	bt->generation++;
 	bt->invalidated = true;

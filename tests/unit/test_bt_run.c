@@ -85,6 +85,18 @@ static bool t_needed(const ZydisDecodedInstruction *in, bool fpu_trap, const cha
 
 static enum callout_result t_exec(struct vcpu *v, const struct callout_site *s)
 {
+	switch (s->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_DAA:
+	case ZYDIS_MNEMONIC_DAS:
+	case ZYDIS_MNEMONIC_AAA:
+	case ZYDIS_MNEMONIC_AAS:
+	case ZYDIS_MNEMONIC_AAM:
+	case ZYDIS_MNEMONIC_AAD:
+	case ZYDIS_MNEMONIC_SALC:
+		return callout_exec(v, s); /* the monitor's exact handlers */
+	default:
+		break;
+	}
 	v->eip = s->eip + s->len;
 	switch (s->insn.mnemonic) {
 	case ZYDIS_MNEMONIC_HLT:

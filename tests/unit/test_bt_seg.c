@@ -293,14 +293,16 @@ START_TEST(flat_and_based_blocks_are_kept_apart)
 }
 END_TEST
 
+/* The store faults in the host (no RAM at 0xe0000000); the instruction is
+ * then emulated against the bus from the state before it: had the inline
+ * expansion already moved EDI (or ESP), the emulator would move it twice. */
 START_TEST(faulting_stos_leaves_edi)
 {
 	struct vcpu *v = setup(p_prec, sizeof(p_prec));
 	run();
-	/* the MMIO emulator does not run STOS: the run stops before it */
-	ck_assert_ptr_nonnull(strstr(T->m.exit.message, "does not handle"));
-	ck_assert_uint_eq(v->eip, 0x100a);
-	ck_assert_uint_eq(v->gpr[R_EDI], 0xe0000000);
+	ck_assert_ptr_null(strstr(T->m.exit.message, "does not handle"));
+	ck_assert_uint_eq(v->gpr[R_EDI], 0xe0000004);
+	ck_assert_uint_eq(v->gpr[R_EAX], 1);
 }
 END_TEST
 
@@ -308,9 +310,8 @@ START_TEST(faulting_pop_m32_leaves_esp)
 {
 	struct vcpu *v = setup(p_precpop, sizeof(p_precpop));
 	run();
-	ck_assert_ptr_nonnull(strstr(T->m.exit.message, "does not handle"));
-	ck_assert_uint_eq(v->eip, 0x1002);
-	ck_assert_uint_eq(v->gpr[R_ESP], 0x7fffc);
+	ck_assert_ptr_null(strstr(T->m.exit.message, "does not handle"));
+	ck_assert_uint_eq(v->gpr[R_ESP], 0x80000);
 }
 END_TEST
 
