@@ -166,31 +166,81 @@ static uint32_t kernel_quicksort(void)
 }
 
 /* A bytecode interpreter with an indirect jump table (computed goto). */
-enum { OP_PUSH, OP_ADD, OP_SUB, OP_MUL, OP_DUP, OP_SWAP, OP_JNZ, OP_DEC, OP_POP, OP_XOR,
-       OP_HALT, OP_LOAD, OP_STORE };
+enum {
+	OP_PUSH,
+	OP_ADD,
+	OP_SUB,
+	OP_MUL,
+	OP_DUP,
+	OP_SWAP,
+	OP_JNZ,
+	OP_DEC,
+	OP_POP,
+	OP_XOR,
+	OP_HALT,
+	OP_LOAD,
+	OP_STORE
+};
 
 static uint32_t interp(const uint8_t *code, uint32_t *mem)
 {
-	static const void *ops[] = {&&push, &&add, &&sub, &&mul, &&dup, &&swap, &&jnz,
-				    &&dec, &&pop, &&xor, &&halt, &&load, &&store};
+	static const void *ops[] = {&&push, &&add, &&sub, &&mul,  &&dup,  &&swap, &&jnz,
+				    &&dec,  &&pop, &&xor, &&halt, &&load, &&store};
 	uint32_t stack[64], *sp = stack;
 	const uint8_t *pc = code;
 
 #define NEXT goto *ops[*pc++]
 	NEXT;
-push:	*sp++ = pc[0] | (uint32_t)pc[1] << 8; pc += 2; NEXT;
-add:	sp--; sp[-1] += sp[0]; NEXT;
-sub:	sp--; sp[-1] -= sp[0]; NEXT;
-mul:	sp--; sp[-1] *= sp[0]; NEXT;
-dup:	sp[0] = sp[-1]; sp++; NEXT;
-swap:	{ uint32_t t = sp[-1]; sp[-1] = sp[-2]; sp[-2] = t; } NEXT;
-jnz:	sp--; if (sp[0]) pc = code + pc[0]; else pc++; NEXT;
-dec:	sp[-1]--; NEXT;
-pop:	sp--; NEXT;
-xor:	sp--; sp[-1] ^= sp[0]; NEXT;
-load:	*sp++ = mem[*pc++]; NEXT;
-store:	mem[*pc++] = *--sp; NEXT;
-halt:	return mem[0];
+push:
+	*sp++ = pc[0] | (uint32_t)pc[1] << 8;
+	pc += 2;
+	NEXT;
+add:
+	sp--;
+	sp[-1] += sp[0];
+	NEXT;
+sub:
+	sp--;
+	sp[-1] -= sp[0];
+	NEXT;
+mul:
+	sp--;
+	sp[-1] *= sp[0];
+	NEXT;
+dup:
+	sp[0] = sp[-1];
+	sp++;
+	NEXT;
+swap : {
+	uint32_t t = sp[-1];
+	sp[-1] = sp[-2];
+	sp[-2] = t;
+}
+	NEXT;
+jnz:
+	sp--;
+	if (sp[0])
+		pc = code + pc[0];
+	else
+		pc++;
+	NEXT;
+dec:
+	sp[-1]--;
+	NEXT;
+pop:
+	sp--;
+	NEXT;
+	xor : sp--;
+	sp[-1] ^= sp[0];
+	NEXT;
+load:
+	*sp++ = mem[*pc++];
+	NEXT;
+store:
+	mem[*pc++] = *--sp;
+	NEXT;
+halt:
+	return mem[0];
 #undef NEXT
 }
 
@@ -200,14 +250,14 @@ static uint32_t kernel_bytecode(void)
 	/* mem[0] = acc, mem[1] = counter.
 	 * loop: acc = (acc * 33) ^ counter; counter--; while counter != 0 */
 	static const uint8_t prog[] = {
-		OP_PUSH, 0x01, 0x00, OP_STORE, 0,		/* 0: acc = 1 */
-		OP_PUSH, 0x00, 0x60, OP_PUSH, 0x40, 0x00,	/* 5: 0x6000 * 0x40 */
-		OP_MUL, OP_STORE, 1,				/* 11: counter */
-		OP_LOAD, 0, OP_PUSH, 33, 0, OP_MUL,		/* 14: acc*33 */
-		OP_LOAD, 1, OP_XOR, OP_STORE, 0,		/* 20: ^counter -> acc */
-		OP_LOAD, 1, OP_DEC, OP_DUP, OP_STORE, 1,	/* 25: counter-- */
-		OP_JNZ, 14,					/* 31: loop */
-		OP_HALT,
+	    OP_PUSH, 0x01,     0x00,	OP_STORE, 0,		    /* 0: acc = 1 */
+	    OP_PUSH, 0x00,     0x60,	OP_PUSH,  0x40,	    0x00,   /* 5: 0x6000 * 0x40 */
+	    OP_MUL,  OP_STORE, 1,				    /* 11: counter */
+	    OP_LOAD, 0,	       OP_PUSH, 33,	  0,	    OP_MUL, /* 14: acc*33 */
+	    OP_LOAD, 1,	       OP_XOR,	OP_STORE, 0,		    /* 20: ^counter -> acc */
+	    OP_LOAD, 1,	       OP_DEC,	OP_DUP,	  OP_STORE, 1,	    /* 25: counter-- */
+	    OP_JNZ,  14,					    /* 31: loop */
+	    OP_HALT,
 	};
 	uint32_t mem[4] = {0};
 	uint32_t r = 0;
@@ -259,9 +309,8 @@ static uint32_t kernel_null(void)
 }
 
 const struct bench_kernel bench_kernels[] = {
-	{"null", kernel_null},
-	{"crc32", kernel_crc32},	 {"sieve", kernel_sieve},
-	{"matmul", kernel_matmul},	 {"quicksort", kernel_quicksort},
-	{"bytecode", kernel_bytecode}, {"strings", kernel_strings},
+    {"null", kernel_null},	 {"crc32", kernel_crc32},	  {"sieve", kernel_sieve},
+    {"matmul", kernel_matmul},	 {"quicksort", kernel_quicksort}, {"bytecode", kernel_bytecode},
+    {"strings", kernel_strings},
 };
 const unsigned bench_nr_kernels = sizeof(bench_kernels) / sizeof(bench_kernels[0]);

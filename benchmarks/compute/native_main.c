@@ -13,6 +13,7 @@ int main(int argc, char **argv)
 		printf("%s %08x\n", bench_kernels[i].name, bench_kernels[i].run());
 		return 0;
 	}
-	fprintf(stderr, "usage: compute-native NAME (crc32 sieve matmul quicksort bytecode strings)\n");
+	fprintf(stderr,
+		"usage: compute-native NAME (crc32 sieve matmul quicksort bytecode strings)\n");
 	return 2;
 }

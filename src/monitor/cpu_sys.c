@@ -340,7 +340,7 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	 (1u << 25) | (1u << 26))
 /* CPUID.1:ECX: only the hypervisor-present bit (31), as every VMM sets it;
  * leaf 0x40000000 then names the hypervisor. */
-#define CPUID1_ECX (1u << 31)
+#define CPUID1_ECX	(1u << 31)
 #define CPUID_MAX_BASIC 2u
 #define CPUID_MAX_EXT	0x80000004u
 #define CPUID_HV_LEAF	0x40000000u

@@ -9,8 +9,8 @@
 
 #include "monitor/machine.h"
 
-extern const struct engine bt_engine;	/* src/translator/bt_engine.c */
-extern const struct engine kvm_engine;	/* src/kvm/kvm.c */
+extern const struct engine bt_engine;  /* src/translator/bt_engine.c */
+extern const struct engine kvm_engine; /* src/kvm/kvm.c */
 
 /* engine_find: the engine named name ("bt", "kvm"), or NULL. */
 const struct engine *engine_find(const char *name);

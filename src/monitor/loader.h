@@ -20,9 +20,9 @@ struct machine;
 int loader_load(struct machine *m);
 
 /* Per-format entry points (img/len is the whole file). */
-int multiboot_probe(const uint8_t *img, size_t len);	/* 1 if it has a multiboot header */
+int multiboot_probe(const uint8_t *img, size_t len); /* 1 if it has a multiboot header */
 int multiboot_load(struct machine *m, const uint8_t *img, size_t len);
-int linux_probe(const uint8_t *img, size_t len);	/* 1 if it is a bzImage */
+int linux_probe(const uint8_t *img, size_t len); /* 1 if it is a bzImage */
 int linux_load(struct machine *m, const uint8_t *img, size_t len);
 int bios_load(struct machine *m, const uint8_t *img, size_t len);
 

@@ -51,11 +51,11 @@ struct engine {
 /* Why a run ended, and the exit status that follows. */
 enum exit_reason {
 	EXIT_NONE,
-	EXIT_DEBUG_EXIT,	/* isa-debug-exit: status (v << 1) | 1 */
-	EXIT_RESET,		/* reboot requested (i8042, port 0x92, 0xcf9) */
-	EXIT_SHUTDOWN,		/* triple fault: message, status EXIT_STATUS_TRIPLE */
-	EXIT_QUIT,		/* Ctrl-A x on the console: status 0 */
-	EXIT_ENGINE_ERROR,	/* the engine cannot go on: status EXIT_STATUS_ENGINE */
+	EXIT_DEBUG_EXIT,   /* isa-debug-exit: status (v << 1) | 1 */
+	EXIT_RESET,	   /* reboot requested (i8042, port 0x92, 0xcf9) */
+	EXIT_SHUTDOWN,	   /* triple fault: message, status EXIT_STATUS_TRIPLE */
+	EXIT_QUIT,	   /* Ctrl-A x on the console: status 0 */
+	EXIT_ENGINE_ERROR, /* the engine cannot go on: status EXIT_STATUS_ENGINE */
 };
 #define EXIT_STATUS_USAGE  2
 #define EXIT_STATUS_TRIPLE 4
@@ -63,23 +63,23 @@ enum exit_reason {
 
 struct machine_exit {
 	enum exit_reason reason;
-	int status;		/* process exit status for this reason */
-	char message[256];	/* one line shown to the user, may be empty */
+	int status;	   /* process exit status for this reason */
+	char message[256]; /* one line shown to the user, may be empty */
 };
 
 /* A one-shot timer on the guest clock (CLOCK_MONOTONIC ns). */
 struct timer {
-	uint64_t deadline;	/* 0 when disarmed */
+	uint64_t deadline; /* 0 when disarmed */
 	void (*fire)(struct timer *t, uint64_t now);
 	void *opaque;
-	struct timer *next;	/* machine's timer list */
+	struct timer *next; /* machine's timer list */
 };
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 
 struct machine_config {
-	const char *accel;	/* "bt" or "kvm" */
-	uint64_t ram_size;	/* bytes */
+	const char *accel; /* "bt" or "kvm" */
+	uint64_t ram_size; /* bytes */
 	const char *kernel, *initrd, *append, *bios;
 	enum serial_mode serial;
 	const char *serial_path;
@@ -87,7 +87,7 @@ struct machine_config {
 	const char *debugcon_path;
 	bool no_reboot;
 	bool stats;
-	const char *trace;	/* engine trace options, may be NULL */
+	const char *trace; /* engine trace options, may be NULL */
 };
 
 struct uart;
@@ -100,7 +100,7 @@ struct machine {
 	struct machine_config cfg;
 	struct ram ram;
 	struct bus io, mmio;
-	struct irq_line isa_irq[16];	/* ISA IRQ lines, wired to the 8259 pair */
+	struct irq_line isa_irq[16]; /* ISA IRQ lines, wired to the 8259 pair */
 	struct vcpu vcpu;
 	const struct engine *engine;
 	void *engine_data;
@@ -111,21 +111,21 @@ struct machine {
 	struct pit *pit;
 	struct cmos *cmos;
 	struct i8042 *kbd;
-	struct device *owned[32];	/* every device, destroyed at teardown */
+	struct device *owned[32]; /* every device, destroyed at teardown */
 	unsigned nr_owned;
 
 	/* console */
-	int serial_in_fd;		/* -1 when none */
+	int serial_in_fd; /* -1 when none */
 	FILE *serial_out;
 	FILE *debugcon_out;
 
 	/* event loop */
 	struct timer *timers;
-	volatile int events_pending;	/* set by the kicker, cleared by service */
+	volatile int events_pending; /* set by the kicker, cleared by service */
 	pthread_t kicker;
 	bool kicker_running;
-	int kick_efd;			/* wakes the kicker (timer re-arm, stop) */
-	int wake_efd;			/* wakes the vCPU thread from machine_wait */
+	int kick_efd; /* wakes the kicker (timer re-arm, stop) */
+	int wake_efd; /* wakes the vCPU thread from machine_wait */
 	int timer_fd;
 
 	/* One byte per RAM frame, non-zero while translated code comes from
@@ -136,14 +136,14 @@ struct machine {
 	struct machine_exit exit;
 
 	/* console input (console.c) and event-loop internals (event.c) */
-	struct console *console;	/* NULL when the guest gets no input */
+	struct console *console; /* NULL when the guest gets no input */
 	int epoll_fd, signal_fd;
-	volatile int console_ready;	/* kicker: the input fd is readable */
-	volatile int console_backlog;	/* input waits for room in the UART */
+	volatile int console_ready;   /* kicker: the input fd is readable */
+	volatile int console_backlog; /* input waits for room in the UART */
 	volatile int kicker_stop;
-	uint64_t timerfd_deadline;	/* what timer_fd is armed for, 0: none */
+	uint64_t timerfd_deadline; /* what timer_fd is armed for, 0: none */
 	pthread_mutex_t exit_lock;
-	bool serial_out_owned, debugcon_out_owned;	/* fclose'd at destroy */
+	bool serial_out_owned, debugcon_out_owned; /* fclose'd at destroy */
 };
 
 /* machine_note_write: the monitor wrote guest RAM [gpa, gpa+len) on the
@@ -172,7 +172,7 @@ void machine_own(struct machine *m, struct device *dev);
 
 /* machine_request_exit: end the run (first reason wins). */
 void machine_request_exit(struct machine *m, enum exit_reason r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* machine_intr_pending: an external interrupt is waiting at the CPU's INTR pin. */
 bool machine_intr_pending(struct machine *m);

@@ -15,12 +15,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define RAM_MAX (3584ull << 20)	/* 3.5 GiB */
+#define RAM_MAX (3584ull << 20) /* 3.5 GiB */
 
 struct ram {
 	int fd;
 	uint64_t size;
-	uint8_t *host;		/* the monitor's mapping of all of RAM */
+	uint8_t *host; /* the monitor's mapping of all of RAM */
 };
 
 /* ram_init: create and map `size` bytes (page multiple); -errno on failure. */

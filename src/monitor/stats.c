@@ -5,7 +5,7 @@ uint64_t stats[STAT_NR];
 
 static const char *const stat_desc[STAT_NR] = {
 #define STAT_DESC(n, d) [STAT_##n] = d,
-	STATS_LIST(STAT_DESC)
+    STATS_LIST(STAT_DESC)
 #undef STAT_DESC
 };
 

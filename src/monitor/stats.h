@@ -11,35 +11,35 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define STATS_LIST(STAT)                                                            \
-	STAT(blocks_translated, "blocks translated")                                \
-	STAT(insns_translated, "guest instructions translated")                     \
-	STAT(tc_bytes, "translation cache bytes emitted")                           \
-	STAT(tc_flushes, "translation cache flushes")                               \
-	STAT(chained_exits, "block exits chained (patched)")                        \
-	STAT(unchained_exits, "block exits through the dispatcher")                 \
-	STAT(ind_lookups, "indirect branch lookups (dispatcher path)")              \
-	STAT(ind_misses, "indirect branch lookup misses")                           \
-	STAT(callouts, "callouts, all kinds")                                       \
-	STAT(exceptions, "guest exceptions delivered")                              \
-	STAT(interrupts, "guest interrupts delivered")                              \
-	STAT(smc_invalidations, "code pages invalidated by writes")                 \
-	STAT(host_faults, "host faults handled (SIGSEGV/SIGFPE)")                   \
-	STAT(poll_stops, "guest stops through the poll page")                       \
-	STAT(mmio_accesses, "MMIO accesses emulated")                               \
-	STAT(io_exits, "port I/O accesses")                                         \
+#define STATS_LIST(STAT)                                                                           \
+	STAT(blocks_translated, "blocks translated")                                               \
+	STAT(insns_translated, "guest instructions translated")                                    \
+	STAT(tc_bytes, "translation cache bytes emitted")                                          \
+	STAT(tc_flushes, "translation cache flushes")                                              \
+	STAT(chained_exits, "block exits chained (patched)")                                       \
+	STAT(unchained_exits, "block exits through the dispatcher")                                \
+	STAT(ind_lookups, "indirect branch lookups (dispatcher path)")                             \
+	STAT(ind_misses, "indirect branch lookup misses")                                          \
+	STAT(callouts, "callouts, all kinds")                                                      \
+	STAT(exceptions, "guest exceptions delivered")                                             \
+	STAT(interrupts, "guest interrupts delivered")                                             \
+	STAT(smc_invalidations, "code pages invalidated by writes")                                \
+	STAT(host_faults, "host faults handled (SIGSEGV/SIGFPE)")                                  \
+	STAT(poll_stops, "guest stops through the poll page")                                      \
+	STAT(mmio_accesses, "MMIO accesses emulated")                                              \
+	STAT(io_exits, "port I/O accesses")                                                        \
 	STAT(hlt_exits, "HLT waits")
 
 enum stat_id {
 #define STAT_ENUM(n, d) STAT_##n,
 	STATS_LIST(STAT_ENUM)
 #undef STAT_ENUM
-	STAT_NR
+	    STAT_NR
 };
 
 extern uint64_t stats[STAT_NR];
 
-#define STAT_INC(n) (stats[STAT_##n]++)
+#define STAT_INC(n)    (stats[STAT_##n]++)
 #define STAT_ADD(n, v) (stats[STAT_##n] += (v))
 
 /* stats_print: every non-zero counter, one per line, to f. */

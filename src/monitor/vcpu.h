@@ -21,65 +21,80 @@ enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
 enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NR };
 
 /* EFLAGS bits. */
-#define EFL_CF   (1u << 0)
-#define EFL_FIXED (1u << 1)	/* always 1 */
-#define EFL_PF   (1u << 2)
-#define EFL_AF   (1u << 4)
-#define EFL_ZF   (1u << 6)
-#define EFL_SF   (1u << 7)
-#define EFL_TF   (1u << 8)
-#define EFL_IF   (1u << 9)
-#define EFL_DF   (1u << 10)
-#define EFL_OF   (1u << 11)
-#define EFL_IOPL (3u << 12)
+#define EFL_CF	       (1u << 0)
+#define EFL_FIXED      (1u << 1) /* always 1 */
+#define EFL_PF	       (1u << 2)
+#define EFL_AF	       (1u << 4)
+#define EFL_ZF	       (1u << 6)
+#define EFL_SF	       (1u << 7)
+#define EFL_TF	       (1u << 8)
+#define EFL_IF	       (1u << 9)
+#define EFL_DF	       (1u << 10)
+#define EFL_OF	       (1u << 11)
+#define EFL_IOPL       (3u << 12)
 #define EFL_IOPL_SHIFT 12
-#define EFL_NT   (1u << 14)
-#define EFL_RF   (1u << 16)
-#define EFL_VM   (1u << 17)
-#define EFL_AC   (1u << 18)
-#define EFL_VIF  (1u << 19)
-#define EFL_VIP  (1u << 20)
-#define EFL_ID   (1u << 21)
+#define EFL_NT	       (1u << 14)
+#define EFL_RF	       (1u << 16)
+#define EFL_VM	       (1u << 17)
+#define EFL_AC	       (1u << 18)
+#define EFL_VIF	       (1u << 19)
+#define EFL_VIP	       (1u << 20)
+#define EFL_ID	       (1u << 21)
 /* Arithmetic flags: the ones that live in host RFLAGS under bt. */
 #define EFL_ARITH (EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF)
 
 /* Control register bits. */
-#define CR0_PE (1u << 0)
-#define CR0_MP (1u << 1)
-#define CR0_EM (1u << 2)
-#define CR0_TS (1u << 3)
-#define CR0_ET (1u << 4)
-#define CR0_NE (1u << 5)
-#define CR0_WP (1u << 16)
-#define CR0_AM (1u << 18)
-#define CR0_NW (1u << 29)
-#define CR0_CD (1u << 30)
-#define CR0_PG (1u << 31)
-#define CR4_VME (1u << 0)
-#define CR4_PVI (1u << 1)
-#define CR4_TSD (1u << 2)
-#define CR4_DE  (1u << 3)
-#define CR4_PSE (1u << 4)
-#define CR4_PAE (1u << 5)
-#define CR4_MCE (1u << 6)
-#define CR4_PGE (1u << 7)
-#define CR4_PCE (1u << 8)
-#define CR4_OSFXSR (1u << 9)
+#define CR0_PE	       (1u << 0)
+#define CR0_MP	       (1u << 1)
+#define CR0_EM	       (1u << 2)
+#define CR0_TS	       (1u << 3)
+#define CR0_ET	       (1u << 4)
+#define CR0_NE	       (1u << 5)
+#define CR0_WP	       (1u << 16)
+#define CR0_AM	       (1u << 18)
+#define CR0_NW	       (1u << 29)
+#define CR0_CD	       (1u << 30)
+#define CR0_PG	       (1u << 31)
+#define CR4_VME	       (1u << 0)
+#define CR4_PVI	       (1u << 1)
+#define CR4_TSD	       (1u << 2)
+#define CR4_DE	       (1u << 3)
+#define CR4_PSE	       (1u << 4)
+#define CR4_PAE	       (1u << 5)
+#define CR4_MCE	       (1u << 6)
+#define CR4_PGE	       (1u << 7)
+#define CR4_PCE	       (1u << 8)
+#define CR4_OSFXSR     (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
 
 /* Exception vectors. */
 enum {
-	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
-	EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12,
-	EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+	EXC_DE = 0,
+	EXC_DB = 1,
+	EXC_NMI = 2,
+	EXC_BP = 3,
+	EXC_OF = 4,
+	EXC_BR = 5,
+	EXC_UD = 6,
+	EXC_NM = 7,
+	EXC_DF = 8,
+	EXC_TS = 10,
+	EXC_NP = 11,
+	EXC_SS = 12,
+	EXC_GP = 13,
+	EXC_PF = 14,
+	EXC_MF = 16,
+	EXC_AC = 17,
+	EXC_MC = 18,
+	EXC_XM = 19,
 };
 
 /* Page-fault error code bits. */
-#define PFEC_P    (1u << 0)
-#define PFEC_W    (1u << 1)
-#define PFEC_U    (1u << 2)
+#define PFEC_P	  (1u << 0)
+#define PFEC_W	  (1u << 1)
+#define PFEC_U	  (1u << 2)
 #define PFEC_RSVD (1u << 3)
-#define PFEC_I    (1u << 4)
+#define PFEC_I	  (1u << 4)
 
 /*
  * A segment register with its hidden part (descriptor cache).  attr holds
@@ -93,15 +108,14 @@ struct seg {
 	uint32_t base;
 	uint32_t limit;
 };
-#define SEG_ATTR_TYPE(a) ((a) & 0xf)
-#define SEG_ATTR_S   (1u << 4)
-#define SEG_ATTR_DPL(a) (((a) >> 5) & 3)
-#define SEG_ATTR_P   (1u << 7)
-#define SEG_ATTR_AVL (1u << 12)
-#define SEG_ATTR_L   (1u << 13)
-#define SEG_ATTR_DB  (1u << 14)
-#define SEG_ATTR_G   (1u << 15)
-
+#define SEG_ATTR_TYPE(a) ((a)&0xf)
+#define SEG_ATTR_S	 (1u << 4)
+#define SEG_ATTR_DPL(a)	 (((a) >> 5) & 3)
+#define SEG_ATTR_P	 (1u << 7)
+#define SEG_ATTR_AVL	 (1u << 12)
+#define SEG_ATTR_L	 (1u << 13)
+#define SEG_ATTR_DB	 (1u << 14)
+#define SEG_ATTR_G	 (1u << 15)
 
 struct dtr {
 	uint32_t base;
@@ -110,10 +124,10 @@ struct dtr {
 
 /* Kinds of event the cpu layer delivers (cpu_deliver_event). */
 enum event_type {
-	EV_EXCEPTION,	/* fault/trap raised by an instruction */
-	EV_HWINT,	/* external interrupt from the PIC */
-	EV_SOFTINT,	/* INT n */
-	EV_SOFTEXC,	/* INT3, INTO (trap-like, DPL-checked) */
+	EV_EXCEPTION, /* fault/trap raised by an instruction */
+	EV_HWINT,     /* external interrupt from the PIC */
+	EV_SOFTINT,   /* INT n */
+	EV_SOFTEXC,   /* INT3, INTO (trap-like, DPL-checked) */
 	EV_NMI,
 };
 
@@ -129,16 +143,16 @@ struct pending_exc {
  * CPU with SEP, TSC, MSR, PSE, PGE, CMOV, PAT, FXSR, SSE, SSE2: cpu_sys.c). */
 struct vcpu_msrs {
 	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
-	uint64_t tsc_offset;	/* guest TSC = host TSC + tsc_offset */
+	uint64_t tsc_offset; /* guest TSC = host TSC + tsc_offset */
 	uint64_t pat;
 	uint64_t apic_base;
 	uint64_t misc_enable;
 };
 
 struct vcpu {
-	uint32_t gpr[8];	/* EAX..EDI */
+	uint32_t gpr[8]; /* EAX..EDI */
 	uint32_t eip;
-	uint32_t eflags;	/* full guest EFLAGS (virtual IF, IOPL, ...) */
+	uint32_t eflags; /* full guest EFLAGS (virtual IF, IOPL, ...) */
 	struct seg seg[S_NR];
 	struct seg ldtr, tr;
 	struct dtr gdtr, idtr;
@@ -146,11 +160,11 @@ struct vcpu {
 	uint32_t dr[8];
 	uint64_t efer;
 	struct vcpu_msrs msr;
-	unsigned cpl;		/* current privilege level (CS.RPL in protected mode) */
-	bool halted;		/* in HLT, waiting for an interrupt */
-	bool intr_shadow;	/* STI / MOV SS shadow: no interrupt before the next insn */
+	unsigned cpl;	  /* current privilege level (CS.RPL in protected mode) */
+	bool halted;	  /* in HLT, waiting for an interrupt */
+	bool intr_shadow; /* STI / MOV SS shadow: no interrupt before the next insn */
 	bool nmi_pending;
-	struct pending_exc exc;	/* set by cpu_raise() */
+	struct pending_exc exc; /* set by cpu_raise() */
 	/* x87/SSE state, FXSAVE format. */
 	uint8_t fxsave[512] __attribute__((aligned(16)));
 	struct machine *machine;
