@@ -30,6 +30,9 @@ engine_usable() {
 	return 0
 }
 
+# A run longer than this is cut off (its cell shows n/a on kvm, WRONG
+# elsewhere): a KVM without VT-x/SVM underneath emulates in software.
+RUN_LIMIT=${RUN_LIMIT:-120}
 ERRF=$(mktemp)
 trap 'rm -f "$ERRF"' EXIT
 
@@ -38,10 +41,12 @@ trap 'rm -f "$ERRF"' EXIT
 time_one() {
 	local t0 t1 out
 	t0=$(date +%s.%N)
-	out=$(timeout 300 "$@" 2>"$ERRF.run" | head -1)
+	timeout "$RUN_LIMIT" "$@" >"$ERRF.out" 2>"$ERRF.run"
+	[ $? != 124 ] || echo "timed out after ${RUN_LIMIT} s" >>"$ERRF.run"
+	out=$(head -n 1 "$ERRF.out")
 	t1=$(date +%s.%N)
 	tail -n 1 "$ERRF.run" >"$ERRF"
-	rm -f "$ERRF.run"
+	rm -f "$ERRF.run" "$ERRF.out"
 	echo "$(echo "$t1 - $t0" | bc -l) $out"
 }
 
@@ -57,6 +62,7 @@ median_time() {
 		kvm) line=$(time_one $KVM_CMD "$k") ;;
 		esac
 		times+=("${line%% *}")
+		[ -n "${line#* }" ] || { check=""; break; } # failed: no point repeating
 		if [ $first = 1 ]; then
 			check="${line#* }"
 			first=0
@@ -93,7 +99,7 @@ for e in $ENGINES; do
 			declare -g "REF_$k=$CHECK"
 		fi
 		ref_var="REF_$k"
-		if [ "$e" = kvm ] && [ -z "$CHECK" ] && grep -q "kvm:" "$ERRF"; then
+		if [ "$e" = kvm ] && [ -z "$CHECK" ] && grep -qE "kvm:|timed out" "$ERRF"; then
 			T[$e,$k]=n/a
 			NOTE+=("kvm $k: $(cat "$ERRF")")
 		elif [ -z "$CHECK" ] || [ "$CHECK" != "${!ref_var}" ]; then
