@@ -397,6 +397,62 @@ static enum callout_result emu_leave(struct emu *e)
 	return emu_next(e);
 }
 
+/* emu_enter: ENTER size, level: push EBP, copy level-1 frame pointers from
+ * the old frame, push the new frame pointer, EBP = it, ESP -= size.  ESP
+ * is put back if a push or read faults; EBP changes only at the end. */
+static enum callout_result emu_enter(struct emu *e)
+{
+	struct vcpu *v = e->v;
+	unsigned sz = e->s.insn.operand_width / 8, level = e->s.ops[1].imm.value.u & 31;
+	uint32_t esp = v->gpr[R_ESP], size = e->s.ops[0].imm.value.u & 0xffff;
+	uint32_t ebp = v->gpr[R_EBP], frame, val;
+
+	if (cpu_push(v, ebp, sz) < 0)
+		goto fault;
+	frame = v->gpr[R_ESP] & stack_mask(v);
+	for (unsigned i = 1; i < level; i++) {
+		ebp = (ebp - sz) & stack_mask(v);
+		val = 0;
+		if (cpu_read_seg(v, S_SS, ebp, &val, sz) < 0 || cpu_push(v, val, sz) < 0)
+			goto fault;
+	}
+	if (level && cpu_push(v, frame, sz) < 0)
+		goto fault;
+	if (sz == 2)
+		v->gpr[R_EBP] = (v->gpr[R_EBP] & ~0xffffu) | (frame & 0xffff);
+	else
+		v->gpr[R_EBP] = frame;
+	set_esp(v, v->gpr[R_ESP] - size);
+	return emu_next(e);
+fault:
+	v->gpr[R_ESP] = esp;
+	return emu_fault(e);
+}
+
+/* emu_xlat: AL = byte at seg:[EBX + AL] (BX + AL with 16-bit addresses). */
+static enum callout_result emu_xlat(struct emu *e)
+{
+	for (unsigned i = 0; i < e->s.insn.operand_count; i++) {
+		const ZydisDecodedOperand *op = &e->s.ops[i];
+		int seg;
+		uint8_t b;
+
+		if (op->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		/* the segment as decoded (override or DS); the offset by hand, as
+		 * Zydis does not describe the AL index in the same way */
+		emu_mem_ea(e, op, 0, &seg);
+		uint32_t ea = e->v->gpr[R_EBX] + (e->v->gpr[R_EAX] & 0xff);
+		if (e->s.insn.address_width == 16)
+			ea &= 0xffff;
+		if (cpu_read_seg(e->v, seg, ea, &b, 1) < 0)
+			return emu_fault(e);
+		e->v->gpr[R_EAX] = (e->v->gpr[R_EAX] & ~0xffu) | b;
+		return emu_next(e);
+	}
+	return EMU_REFUSE(e, "no memory operand");
+}
+
 /* --- fetch, decode, dispatch ---------------------------------------------- */
 
 /* emu_decode: fetch (ACC_EXEC, within the CS limit, crossing into the next
@@ -481,6 +537,10 @@ static enum callout_result emu_general(struct emu *e)
 		return emu_ret(e);
 	case ZYDIS_MNEMONIC_LEAVE:
 		return emu_leave(e);
+	case ZYDIS_MNEMONIC_ENTER:
+		return emu_enter(e);
+	case ZYDIS_MNEMONIC_XLAT:
+		return emu_xlat(e);
 	case ZYDIS_MNEMONIC_JMP:
 	case ZYDIS_MNEMONIC_CALL:
 		return emu_branch(e);
