@@ -606,3 +606,12 @@ int co_pm_only(struct vcpu *v)
 		return cpu_raise_ud(v);
 	return 0;
 }
+
+void callout_decoder_init(ZydisDecoder *d, bool big)
+{
+	ZydisDecoderInit(d, big ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
+			 big ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+	ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_MPX, ZYAN_FALSE);
+	ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CET, ZYAN_FALSE);
+	ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CLDEMOTE, ZYAN_FALSE);
+}

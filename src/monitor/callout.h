@@ -53,6 +53,12 @@ enum callout_result {
 	CO_HALT,
 };
 
+/* callout_decoder_init: a Zydis decoder for the guest CPU model, 32-bit
+ * code (big) or 16-bit.  The model has no MPX, CET or CLDEMOTE, so the hint
+ * space 0F 18-1F decodes as the NOPs an older CPU executes there; LZCNT and
+ * TZCNT stay decoded so callout_needed() can run them as BSR/BSF. */
+void callout_decoder_init(ZydisDecoder *d, bool big);
+
 /* callout_exec: execute the instruction of site s on vcpu v (any site for
  * which callout_needed() said true, or any REP/non-REP string instruction).
  * Sets vcpu->eip = s->eip first.  Instructions the guest CPU model lacks,

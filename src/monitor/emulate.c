@@ -477,8 +477,7 @@ static int emu_decode(struct emu *e)
 	n = n < max ? n : max;
 	if (cpu_read_lin(v, lin, buf, n, ACC_EXEC) < 0)
 		return CPU_FAULT;
-	ZydisDecoderInit(&dec, big ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
-			 big ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+	callout_decoder_init(&dec, big);
 	st = ZydisDecoderDecodeFull(&dec, buf, n, &e->s.insn, e->s.ops);
 	if (st == ZYDIS_STATUS_NO_MORE_DATA && n < max) {
 		if (cpu_read_lin(v, lin + n, buf + n, max - n, ACC_EXEC) < 0)

@@ -35,9 +35,11 @@
  * reserved, lazily populated address space), holding the entry's offset in
  * the TC; 0 is the miss stub at the start of the TC.  Filled entries are
  * logged so a clear touches only them (unless the log overflowed). */
-#define BT_IND_SPAN (4ull << 32)
-#define BT_IND_LOG  8192
+#define BT_IND_SPAN  (4ull << 32)
+#define BT_IND_LOG   8192
 #define BT_MAX_INSNS 64
+#define BT_MAX_SIDE  6 /* Jcc side exits per block (fall-through inline) */
+#define BT_MAX_EXITS (BT_MAX_SIDE + 2)
 #define BT_HASH_SIZE 65536
 
 /* What the signal handler asks the dispatcher to do (bt_cpu.async_kind). */
@@ -62,8 +64,9 @@ struct bt_cpu {
 	uint32_t exit_eip;
 	uint64_t fn_direct, fn_ind, fn_call;
 	uint32_t seg_base[6];
-	uint64_t ind_base; /* r13 in translated code */
-	uint64_t tc_base;  /* r14 in translated code */
+	uint64_t ind_base;   /* r13 in translated code */
+	uint64_t tc_base;    /* r14 in translated code */
+	uint8_t clr_if[256]; /* byte 1 of EFLAGS with IF cleared (inline CLI) */
 	/* below: C only */
 	struct bt *bt;
 	uint32_t async_kind;
@@ -85,11 +88,11 @@ _Static_assert(offsetof(struct bt_cpu, fn_call) == BTC_FN_CALL, "btc");
 _Static_assert(offsetof(struct bt_cpu, seg_base) == BTC_SEG_BASE, "btc");
 _Static_assert(offsetof(struct bt_cpu, ind_base) == BTC_IND_BASE, "btc");
 _Static_assert(offsetof(struct bt_cpu, tc_base) == BTC_TC_BASE, "btc");
+_Static_assert(offsetof(struct bt_cpu, clr_if) == BTC_CLR_IF, "btc");
 _Static_assert(sizeof(struct bt_cpu) <= 4096, "btc");
 _Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR, "vcpu");
 _Static_assert(offsetof(struct vcpu, eflags) == VCPU_EFLAGS, "vcpu");
 _Static_assert(offsetof(struct vcpu, fxsave) == VCPU_FX, "vcpu");
-
 
 struct bt_block;
 struct bt_ctx;
@@ -111,6 +114,7 @@ enum bt_site_kind {
 	SITE_EXEC,   /* hooks->exec (callout_exec): privileged, sensitive,
 		      * opcodes 64-bit mode lost (DAA & co) */
 	SITE_UD,     /* raise #UD (undecodable or invalid here) */
+	SITE_GP,     /* raise #GP(0) (longer than 15 bytes) */
 	SITE_UNSUPP, /* not supported yet: end the run with a message */
 };
 
@@ -159,6 +163,9 @@ struct bt_hooks {
 /* Time and callout accounting (rdtsc ticks). */
 struct bt_times {
 	uint64_t in_tc, in_callout, start;
+	uint64_t in_translate; /* ticks spent in bt_translate */
+	uint64_t translated;   /* blocks translated by the dispatcher */
+	uint64_t start_ns;     /* CLOCK_MONOTONIC at start (ticks -> time) */
 	uint64_t callouts_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 };
 
@@ -236,7 +243,8 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 			      unsigned flags, const char **err);
 /* bt_mode: the mode bits of the current vcpu state (translation key). */
 uint32_t bt_mode(const struct vcpu *v);
-#define BT_MODE_FPU_TRAP 8u
+#define BT_MODE_FPU_TRAP  8u
+#define BT_MODE_NO_OSFXSR 16u /* CR4.OSFXSR clear: SSE raises #UD */
 
 /* --- mangle.c ------------------------------------------------------------ */
 struct bt_emit {
@@ -258,6 +266,12 @@ struct bt_ctx {
 	const char *why;
 	struct bt_exit *exits; /* exit records of the block being built */
 	unsigned n_exits, max_exits;
+	/* side exits: a Jcc inside the block ("jcc rel32" at pend_jcc[i], to
+	 * guest pend_target[i]); their stubs follow the block's body */
+	uint8_t *pend_jcc[BT_MAX_SIDE];
+	uint32_t pend_target[BT_MAX_SIDE];
+	unsigned n_pend;
+	bool one; /* single-instruction translation: no side exits */
 };
 /* bt_mangle: emit the host code of the current instruction of ctx. */
 void bt_mangle(struct bt_ctx *x);
@@ -267,6 +281,9 @@ void bt_mangle_ud(struct bt_ctx *x);
 void bt_emit_exit(struct bt_ctx *x, uint32_t target);
 /* bt_emit_poll: the block-entry poll load. */
 void bt_emit_poll(struct bt_ctx *x);
+/* bt_emit_side_stubs: the exit stubs of the block's side exits, after its
+ * body; each Jcc is pointed at its stub. */
+void bt_emit_side_stubs(struct bt_ctx *x);
 
 /* --- fault.c ------------------------------------------------------------- */
 /* bt_fault_install: SIGSEGV/SIGBUS/SIGFPE/SIGILL handlers (SA_ONSTACK). */

@@ -7,20 +7,21 @@
 #define BT86_BT_OFFSETS_H
 
 /* struct bt_cpu, reached through r12 in translated code. */
-#define BTC_VCPU      0			 /* struct vcpu * */
-#define BTC_MON_RSP   8			 /* monitor RSP saved by bt_enter */
-#define BTC_TARGET    16		 /* host PC bt_resume jumps to */
-#define BTC_EXIT_ARG  24		 /* exit record or callout site */
-#define BTC_RESUME    32		 /* host PC after a callout */
-#define BTC_REASON    40		 /* uint32 enum bt_exit_reason */
-#define BTC_EXIT_EIP  44		 /* uint32 guest EIP for indirect misses */
-#define BTC_FN_DIRECT 48		 /* address of bt_exit_direct */
-#define BTC_FN_IND    56		 /* address of bt_exit_indirect */
-#define BTC_FN_CALL   64		 /* address of bt_callout_entry */
-#define BTC_SEG_BASE  72		 /* uint32 seg_base[6] (ES..GS) */
-#define BTC_IND_BASE  96		 /* uint32 *: direct-mapped indirect table (r13) */
-#define BTC_TC_BASE   104		 /* uint8 *: TC base (r14), table offsets are from it */
-#define BTC_POLL      4096		 /* the poll page */
+#define BTC_VCPU      0	   /* struct vcpu * */
+#define BTC_MON_RSP   8	   /* monitor RSP saved by bt_enter */
+#define BTC_TARGET    16   /* host PC bt_resume jumps to */
+#define BTC_EXIT_ARG  24   /* exit record or callout site */
+#define BTC_RESUME    32   /* host PC after a callout */
+#define BTC_REASON    40   /* uint32 enum bt_exit_reason */
+#define BTC_EXIT_EIP  44   /* uint32 guest EIP for indirect misses */
+#define BTC_FN_DIRECT 48   /* address of bt_exit_direct */
+#define BTC_FN_IND    56   /* address of bt_exit_indirect */
+#define BTC_FN_CALL   64   /* address of bt_callout_entry */
+#define BTC_SEG_BASE  72   /* uint32 seg_base[6] (ES..GS) */
+#define BTC_IND_BASE  96   /* uint32 *: direct-mapped indirect table (r13) */
+#define BTC_TC_BASE   104  /* uint8 *: TC base (r14), table offsets are from it */
+#define BTC_CLR_IF    112  /* uint8 clr_if[256]: b & ~(EFL_IF >> 8) */
+#define BTC_POLL      4096 /* the poll page */
 #define BTC_SIZE      8192
 /* Length of the block-entry poll load "mov r11b, [r12+BTC_POLL]". */
 #define BT_POLL_LEN 8

@@ -27,6 +27,8 @@ uint32_t bt_mode(const struct vcpu *v)
 	mode |= (v->cpl & 3) << 1;
 	if (v->cr0 & (CR0_TS | CR0_EM))
 		mode |= BT_MODE_FPU_TRAP;
+	if (!(v->cr4 & CR4_OSFXSR))
+		mode |= BT_MODE_NO_OSFXSR;
 	/* which of DS/ES/SS/CS have a base: a block translated for a flat
 	 * segment never runs with a based one (mangle_mem.c) */
 	mode |= bt_seg_mode(v);
@@ -54,7 +56,7 @@ static struct bt_block *new_block(struct bt *bt, uint32_t eip, uint32_t mode, ui
 	struct bt_block *blk = bt_meta_alloc(bt, sizeof(*blk));
 	uint16_t *off = bt_meta_alloc(bt, (BT_MAX_INSNS + 1) * sizeof(uint16_t));
 	uint32_t *ie = bt_meta_alloc(bt, BT_MAX_INSNS * sizeof(uint32_t));
-	struct bt_exit *ex = bt_meta_alloc(bt, 2 * sizeof(struct bt_exit));
+	struct bt_exit *ex = bt_meta_alloc(bt, BT_MAX_EXITS * sizeof(struct bt_exit));
 
 	if (!blk || !off || !ie || !ex)
 		return NULL;
@@ -70,7 +72,7 @@ static struct bt_block *new_block(struct bt *bt, uint32_t eip, uint32_t mode, ui
 	x->bt = bt;
 	x->blk = blk;
 	x->exits = ex;
-	x->max_exits = 2;
+	x->max_exits = BT_MAX_EXITS;
 	x->e.p = bt->tc_free;
 	x->e.end = bt->tc_end;
 	return blk;
@@ -85,6 +87,8 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	unsigned max = (flags & BT_TR_ONE) ? 1 : BT_MAX_INSNS;
 	uint32_t addr = blk->eip;
+
+	x->one = flags & BT_TR_ONE;
 
 	bt_emit_poll(x);
 	while (blk->n_insns < max) {
@@ -114,7 +118,10 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 			x->insn = &insn;
 			x->next = addr + 1;
 			x->end = true;
-			bt_mangle_ud(x);
+			if (st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG)
+				mangle_callout(x, SITE_GP, "longer than 15 bytes");
+			else
+				bt_mangle_ud(x);
 		} else {
 			x->next = addr + insn.length;
 			bt_mangle(x);
@@ -156,6 +163,9 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 	blk->host_off[blk->n_insns] = (uint16_t)(x.e.p - blk->host);
 	if (!x.end || x.how == HOW_CALLOUT)
 		bt_emit_exit(&x, x.next); /* also after a callout that may go on (CO_NEXT) */
+	bt_emit_side_stubs(&x);
+	if (x.e.full)
+		die("translation cache overrun");
 	blk->n_exits = x.n_exits;
 	blk->host_len = (uint32_t)(x.e.p - blk->host);
 	bt->tc_free = x.e.p;

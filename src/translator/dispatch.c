@@ -54,6 +54,8 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 	bt->cpu->fn_direct = (uint64_t)bt_exit_direct;
 	bt->cpu->fn_ind = (uint64_t)bt_exit_indirect;
 	bt->cpu->fn_call = (uint64_t)bt_callout_entry;
+	for (unsigned b = 0; b < 256; b++)
+		bt->cpu->clr_if[b] = (uint8_t)(b & ~(EFL_IF >> 8));
 	mprotect((uint8_t *)cp + BTC_POLL, 4096, PROT_READ);
 	if ((err = region_create(&bt->region)) < 0 ||
 	    (err = region_map_phys(&bt->region, &m->ram)) < 0 ||
@@ -62,7 +64,7 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 		bt_destroy(bt);
 		return err;
 	}
-	ZydisDecoderInit(&bt->dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+	callout_decoder_init(&bt->dec, true);
 	if (bt_fault_install(bt) < 0) {
 		util_error("bt: cannot install signal handlers");
 		bt_destroy(bt);
@@ -127,6 +129,10 @@ int bt_callout_c(struct bt_cpu *c)
 		break;
 	case SITE_UD:
 		bt->hooks.raise(v, EXC_UD, false, 0);
+		r = CO_FAULT;
+		break;
+	case SITE_GP:
+		bt->hooks.raise(v, EXC_GP, true, 0);
 		r = CO_FAULT;
 		break;
 	default:

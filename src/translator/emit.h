@@ -99,32 +99,26 @@ static inline void e_jmp_r12(struct bt_emit *e, uint32_t disp)
 /* e_lea_esp: lea esp, [esp + d] with 0x67 (ESP stays 32-bit). */
 static inline void e_lea_esp(struct bt_emit *e, int32_t d)
 {
-	if (d == (int8_t)d) {
-		static const uint8_t op[] = {0x67, 0x8d, 0x64, 0x24};
-		e_bytes(e, op, sizeof(op));
-		e8(e, (uint8_t)d);
-	} else {
-		static const uint8_t op[] = {0x67, 0x8d, 0xa4, 0x24};
-		e_bytes(e, op, sizeof(op));
-		e32(e, (uint32_t)d);
-	}
+	ZydisEncoderOperand o[2] = {enc_reg(ZYDIS_REGISTER_ESP),
+				    enc_mem(4, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, d)};
+	e_insn(e, ZYDIS_MNEMONIC_LEA, 0, 2, o);
 }
 
-/* e_stack_access: [66] 65 67 [rex] opc modrm(reg, [esp+d8]) d8: a load
- * or store of reg through [gs:esp+d]. */
+/* e_stack_access: a 16/32-bit load (opc 0x8b) or store (0x89) of reg
+ * (r8-r15 with REX_R in rex) through [gs:esp+d] (65 67 ...). */
 static inline void e_stack_access(struct bt_emit *e, bool o16, uint8_t rex, uint8_t opc, int reg,
 				  int8_t d)
 {
-	if (o16)
-		e8(e, 0x66);
-	e8(e, 0x65);
-	e8(e, 0x67);
-	if (rex)
-		e8(e, rex);
-	e8(e, opc);
-	e8(e, 0x44 | (reg & 7) << 3);
-	e8(e, 0x24);
-	e8(e, (uint8_t)d);
+	ZydisRegister r = ZydisRegisterEncode(o16 ? ZYDIS_REGCLASS_GPR16 : ZYDIS_REGCLASS_GPR32,
+					      (ZyanU8)((reg & 7) | ((rex & REX_R) ? 8 : 0)));
+	ZydisEncoderOperand m = enc_mem(o16 ? 2 : 4, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, d);
+	ZydisEncoderOperand o[2] = {m, enc_reg(r)};
+
+	if (opc == 0x8b) {
+		o[0] = enc_reg(r);
+		o[1] = m;
+	}
+	e_insn(e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, 2, o);
 }
 
 #define EXIT_STUB_LEN 18

@@ -2,10 +2,10 @@
  * mangle.c - from one decoded guest instruction to host code (DESIGN.md
  * §3.2-3.4): one mangle function per construct.
  *
- * Host encodings are emitted by hand from small, commented byte patterns:
- * every sequence here is fixed-shape (a ModRM re-encoding, a stack store, a
- * stub), so a table-free emitter is both faster and easier to audit in the
- * xlat listing than a generic encoder.  Rules kept by every function:
+ * Copied guest instructions keep their own bytes (prefixes added, ModRM/SIB
+ * re-encoded); every instruction the translator adds of its own (stubs,
+ * lookups, poll loads, callout entries, stack expansions, LEAs) is built
+ * with the Zydis encoder (emit.c).  Rules kept by every function:
  *   - no host PUSH/POP/CALL (host RSP is guest ESP);
  *   - inside one guest instruction, every access that can fault comes before
  *     any change of guest state (precise faults, §3.5);
@@ -79,9 +79,9 @@ static void emit_callout_site(struct bt_ctx *x, struct bt_site *site)
 	jmp.end = buf + 16;
 	e_jmp_via(&jmp, BTC_FN_CALL);
 	e_movabs_r11(&x->e, (uint64_t)site);
-	ZydisEncoderOperand o[2] = {enc_reg(ZYDIS_REGISTER_R10),
-				    enc_mem(8, ZYDIS_REGISTER_RIP, ZYDIS_REGISTER_NONE, 0,
-					    jmp.p - buf)};
+	ZydisEncoderOperand o[2] = {
+	    enc_reg(ZYDIS_REGISTER_R10),
+	    enc_mem(8, ZYDIS_REGISTER_RIP, ZYDIS_REGISTER_NONE, 0, jmp.p - buf)};
 	e_insn(&x->e, ZYDIS_MNEMONIC_LEA, 0, 2, o);
 	e_bytes(&x->e, buf, (size_t)(jmp.p - buf));
 }
@@ -104,22 +104,20 @@ void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why)
 	site->kind = kind;
 	site->why = why;
 	emit_callout_site(x, site);
-	if (kind == SITE_UD || kind == SITE_UNSUPP)
+	if (kind == SITE_UD || kind == SITE_GP || kind == SITE_UNSUPP)
 		x->end = true;
 }
 
-/* emit_ind_lookup: the guest EIP in r8d indexes the direct-mapped table
+/* emit_ind_lookup: the guest EIP in r8d (or in idx) indexes the direct-mapped table
  * (r13) of TC offsets (r14 = TC base); offset 0 is the miss stub, which
  * leaves through bt_exit_indirect with r8d.  Flag-free, no compare:
  *   mov r10d, [r13 + r8*4]; lea r10, [r10 + r14]; jmp r10 */
-static void emit_ind_lookup(struct bt_ctx *x)
+static void emit_ind_lookup(struct bt_ctx *x, ZydisRegister idx)
 {
-	ZydisEncoderOperand ld[2] = {
-	    enc_reg(ZYDIS_REGISTER_R10D),
-	    enc_mem(4, ZYDIS_REGISTER_R13, ZYDIS_REGISTER_R8, 4, 0)};
-	ZydisEncoderOperand lea[2] = {
-	    enc_reg(ZYDIS_REGISTER_R10),
-	    enc_mem(8, ZYDIS_REGISTER_R10, ZYDIS_REGISTER_R14, 1, 0)};
+	ZydisEncoderOperand ld[2] = {enc_reg(ZYDIS_REGISTER_R10D),
+				     enc_mem(4, ZYDIS_REGISTER_R13, idx, 4, 0)};
+	ZydisEncoderOperand lea[2] = {enc_reg(ZYDIS_REGISTER_R10),
+				      enc_mem(8, ZYDIS_REGISTER_R10, ZYDIS_REGISTER_R14, 1, 0)};
 	ZydisEncoderOperand jmp = enc_reg(ZYDIS_REGISTER_R10);
 
 	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, ld);
@@ -128,15 +126,80 @@ static void emit_ind_lookup(struct bt_ctx *x)
 	x->end = true;
 }
 
-/* mangle_incdec: 40+r / 48+r are REX in 64-bit mode: use FF /0, FF /1. */
+/* mangle_incdec: 40+r / 48+r are REX in 64-bit mode: the encoder gives
+ * FF /0, FF /1 on the same 16/32-bit register. */
 static void mangle_incdec(struct bt_ctx *x)
 {
-	uint8_t op = x->bytes[x->insn->raw.prefix_count];
-	if (x->insn->operand_width == 16)
-		e8(&x->e, 0x66);
-	e8(&x->e, 0xff);
-	e8(&x->e, (uint8_t)(0xc0 | (op & 8) | (op & 7)));
+	ZydisEncoderOperand r = enc_reg(x->ops[0].reg.value);
+	e_insn(&x->e, x->insn->mnemonic, 0, 1, &r);
 	x->how = HOW_REWRITE;
+}
+
+/* mangle_cli: CLI at CPL 0 (from the mode key; CPL <= IOPL always holds)
+ * clears vcpu->eflags.IF inline and flag-free, through a 256-entry table:
+ *   mov r11, [r12+vcpu]; movzx r10d, byte [r11+eflags+1]
+ *   movzx r10d, byte [r12+r10+clr_if]; mov [r11+eflags+1], r10b
+ * (the live arithmetic bits in memory are stale in translated code and
+ * are merged from RFLAGS on the next exit, so rewriting the byte is safe).
+ * False (callout) above CPL 0, where IOPL decides. */
+static bool mangle_cli(struct bt_ctx *x)
+{
+	if (x->insn->mnemonic != ZYDIS_MNEMONIC_CLI || ((x->blk->mode >> 1) & 3) != 0)
+		return false;
+	ZydisEncoderOperand a[2] = {enc_reg(ZYDIS_REGISTER_R11), e_r12(8, BTC_VCPU)};
+	ZydisEncoderOperand fl =
+	    enc_mem(1, ZYDIS_REGISTER_R11, ZYDIS_REGISTER_NONE, 0, VCPU_EFLAGS + 1);
+	ZydisEncoderOperand b[2] = {enc_reg(ZYDIS_REGISTER_R10D), fl};
+	ZydisEncoderOperand c[2] = {
+	    enc_reg(ZYDIS_REGISTER_R10D),
+	    enc_mem(1, ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R10, 1, BTC_CLR_IF)};
+	ZydisEncoderOperand d[2] = {fl, enc_reg(ZYDIS_REGISTER_R10B)};
+
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, a);
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, 2, b);
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, 2, c);
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, d);
+	x->how = HOW_REWRITE;
+	return true;
+}
+
+/* mangle_mov_from_cr: MOV r32, CR0/2/3/4 at CPL 0 (known from the mode
+ * key) reads the vcpu field inline: mov r11, [r12+BTC_VCPU]; mov r32,
+ * [r11+crN].  False (callout) otherwise: #GP above CPL 0, #UD for others. */
+static bool mangle_mov_from_cr(struct bt_ctx *x)
+{
+	const ZydisDecodedOperand *d = &x->ops[0], *c = &x->ops[1];
+
+	if (x->insn->mnemonic != ZYDIS_MNEMONIC_MOV || x->insn->operand_count_visible != 2 ||
+	    d->type != ZYDIS_OPERAND_TYPE_REGISTER || c->type != ZYDIS_OPERAND_TYPE_REGISTER ||
+	    ZydisRegisterGetClass(c->reg.value) != ZYDIS_REGCLASS_CONTROL ||
+	    ((x->blk->mode >> 1) & 3) != 0)
+		return false;
+	size_t off;
+	switch (ZydisRegisterGetId(c->reg.value)) {
+	case 0:
+		off = offsetof(struct vcpu, cr0);
+		break;
+	case 2:
+		off = offsetof(struct vcpu, cr2);
+		break;
+	case 3:
+		off = offsetof(struct vcpu, cr3);
+		break;
+	case 4:
+		off = offsetof(struct vcpu, cr4);
+		break;
+	default:
+		return false;
+	}
+	ZydisEncoderOperand a[2] = {enc_reg(ZYDIS_REGISTER_R11), e_r12(8, BTC_VCPU)};
+	ZydisEncoderOperand b[2] = {
+	    enc_reg(d->reg.value),
+	    enc_mem(4, ZYDIS_REGISTER_R11, ZYDIS_REGISTER_NONE, 0, (int64_t)off)};
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, a);
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, b);
+	x->how = HOW_REWRITE;
+	return true;
 }
 
 /* --- control flow ------------------------------------------------------------ */
@@ -146,68 +209,135 @@ static uint32_t rel_target(const struct bt_ctx *x)
 	return x->next + (uint32_t)x->insn->raw.imm[0].value.s;
 }
 
-/* mangle_jcc: "jcc rel32" to the taken stub, then the fall-through stub,
- * then the taken stub; chaining retargets the jcc itself, so a taken
- * branch costs one host jump. */
+/* jcc_mnemonic: the Jcc of condition code cc. */
+static ZydisMnemonic jcc_mnemonic(int cc)
+{
+	static const ZydisMnemonic mn[16] = {
+	    ZYDIS_MNEMONIC_JO, ZYDIS_MNEMONIC_JNO, ZYDIS_MNEMONIC_JB,  ZYDIS_MNEMONIC_JNB,
+	    ZYDIS_MNEMONIC_JZ, ZYDIS_MNEMONIC_JNZ, ZYDIS_MNEMONIC_JBE, ZYDIS_MNEMONIC_JNBE,
+	    ZYDIS_MNEMONIC_JS, ZYDIS_MNEMONIC_JNS, ZYDIS_MNEMONIC_JP,  ZYDIS_MNEMONIC_JNP,
+	    ZYDIS_MNEMONIC_JL, ZYDIS_MNEMONIC_JNL, ZYDIS_MNEMONIC_JLE, ZYDIS_MNEMONIC_JNLE};
+	return mn[cc & 15];
+}
+
+/* e_jcc32: "jcc rel32" (6 bytes) with displacement rel from its end. */
+static void e_jcc32(struct bt_emit *e, int cc, int32_t rel)
+{
+	ZydisEncoderRequest req;
+
+	memset(&req, 0, sizeof(req));
+	req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+	req.mnemonic = jcc_mnemonic(cc);
+	req.branch_type = ZYDIS_BRANCH_TYPE_NEAR;
+	req.branch_width = ZYDIS_BRANCH_WIDTH_32;
+	req.operand_count = 1;
+	req.operands[0] = enc_imm(rel);
+	e_enc(e, &req);
+}
+
+/* set_rel32: point the rel32 ending at end (a jmp/jcc) at dest. */
+static void set_rel32(uint8_t *end, const uint8_t *dest)
+{
+	int32_t r = (int32_t)(dest - end);
+	memcpy(end - 4, &r, 4);
+}
+
+/* mangle_jcc: a side exit while the block has room: "jcc rel32" to a stub
+ * placed after the body, and the fall-through path goes on inline (the
+ * block becomes a superblock).  Otherwise the block ends: "jcc rel32" to
+ * the taken stub, the fall-through stub, the taken stub.  Chaining
+ * retargets the jcc itself, so a taken branch costs one host jump. */
 static void mangle_jcc(struct bt_ctx *x, int cc)
 {
-	uint8_t *jcc = x->e.p;
-	e8(&x->e, 0x0f);
-	e8(&x->e, (uint8_t)(0x80 | cc));
-	e32(&x->e, EXIT_STUB_LEN);
+	x->how = HOW_BRANCH;
+	if (!x->one && x->n_pend < BT_MAX_SIDE) {
+		e_jcc32(&x->e, cc, 0);
+		if (x->e.full)
+			return;
+		x->pend_jcc[x->n_pend] = x->e.p - 6;
+		x->pend_target[x->n_pend++] = rel_target(x);
+		return;
+	}
+	e_jcc32(&x->e, cc, EXIT_STUB_LEN);
+	uint8_t *jcc = x->e.p - 6;
 	bt_emit_exit(x, x->next);
 	bt_emit_exit(x, rel_target(x));
 	if (!x->e.full)
 		x->exits[x->n_exits - 1].jcc = jcc;
 	x->end = true;
-	x->how = HOW_BRANCH;
 }
 
-/* mangle_loop: LOOP/LOOPE/LOOPNE/JECXZ without touching flags. */
+/* bt_emit_side_stubs: one exit stub per side exit, its jcc pointed at it. */
+void bt_emit_side_stubs(struct bt_ctx *x)
+{
+	for (unsigned i = 0; i < x->n_pend && !x->e.full; i++) {
+		uint8_t *stub = x->e.p;
+		bt_emit_exit(x, x->pend_target[i]);
+		if (x->e.full)
+			return;
+		set_rel32(x->pend_jcc[i] + 6, stub);
+		x->exits[x->n_exits - 1].jcc = x->pend_jcc[i];
+	}
+}
+
+/* e_jshort: a rel8 branch (JECXZ/JRCXZ/Jcc/JMP) to rel bytes past its end. */
+static void e_jshort(struct bt_emit *e, ZydisMnemonic mn, int rel)
+{
+	ZydisEncoderRequest req;
+
+	memset(&req, 0, sizeof(req));
+	req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+	req.mnemonic = mn;
+	req.branch_type = ZYDIS_BRANCH_TYPE_SHORT;
+	req.branch_width = ZYDIS_BRANCH_WIDTH_8;
+	req.operand_count = 1;
+	req.operands[0] = enc_imm(rel);
+	e_enc(e, &req);
+}
+
+/* mangle_loop: LOOP/LOOPE/LOOPNE/JECXZ without touching flags:
+ *   jecxz:  jecxz taken; <fall stub>; taken: <taken stub>
+ *   loop:   lea ecx,[rcx-1]; jrcxz fall; [jz/jnz +2; jmp fall;] <taken stub>;
+ *           fall: <fall stub> */
 static void mangle_loop(struct bt_ctx *x, uint8_t op)
 {
-	static const uint8_t dec_ecx[] = {0x8d, 0x49, 0xff}; /* lea ecx,[rcx-1] */
 	if (x->insn->address_width == 16) {
 		mangle_callout(x, SITE_UNSUPP, "16-bit LOOP/JCXZ");
 		return;
 	}
 	x->how = HOW_BRANCH;
 	x->end = true;
-	if (op == 0xe3) { /* jecxz taken */
-		e8(&x->e, 0x67);
-		e8(&x->e, 0xe3);
-		e8(&x->e, EXIT_STUB_LEN);
+	if (op == 0xe3) {
+		e_jshort(&x->e, ZYDIS_MNEMONIC_JECXZ, EXIT_STUB_LEN);
 		bt_emit_exit(x, x->next);
 		bt_emit_exit(x, rel_target(x));
 		return;
 	}
-	e_bytes(&x->e, dec_ecx, sizeof(dec_ecx));
-	e8(&x->e, 0xe3); /* jrcxz fall (ECX = 0: no jump) */
+	ZydisEncoderOperand dec[2] = {enc_reg(ZYDIS_REGISTER_ECX),
+				      enc_mem(4, ZYDIS_REGISTER_ECX, ZYDIS_REGISTER_NONE, 0, -1)};
+	e_insn(&x->e, ZYDIS_MNEMONIC_LEA, 0, 2, dec);
 	if (op == 0xe2) {
-		e8(&x->e, EXIT_STUB_LEN);
-		bt_emit_exit(x, rel_target(x));
+		e_jshort(&x->e, ZYDIS_MNEMONIC_JRCXZ, EXIT_STUB_LEN);
 	} else {
-		e8(&x->e, 2 + 2 + EXIT_STUB_LEN);
-		e8(&x->e, op == 0xe1 ? 0x74 : 0x75); /* LOOPE: jz, LOOPNE: jnz */
-		e8(&x->e, 2);
-		e8(&x->e, 0xeb); /* jmp fall */
-		e8(&x->e, EXIT_STUB_LEN);
-		bt_emit_exit(x, rel_target(x));
+		e_jshort(&x->e, ZYDIS_MNEMONIC_JRCXZ, 2 + 2 + EXIT_STUB_LEN);
+		e_jshort(&x->e, op == 0xe1 ? ZYDIS_MNEMONIC_JZ : ZYDIS_MNEMONIC_JNZ, 2);
+		e_jshort(&x->e, ZYDIS_MNEMONIC_JMP, EXIT_STUB_LEN);
 	}
+	bt_emit_exit(x, rel_target(x));
 	bt_emit_exit(x, x->next);
 }
 
 /* store_return: mov dword [gs:esp-4], next; lea esp,[esp-4]. */
 static void store_return(struct bt_ctx *x)
 {
-	static const uint8_t st[] = {0x65, 0x67, 0xc7, 0x44, 0x24, 0xfc};
 	if (bt_ss_based(x)) { /* based SS: the store adds the base (mangle_mem.c) */
 		emit_ss_access(x, false, 0, 0xc7, 0, R_ESP, -4, &x->next, 4);
 		e_lea_esp(&x->e, -4);
 		return;
 	}
-	e_bytes(&x->e, st, sizeof(st));
-	e32(&x->e, x->next);
+	ZydisEncoderOperand st[2] = {enc_mem(4, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, -4),
+				     enc_imm(x->next)};
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, 2, st);
 	e_lea_esp(&x->e, -4);
 }
 
@@ -229,14 +359,13 @@ static void mangle_branch(struct bt_ctx *x)
 	x->how = HOW_BRANCH;
 	x->end = true;
 	if (in->mnemonic == ZYDIS_MNEMONIC_RET) {
-		static const uint8_t ld[] = {0x65, 0x67, 0x44, 0x8b, 0x04, 0x24};
 		if (bt_ss_based(x)) /* based SS: mov r8d, [ss:esp] (mangle_mem.c) */
 			emit_ss_access(x, false, REX_R, 0x8b, 0, R_ESP, 0, NULL, 0);
 		else
-			e_bytes(&x->e, ld, sizeof(ld)); /* mov r8d, [gs:esp] */
+			e_stack_access(&x->e, false, REX_R, 0x8b, 0, 0); /* mov r8d,[gs:esp] */
 		uint32_t imm = in->operand_count_visible ? (uint32_t)op->imm.value.u : 0;
 		e_lea_esp(&x->e, 4 + (int32_t)imm);
-		emit_ind_lookup(x);
+		emit_ind_lookup(x, ZYDIS_REGISTER_R8);
 		return;
 	}
 	bool call = in->mnemonic == ZYDIS_MNEMONIC_CALL;
@@ -252,7 +381,13 @@ static void mangle_branch(struct bt_ctx *x)
 	}
 	if (call)
 		store_return(x);
-	emit_ind_lookup(x);
+	/* jmp/call r32: index with the guest register itself (upper half
+	 * zero), so the table load does not wait for the copy into r8d */
+	ZydisRegister idx = ZYDIS_REGISTER_R8;
+	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && op->reg.value != ZYDIS_REGISTER_ESP)
+		idx = ZydisRegisterEncode(ZYDIS_REGCLASS_GPR64,
+					  (ZyanU8)ZydisRegisterGetId(op->reg.value));
+	emit_ind_lookup(x, idx);
 }
 
 /* --- dispatch by construct -------------------------------------------------- */
@@ -381,6 +516,20 @@ static bool mangle_special(struct bt_ctx *x)
 	return false;
 }
 
+/* uses_xmm: an XMM operand, or LDMXCSR/STMXCSR: #UD while CR4.OSFXSR is
+ * clear (SDM vol. 3, 13.1). */
+static bool uses_xmm(const struct bt_ctx *x)
+{
+	if (x->insn->mnemonic == ZYDIS_MNEMONIC_LDMXCSR ||
+	    x->insn->mnemonic == ZYDIS_MNEMONIC_STMXCSR)
+		return true;
+	for (unsigned i = 0; i < x->insn->operand_count; i++)
+		if (x->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+		    ZydisRegisterGetClass(x->ops[i].reg.value) == ZYDIS_REGCLASS_XMM)
+			return true;
+	return false;
+}
+
 /* bt_mangle: decide how the instruction is translated and emit it. */
 void bt_mangle(struct bt_ctx *x)
 {
@@ -393,6 +542,12 @@ void bt_mangle(struct bt_ctx *x)
 		mangle_callout(x, SITE_UD, "not in the guest CPU model");
 		return;
 	}
+	if ((x->blk->mode & BT_MODE_NO_OSFXSR) && uses_xmm(x)) {
+		mangle_callout(x, SITE_UD, "SSE with CR4.OSFXSR clear");
+		return;
+	}
+	if (mangle_mov_from_cr(x) || mangle_cli(x))
+		return;
 	bool needed = x->bt->hooks.needed(in, fpu_trap, &why);
 	bool inline_ok =
 	    in->mnemonic == ZYDIS_MNEMONIC_PUSHAD || in->mnemonic == ZYDIS_MNEMONIC_POPAD;

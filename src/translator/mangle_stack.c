@@ -9,6 +9,35 @@
 #include "translator/emit.h"
 #include "monitor/util.h"
 
+/* gpr: the 16/32-bit host register with number id (0-15). */
+static ZydisRegister gpr(bool o16, int id)
+{
+	return ZydisRegisterEncode(o16 ? ZYDIS_REGCLASS_GPR16 : ZYDIS_REGCLASS_GPR32, (ZyanU8)id);
+}
+
+/* e_mov_rr: mov dst, src (register numbers, 16/32-bit). */
+static void e_mov_rr(struct bt_emit *e, bool o16, int dst, int src)
+{
+	ZydisEncoderOperand o[2] = {enc_reg(gpr(o16, dst)), enc_reg(gpr(o16, src))};
+	e_insn(e, ZYDIS_MNEMONIC_MOV, 0, 2, o);
+}
+
+/* e_gs_r11: mov between r11d and [gs:base32 + d] (load if load). */
+static void e_gs_r11(struct bt_emit *e, bool load, ZydisRegister base, int32_t d)
+{
+	ZydisEncoderOperand m = enc_mem(4, base, ZYDIS_REGISTER_NONE, 0, d);
+	ZydisEncoderOperand r = enc_reg(ZYDIS_REGISTER_R11D);
+	ZydisEncoderOperand o[2] = {load ? r : m, load ? m : r};
+	e_insn(e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, 2, o);
+}
+
+/* e_lea32: lea dst32, [base32 + d] (0x67: the address wraps at 4 GiB). */
+static void e_lea32(struct bt_emit *e, ZydisRegister dst, ZydisRegister base, int32_t d)
+{
+	ZydisEncoderOperand o[2] = {enc_reg(dst), enc_mem(4, base, ZYDIS_REGISTER_NONE, 0, d)};
+	e_insn(e, ZYDIS_MNEMONIC_LEA, 0, 2, o);
+}
+
 /* mangle_push: store first, then lea esp. */
 void mangle_push(struct bt_ctx *x)
 {
@@ -31,13 +60,10 @@ void mangle_push(struct bt_ctx *x)
 			x->how = HOW_REWRITE;
 			return;
 		}
-		if (o16)
-			e8(&x->e, 0x66);
-		static const uint8_t st[] = {0x65, 0x67, 0xc7, 0x44, 0x24};
-		e_bytes(&x->e, st, sizeof(st));
-		e8(&x->e, (uint8_t)-sz);
-		uint32_t v = (uint32_t)op->imm.value.s;
-		e_bytes(&x->e, &v, sz);
+		ZydisEncoderOperand st[2] = {
+		    enc_mem((unsigned)sz, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, -sz),
+		    enc_imm(o16 ? (int16_t)imm : (int32_t)imm)};
+		e_insn(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, 2, st);
 	} else {
 		if (!emit_load_scratch(x, op, 3, o16)) {
 			mangle_callout(x, SITE_UNSUPP, "push from FS/GS");
@@ -68,14 +94,15 @@ void mangle_pop(struct bt_ctx *x)
 			emit_stack_access(x, false, 0, 0x8b, R_ESP, 0);
 			return;
 		}
+		if (!o16) { /* the load faults before anything changes */
+			emit_stack_access(x, false, 0, 0x8b, r, 0);
+			e_lea_esp(&x->e, sz);
+			return;
+		}
 		/* load into r11 first: a 16-bit pop keeps the register's top half */
 		emit_stack_access(x, o16, REX_R, 0x8b, 3, 0);
 		e_lea_esp(&x->e, sz);
-		if (o16)
-			e8(&x->e, 0x66);
-		e8(&x->e, REX_R);
-		e8(&x->e, 0x89);
-		e8(&x->e, (uint8_t)(0xc0 | 3 << 3 | r));
+		e_mov_rr(&x->e, o16, r, 11);
 		return;
 	}
 	/* POP m: load into r8, store (address computed with ESP+sz, as the
@@ -133,51 +160,40 @@ void mangle_enter(struct bt_ctx *x)
 	x->how = HOW_REWRITE;
 	emit_stack_access(x, false, 0, 0x89, R_EBP, -4);
 	if (level == 0) {
-		static const uint8_t lea_ebp[] = {0x67, 0x8d, 0x6c, 0x24, 0xfc};
-		e_bytes(&x->e, lea_ebp, sizeof(lea_ebp));
+		e_lea32(&x->e, ZYDIS_REGISTER_EBP, ZYDIS_REGISTER_ESP, -4);
 		e_lea_esp(&x->e, -4 - (int32_t)size);
 		return;
 	}
-	static const uint8_t ld[] = {0x65, 0x67, 0x44, 0x8b, 0x9d};	  /* mov r11d,[ebp+d32] */
-	static const uint8_t st[] = {0x65, 0x67, 0x44, 0x89, 0x9c, 0x24}; /* [esp+d32],r11d */
 	bool based = bt_ss_based(x); /* based SS: accesses add the base (mangle_mem.c) */
 	for (unsigned i = 1; i < level && based; i++) {
 		emit_ss_access(x, false, REX_R, 0x8b, 3, R_EBP, -4 * (int32_t)i, NULL, 0);
 		emit_ss_access(x, false, REX_R, 0x89, 3, R_ESP, -4 - 4 * (int32_t)i, NULL, 0);
 	}
 	for (unsigned i = 1; i < level && !based; i++) {
-		e_bytes(&x->e, ld, sizeof(ld));
-		e32(&x->e, (uint32_t)(-4 * (int32_t)i));
-		e_bytes(&x->e, st, sizeof(st));
-		e32(&x->e, (uint32_t)(-4 - 4 * (int32_t)i));
+		e_gs_r11(&x->e, true, ZYDIS_REGISTER_EBP, -4 * (int32_t)i);
+		e_gs_r11(&x->e, false, ZYDIS_REGISTER_ESP, -4 - 4 * (int32_t)i);
 	}
-	static const uint8_t frame[] = {0x67, 0x44, 0x8d, 0x5c, 0x24, 0xfc}; /* lea r11d,[esp-4] */
-	static const uint8_t mov_ebp[] = {0x44, 0x89, 0xdd};		     /* mov ebp, r11d */
-	e_bytes(&x->e, frame, sizeof(frame));
-	if (based) {
+	e_lea32(&x->e, ZYDIS_REGISTER_R11D, ZYDIS_REGISTER_ESP, -4); /* the new frame */
+	if (based)
 		emit_ss_access(x, false, REX_R, 0x89, 3, R_ESP, -4 - 4 * (int32_t)level, NULL, 0);
-	} else {
-		e_bytes(&x->e, st, sizeof(st));
-		e32(&x->e, (uint32_t)(-4 - 4 * (int32_t)level));
-	}
-	e_bytes(&x->e, mov_ebp, sizeof(mov_ebp));
+	else
+		e_gs_r11(&x->e, false, ZYDIS_REGISTER_ESP, -4 - 4 * (int32_t)level);
+	e_mov_rr(&x->e, false, R_EBP, 11);
 	e_lea_esp(&x->e, -4 - 4 * (int32_t)level - (int32_t)size);
 }
 
 /* mangle_leave: mov r11d,[ebp]; lea esp,[ebp+4]; mov ebp,r11d. */
 void mangle_leave(struct bt_ctx *x)
 {
-	static const uint8_t op[] = {0x65, 0x67, 0x44, 0x8b, 0x5d, 0x00, 0x67,
-				     0x8d, 0x65, 0x04, 0x44, 0x89, 0xdd};
 	if (x->insn->operand_width == 16) {
 		mangle_callout(x, SITE_UNSUPP, "16-bit LEAVE");
 		return;
 	}
-	if (bt_ss_based(x)) { /* based SS: mov r11d,[ss:ebp] (mangle_mem.c) */
+	if (bt_ss_based(x)) /* based SS: mov r11d,[ss:ebp] (mangle_mem.c) */
 		emit_ss_access(x, false, REX_R, 0x8b, 3, R_EBP, 0, NULL, 0);
-		e_bytes(&x->e, op + 6, sizeof(op) - 6);
-		return;
-	}
-	e_bytes(&x->e, op, sizeof(op));
+	else
+		e_gs_r11(&x->e, true, ZYDIS_REGISTER_EBP, 0);
+	e_lea32(&x->e, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_EBP, 4);
+	e_mov_rr(&x->e, false, R_EBP, 11);
 	x->how = HOW_REWRITE;
 }

@@ -143,14 +143,15 @@ static void print_host(struct xlat *xl, const struct bt_block *blk, unsigned fro
 		cs_free(ci, n);
 }
 
-/* print_block: the listing of one block; returns instructions shown. */
+/* print_block: the listing of one block, up to budget instructions and
+ * none at or past end (the end of --bytes); returns instructions shown. */
 static unsigned print_block(struct xlat *xl, struct bt *bt, const struct bt_block *blk,
-			    unsigned budget)
+			    unsigned budget, uint32_t end)
 {
 	printf("block at %#x: %u guest instructions (%u bytes) -> %u host bytes\n", blk->eip,
 	       blk->n_insns, blk->guest_len, blk->host_len);
 	unsigned i;
-	for (i = 0; i < blk->n_insns && i < budget; i++) {
+	for (i = 0; i < blk->n_insns && i < budget && blk->insn_eip[i] < end; i++) {
 		uint32_t eip = blk->insn_eip[i];
 		const uint8_t *p = ram_ptr(&bt->m->ram, eip, 1);
 		ZydisDecodedInstruction in;
@@ -174,6 +175,8 @@ static unsigned print_block(struct xlat *xl, struct bt *bt, const struct bt_bloc
 		       r && r->why && *r->why ? ": " : "", r && r->why ? r->why : "");
 		print_host(xl, blk, blk->host_off[i], blk->host_off[i + 1]);
 	}
+	if (i < blk->n_insns && blk->insn_eip[i] >= end)
+		printf("  %-8s  (the block goes on past the given bytes)\n", "");
 	if (i == blk->n_insns && blk->host_off[i] < blk->host_len) {
 		printf("  %-8s  exit stubs\n", "");
 		print_host(xl, blk, blk->host_off[i], blk->host_len);
@@ -210,7 +213,7 @@ static int xlat_list(struct machine *m, uint32_t eip, uint32_t end, unsigned cou
 			printf("%#x: %s\n", eip, err);
 			break;
 		}
-		unsigned shown = print_block(xl, bt, blk, count);
+		unsigned shown = print_block(xl, bt, blk, count, end);
 		count -= MIN(count, shown);
 		eip = blk->eip + blk->guest_len;
 	}

@@ -178,6 +178,7 @@ void diff_bt_run(const struct gen_seq *s, const struct gen_code *c, struct outco
 		return;
 	}
 	vcpu_set_flat32(v, 0x10, 0x18);
+	v->cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT; /* as the native side's OS sets them */
 	memcpy(v->gpr, s->regs, sizeof(v->gpr));
 	v->eflags = (s->eflags & DIFF_FLAGS) | EFL_FIXED;
 	v->eip = DIFF_CODE_ADDR;

@@ -102,7 +102,9 @@ START_TEST(stack_ops_are_expanded)
 	/* push ebx -> mov [gs:esp-4],ebx; lea esp,[esp-4] */
 	CHECK_XLAT(B_(0x53), B_(0x65, 0x67, 0x89, 0x5c, 0x24, 0xfc, 0x67, 0x8d, 0x64, 0x24, 0xfc));
 	/* pop esp -> mov esp,[gs:esp] */
-	CHECK_XLAT(B_(0x5c), B_(0x65, 0x67, 0x8b, 0x64, 0x24, 0x00));
+	CHECK_XLAT(B_(0x5c), B_(0x65, 0x67, 0x8b, 0x24, 0x24));
+	/* pop ebx -> mov ebx,[gs:esp]; lea esp,[esp+4] */
+	CHECK_XLAT(B_(0x5b), B_(0x65, 0x67, 0x8b, 0x1c, 0x24, 0x67, 0x8d, 0x64, 0x24, 0x04));
 	/* push 0x12 -> mov dword [gs:esp-4], 0x12; lea esp,[esp-4] */
 	CHECK_XLAT(B_(0x6a, 0x12), B_(0x65, 0x67, 0xc7, 0x44, 0x24, 0xfc, 0x12, 0, 0, 0, 0x67, 0x8d,
 				      0x64, 0x24, 0xfc));
@@ -113,24 +115,42 @@ START_TEST(branches_end_the_block)
 {
 	const char *err;
 	setup();
-	/* jz +0x10: jz rel32 over an 18-byte stub, then two exit stubs */
-	static const uint8_t g[] = {0x74, 0x10};
+	/* jz +0x10; jmp -4: the jz is a side exit ("jz rel32" to a stub after
+	 * the body), the fall-through goes on inline, the jmp ends the block */
+	static const uint8_t g[] = {0x74, 0x10, 0xeb, 0xfc};
 	memcpy(M->ram.host + 0x2000, g, sizeof(g));
 	struct bt_block *b = bt_translate(B, 0x2000, bt_mode(&M->vcpu), 0, 0, &err);
 	ck_assert_ptr_nonnull(b);
-	ck_assert_uint_eq(b->n_insns, 1);
+	ck_assert_uint_eq(b->n_insns, 2);
 	ck_assert_uint_eq(b->n_exits, 2);
-	ck_assert_uint_eq(b->exits[0].target, 0x2002);
-	ck_assert_uint_eq(b->exits[1].target, 0x2012);
-	ck_assert_uint_eq(b->host[8], 0x0f);
-	ck_assert_uint_eq(b->host[9], 0x84);
-	ck_assert_uint_eq(b->host[10], 18);
-	ck_assert_ptr_eq(b->exits[1].jcc, b->host + 8);
+	ck_assert_uint_eq(b->exits[0].target, 0x2000); /* jmp -4 */
+	ck_assert_uint_eq(b->exits[1].target, 0x2012); /* jz taken */
+	ck_assert_uint_eq(b->host[BT_POLL_LEN], 0x0f);
+	ck_assert_uint_eq(b->host[BT_POLL_LEN + 1], 0x84);
+	int32_t rel;
+	memcpy(&rel, b->host + BT_POLL_LEN + 2, 4);
+	ck_assert_ptr_eq(b->host + BT_POLL_LEN + 6 + rel, b->exits[1].stub);
+	ck_assert_ptr_eq(b->exits[1].jcc, b->host + BT_POLL_LEN);
+	/* chaining: a backward (or self) edge enters at the poll load, a
+	 * forward one at the body */
+	bt_chain(B, &b->exits[0], b);
+	ck_assert_ptr_eq(bt_entry(b, b), b->host);
+	ck_assert_uint_eq(b->exits[0].stub[0], 0xe9);
+	memcpy(&rel, b->exits[0].stub + 1, 4);
+	ck_assert_ptr_eq(b->exits[0].stub + 5 + rel, b->host);
+	/* a single-instruction translation keeps the classic shape: jz rel32
+	 * over the 18-byte fall-through stub, then the taken stub */
+	struct bt_block *one =
+	    bt_translate(B, 0x2000, bt_mode(&M->vcpu), 0, BT_TR_ONE | BT_TR_NOCACHE, &err);
+	ck_assert_uint_eq(one->n_insns, 1);
+	ck_assert_uint_eq(one->host[BT_POLL_LEN + 2], 18);
+	ck_assert_uint_eq(one->exits[0].target, 0x2002);
 	/* the block's code page is now write-protected and marked */
 	ck_assert_uint_eq(M->code_map[2], 1);
 	bt_invalidate_frame(B, 2);
 	ck_assert_uint_eq(M->code_map[2], 0);
 	ck_assert_ptr_null(bt_lookup(B, 0x2000, bt_mode(&M->vcpu), 0));
+	ck_assert_uint_eq(b->exits[0].stub[0], 0x49); /* unchained: movabs r11 */
 }
 END_TEST
 

@@ -56,6 +56,8 @@ static const uint8_t p_stack[] = {
 static const uint8_t p_sum[] = {0x31, 0xc0, 0xb9, 0xe8, 0x03, 0x00, 0x00, 0xbe, 0x00, 0x00,
 				0x01, 0x00, 0x03, 0x44, 0x8e, 0xfc, 0xe2, 0xfa, 0xf4};
 static const uint8_t p_ud[] = {0x90, 0x0f, 0x0b};
+/* stc; cli; mov eax, cr0; mov ebx, cr4; hlt */
+static const uint8_t p_cli[] = {0xf9, 0xfa, 0x0f, 0x20, 0xc0, 0x0f, 0x20, 0xe3, 0xf4};
 
 struct tenv {
 	struct machine m;
@@ -195,6 +197,21 @@ static void wr32(uint32_t gpa, uint32_t v)
 {
 	memcpy(T->m.ram.host + gpa, &v, 4);
 }
+
+START_TEST(cli_and_cr_reads_inline_at_cpl0)
+{
+	struct vcpu *v = setup(p_cli, sizeof(p_cli));
+	v->eflags |= EFL_IF | 0x4000 | 0x3000; /* IF, NT, IOPL 3: kept but IF */
+	v->cr4 = 0x200;
+	run();
+	ck_assert_str_eq(T->m.exit.message, "halted");
+	ck_assert_uint_eq(v->eflags & EFL_IF, 0);
+	ck_assert_uint_eq(v->eflags & 0x7000, 0x7000);
+	ck_assert_uint_eq(v->eflags & EFL_CF, EFL_CF); /* live flags survive */
+	ck_assert_uint_eq(v->gpr[R_EAX], v->cr0);
+	ck_assert_uint_eq(v->gpr[R_EBX], 0x200);
+}
+END_TEST
 
 START_TEST(loop_sums_array)
 {
@@ -368,6 +385,7 @@ int main(void)
 	tcase_add_test(tc, undefined_opcode_raises_ud);
 	tcase_add_test(tc, self_modifying_code);
 	tcase_add_test(tc, bcd_opcodes);
+	tcase_add_test(tc, cli_and_cr_reads_inline_at_cpl0);
 	tcase_add_test(tc, mmio_hole_reads_ones);
 	tcase_add_test(tc, fs_base_is_added);
 	tcase_add_test(tc, kick_stops_a_spinning_guest);
