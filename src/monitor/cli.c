@@ -1,5 +1,6 @@
 /* cli.c - command-line parsing (see cli.h). */
 #include "monitor/cli.h"
+#include "monitor/trace.h"
 #include "monitor/engine.h"
 #include "monitor/util.h"
 
@@ -153,6 +154,11 @@ static int opt_debugcon(struct cli_state *st, const char *v)
 
 static int opt_trace(struct cli_state *st, const char *v)
 {
+	const char *bad;
+
+	if (trace_parse(v, &bad) < 0)
+		return cli_fail(st, "unknown --trace kind '%.*s' (exc, int, io, blocks, callouts, all)",
+				(int)strcspn(bad, ","), bad);
 	st->cfg->trace = v;
 	return 0;
 }
@@ -273,7 +279,8 @@ void cli_usage(FILE *f)
 	      "  -debugcon stdio|file:PATH|none port 0xe9 console (default none)\n"
 	      "  -no-reboot                  exit instead of rebooting the guest\n"
 	      "  --stats                     print engine counters at exit (stderr)\n"
-	      "  --trace SPEC                engine trace options\n"
+	      "  --trace KIND[,KIND...]      one stderr line per event: exc, int, io,\n"
+	      "                              blocks (bt), callouts (bt), all\n"
 	      "  --help                      this text\n"
 	      "\n"
 	      "Options may be written with one or two dashes; --opt=VALUE also works.\n"

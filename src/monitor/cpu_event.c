@@ -9,6 +9,7 @@
  * it: IRET to VM86 is refused in cpu_flow.c).
  */
 #include "monitor/cpu_internal.h"
+#include "monitor/trace.h"
 #include "monitor/stats.h"
 
 #include <string.h>
@@ -265,10 +266,21 @@ int cpu_deliver_event(struct vcpu *v, enum event_type type, int vector, bool has
 {
 	int ret = 0;
 
-	if (type == EV_EXCEPTION)
+	if (type == EV_EXCEPTION) {
 		STAT_INC(exceptions);
-	else if (type == EV_HWINT)
-		STAT_INC(interrupts);
+		if (unlikely(trace_mask & TRACE_EXC)) {
+			char code[24] = "";
+			if (has_err)
+				snprintf(code, sizeof(code), " error %#x", err);
+			trace_printf("exception %d%s at %04x:%08x cpl %u", vector, code,
+				     v->seg[S_CS].sel, v->eip, v->cpl);
+		}
+	} else {
+		if (type == EV_HWINT)
+			STAT_INC(interrupts);
+		TRACE(TRACE_INT, "%s %#x at %04x:%08x cpl %u",
+		      type == EV_HWINT ? "interrupt" : "INT", vector, v->seg[S_CS].sel, v->eip, v->cpl);
+	}
 	for (;;) {
 		v->exc.valid = false;
 		int r = deliver_once(v, type, vector, has_err, err);

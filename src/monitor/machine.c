@@ -8,6 +8,7 @@
  * reset control at 0xcf9.
  */
 #include "monitor/machine.h"
+#include "monitor/trace.h"
 #include "monitor/console.h"
 #include "monitor/stats.h"
 #include "monitor/util.h"
@@ -239,6 +240,7 @@ uint32_t machine_io_in(struct machine *m, uint16_t port, unsigned size)
 
 	STAT_INC(io_exits);
 	v = (uint32_t)bus_read(&m->io, port, size);
+	TRACE(TRACE_IO, "in%c  %#06x -> %#x", size == 1 ? 'b' : size == 2 ? 'w' : 'd', port, v);
 	if (unlikely(m->console_backlog))
 		event_console_pump(m);
 	return v;
@@ -247,6 +249,7 @@ uint32_t machine_io_in(struct machine *m, uint16_t port, unsigned size)
 void machine_io_out(struct machine *m, uint16_t port, unsigned size, uint32_t value)
 {
 	STAT_INC(io_exits);
+	TRACE(TRACE_IO, "out%c %#06x <- %#x", size == 1 ? 'b' : size == 2 ? 'w' : 'd', port, value);
 	bus_write(&m->io, port, size, value);
 	if (unlikely(m->console_backlog))
 		event_console_pump(m);
