@@ -163,10 +163,9 @@ static int kvm_init(struct machine *m)
 	ks->kvm_fd = ks->vm_fd = ks->vcpu_fd = -1;
 	if ((err = kvm_open(ks)))
 		goto fail;
+	/* Without VT-x/SVM only real-mode guests run: said in the error line
+	 * of a run that fails (kvm_fail), not at every start. */
 	ks->host_vt = kvm_host_has_vt();
-	if (!ks->host_vt)
-		util_error("kvm: host CPU has no VT-x/SVM (nested software hypervisor): "
-			   "protected-mode guests will not run");
 	if ((err = kvm_create_vm(m, ks)) || (err = kvm_create_vcpu(ks)) ||
 	    (err = kvm_install_kick_handler()))
 		goto fail;

@@ -62,15 +62,20 @@ static const char *kvm_internal_name(uint32_t suberror)
 }
 
 /* kvm_fail: end the run with EXIT_ENGINE_ERROR and the one-line message
- * "kvm: <what> at CS:EIP xxxx:xxxxxxxx<extra>".  Returns -1. */
+ * "kvm: <what> at CS:EIP xxxx:xxxxxxxx<extra>", followed by a hint when the
+ * host CPU has no VT-x/SVM (the likely cause).  Returns -1. */
 static int kvm_fail(struct machine *m, const char *what, const char *extra)
 {
+	struct kvm_state *ks = kvm_state_of(m);
 	uint16_t cs;
 	uint32_t eip;
 
 	kvm_guest_pc(m, &cs, &eip);
 	machine_request_exit(m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-			     "kvm: %s at CS:EIP %04x:%08x%s", what, cs, eip, extra ? extra : "");
+			     "kvm: %s at CS:EIP %04x:%08x%s%s", what, cs, eip, extra ? extra : "",
+			     ks && !ks->host_vt ? " (host CPU without VT-x/SVM: its KVM cannot "
+						  "run protected-mode guests)"
+						: "");
 	return -1;
 }
 

@@ -184,7 +184,7 @@ static void movs_run(struct strop *s, uint8_t *src, uint8_t *dst, uint32_t n)
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++)
-		memcpy(host_elem(s, dst, n, i), host_elem(s, src, n, i), s->size);
+		memmove(host_elem(s, dst, n, i), host_elem(s, src, n, i), s->size);
 }
 
 /* fast_run: one page run of a REP instruction; *done receives the elements

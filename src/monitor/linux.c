@@ -93,14 +93,14 @@ static int linux_check_header(const char *path, const uint8_t *img, size_t len, 
 		util_error("%s: not a Linux bzImage (no HdrS signature)", path);
 		return -EINVAL;
 	}
+	if (len < LINUX_HDR_MIN) {
+		util_error("%s: truncated bzImage header", path);
+		return -EINVAL;
+	}
 	ver = get16(img + BP_VERSION);
 	if (ver < LINUX_MIN_VER) {
 		util_error("%s: boot protocol %u.%02u is too old (2.06 or later needed)", path,
 			   ver >> 8, ver & 0xff);
-		return -EINVAL;
-	}
-	if (len < LINUX_HDR_MIN) {
-		util_error("%s: truncated bzImage header", path);
 		return -EINVAL;
 	}
 	if (!(img[BP_LOADFLAGS] & LF_LOADED_HIGH)) {
@@ -125,10 +125,10 @@ static int linux_place_kernel(struct machine *m, const char *path, const uint8_t
 	uint16_t ver = get16(img + BP_VERSION);
 
 	*load = FW_HIGH_START;
-	if (ver >= 0x020a && img[BP_RELOCATABLE] && pref >= FW_HIGH_START &&
-	    pref + need <= m->ram.size)
+	if (ver >= 0x020a && img[BP_RELOCATABLE] && pref >= FW_HIGH_START && pref <= m->ram.size &&
+	    need <= m->ram.size - pref)
 		*load = pref;
-	if (*load + need > m->ram.size) {
+	if (*load > m->ram.size || need > m->ram.size - *load) {
 		util_error("%s: kernel needs %llu MiB at 0x%llx, more than %llu MiB of RAM", path,
 			   (unsigned long long)((need + MiB - 1) >> 20), (unsigned long long)*load,
 			   (unsigned long long)(m->ram.size >> 20));
@@ -240,7 +240,8 @@ int linux_load(struct machine *m, const uint8_t *img, size_t len)
 	/* The header ends at 0x202 + the jump's 8-bit displacement. */
 	hdr_end = MIN((size_t)BP_HEADER + img[BP_JUMP + 1], MIN(len, (size_t)BP_SIZE));
 	memcpy(zp + BP_HDR, img + BP_HDR, hdr_end - BP_HDR);
-	ram_write(&m->ram, load, img + setup_size, ksize);
+	if (ram_write(&m->ram, load, img + setup_size, ksize) < 0)
+		die("linux: unchecked kernel range 0x%llx", (unsigned long long)load);
 	zp[BP_TYPE_OF_LOADER] = 0xff;
 	zp[BP_LOADFLAGS] |= LF_CAN_USE_HEAP;
 	put16(zp + BP_HEAP_END_PTR, 0xfe00);

@@ -64,9 +64,10 @@ struct bt_cpu {
 	uint32_t exit_eip;
 	uint64_t fn_direct, fn_ind, fn_call;
 	uint32_t seg_base[6];
-	uint64_t ind_base;   /* r13 in translated code */
-	uint64_t tc_base;    /* r14 in translated code */
-	uint8_t clr_if[256]; /* byte 1 of EFLAGS with IF cleared (inline CLI) */
+	uint64_t ind_base;     /* r13 in translated code */
+	uint64_t tc_base;      /* r14 in translated code */
+	uint8_t clr_if[256];   /* byte 1 of EFLAGS with IF cleared (inline CLI) */
+	uint8_t if_clear[256]; /* byte 1 of EFLAGS -> 0 if IF is set (inline STI) */
 	/* below: C only */
 	struct bt *bt;
 	uint32_t async_kind;
@@ -89,6 +90,7 @@ _Static_assert(offsetof(struct bt_cpu, seg_base) == BTC_SEG_BASE, "btc");
 _Static_assert(offsetof(struct bt_cpu, ind_base) == BTC_IND_BASE, "btc");
 _Static_assert(offsetof(struct bt_cpu, tc_base) == BTC_TC_BASE, "btc");
 _Static_assert(offsetof(struct bt_cpu, clr_if) == BTC_CLR_IF, "btc");
+_Static_assert(offsetof(struct bt_cpu, if_clear) == BTC_IF_CLEAR, "btc");
 _Static_assert(sizeof(struct bt_cpu) <= 4096, "btc");
 _Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR, "vcpu");
 _Static_assert(offsetof(struct vcpu, eflags) == VCPU_EFLAGS, "vcpu");

@@ -9,6 +9,7 @@
  * mode), so the guest EIP is the physical address of the code.
  */
 #include "translator/bt.h"
+#include "monitor/trace.h"
 #include "translator/emit.h" /* bt_seg_mode (mangle_mem.c) */
 #include "monitor/stats.h"
 #include "monitor/util.h"
@@ -184,5 +185,7 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 	STAT_INC(blocks_translated);
 	STAT_ADD(insns_translated, blk->n_insns);
 	STAT_ADD(tc_bytes, blk->host_len);
+	TRACE(TRACE_BLOCKS, "block %08x: %u insns, %u guest bytes -> %u host bytes at %p", blk->eip,
+	      blk->n_insns, blk->guest_len, blk->host_len, (void *)blk->host);
 	return blk;
 }

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "translator/bt.h"
+#include "monitor/trace.h"
 #include "monitor/stats.h"
 #include "monitor/util.h"
 
@@ -54,8 +55,10 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 	bt->cpu->fn_direct = (uint64_t)bt_exit_direct;
 	bt->cpu->fn_ind = (uint64_t)bt_exit_indirect;
 	bt->cpu->fn_call = (uint64_t)bt_callout_entry;
-	for (unsigned b = 0; b < 256; b++)
+	for (unsigned b = 0; b < 256; b++) {
 		bt->cpu->clr_if[b] = (uint8_t)(b & ~(EFL_IF >> 8));
+		bt->cpu->if_clear[b] = !(b & (EFL_IF >> 8));
+	}
 	mprotect((uint8_t *)cp + BTC_POLL, 4096, PROT_READ);
 	if ((err = region_create(&bt->region)) < 0 ||
 	    (err = region_map_phys(&bt->region, &m->ram)) < 0 ||
@@ -122,6 +125,8 @@ int bt_callout_c(struct bt_cpu *c)
 	STAT_INC(callouts);
 	site->count++;
 	bt->t.callouts_by_mnemonic[site->s.insn.mnemonic]++;
+	TRACE(TRACE_CALLOUTS, "callout %s at %08x (%s)",
+	      ZydisMnemonicGetString(site->s.insn.mnemonic), site->s.eip, site->why ? site->why : "");
 	bt->invalidated = false;
 	switch (site->kind) {
 	case SITE_EXEC:

@@ -171,6 +171,12 @@ bool mangle_string(struct bt_ctx *x);
 void mangle_copy(struct bt_ctx *x, int opcode0);
 /* mangle_moffs: MOV A0-A3 and XLAT (no ModRM). */
 void mangle_moffs(struct bt_ctx *x);
+/* mangle_flags.c: PUSHF/PUSHFD inline at any CPL; POPFD inline with a
+ * run-time callout slow path (false: 16-bit, plain callout); STI inline
+ * at CPL 0 (false above CPL 0). */
+void mangle_pushf(struct bt_ctx *x);
+bool mangle_popf(struct bt_ctx *x);
+bool mangle_sti(struct bt_ctx *x);
 /* mangle_stack.c */
 void mangle_push(struct bt_ctx *x);
 void mangle_pop(struct bt_ctx *x);

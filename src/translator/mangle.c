@@ -163,6 +163,27 @@ static bool mangle_cli(struct bt_ctx *x)
 	return true;
 }
 
+/* mangle_flags: PUSHF/POPF/STI inline where mangle_flags.c can (see
+ * there); false for a plain callout. */
+static bool mangle_flags(struct bt_ctx *x)
+{
+	if (x->insn->attributes & ZYDIS_ATTRIB_HAS_LOCK)
+		return false; /* #UD: callout_needed's rule */
+	switch (x->insn->mnemonic) {
+	case ZYDIS_MNEMONIC_PUSHF:
+	case ZYDIS_MNEMONIC_PUSHFD:
+		mangle_pushf(x);
+		return true;
+	case ZYDIS_MNEMONIC_POPF:
+	case ZYDIS_MNEMONIC_POPFD:
+		return mangle_popf(x);
+	case ZYDIS_MNEMONIC_STI:
+		return mangle_sti(x);
+	default:
+		return false;
+	}
+}
+
 /* mangle_mov_from_cr: MOV r32, CR0/2/3/4 at CPL 0 (known from the mode
  * key) reads the vcpu field inline: mov r11, [r12+BTC_VCPU]; mov r32,
  * [r11+crN].  False (callout) otherwise: #GP above CPL 0, #UD for others. */
@@ -546,7 +567,7 @@ void bt_mangle(struct bt_ctx *x)
 		mangle_callout(x, SITE_UD, "SSE with CR4.OSFXSR clear");
 		return;
 	}
-	if (mangle_mov_from_cr(x) || mangle_cli(x))
+	if (mangle_mov_from_cr(x) || mangle_cli(x) || mangle_flags(x))
 		return;
 	bool needed = x->bt->hooks.needed(in, fpu_trap, &why);
 	bool inline_ok =

@@ -176,11 +176,20 @@ void bt_run(struct bt *bt)
 			last = NULL;
 			continue;
 		}
-		bool one_off = bt->step_one || v->intr_shadow;
+		/* STI/MOV SS shadow: with no interrupt pending now, the cached
+		 * block runs from its body (past the entry poll, so a kick that
+		 * comes now is taken at the next block entry, after the
+		 * shadowed instruction); with one pending, the instruction
+		 * runs alone and the dispatcher delivers it right after */
+		bool shadow_body = v->intr_shadow && !bt->step_one &&
+				   !((v->eflags & EFL_IF) && bt->hooks.intr_pending(bt->m));
+		bool one_off = bt->step_one || (v->intr_shadow && !shadow_body);
 		bool fresh;
 		struct bt_block *blk = find_block(bt, one_off, &fresh);
 		if (!blk)
 			break;
+		if (shadow_body)
+			v->intr_shadow = false;
 		if (fill_ind && fresh)
 			STAT_INC(ind_misses);
 		if (last && last_gen == bt->generation && last->from->cached && blk->cached)
@@ -192,7 +201,7 @@ void bt_run(struct bt *bt)
 		for (int s = 0; s < S_NR; s++)
 			c->seg_base[s] = v->seg[s].base;
 		uint64_t t0 = bt_rdtsc();
-		bt_enter(c, blk->host);
+		bt_enter(c, shadow_body ? blk->host + BT_POLL_LEN : blk->host);
 		bt->t.in_tc += bt_rdtsc() - t0;
 		if (one_off) {
 			bt->step_one = false;

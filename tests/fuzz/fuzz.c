@@ -467,9 +467,9 @@ static int report(const struct fz_opts *o, const struct fz_shared *sh, uint64_t 
 /* add_image: read a multiboot kernel to mutate. */
 static void add_image(struct fz_opts *o, const char *path)
 {
-	struct fz_image *im = &o->img[o->n_img];
 	if (o->n_img == FZ_MAX_IMAGES)
 		return;
+	struct fz_image *im = &o->img[o->n_img];
 	if (loader_read_file(path, "guest", &im->bytes, &im->len) < 0)
 		exit(EXIT_STATUS_USAGE);
 	if (multiboot_probe(im->bytes, im->len) != 1) {
@@ -498,6 +498,16 @@ static void add_dir(struct fz_opts *o, const char *dir)
 		}
 	}
 	closedir(d);
+}
+
+/* free_images: release what add_image read. */
+static void free_images(struct fz_opts *o)
+{
+	for (unsigned i = 0; i < o->n_img; i++) {
+		free(o->img[i].bytes);
+		free((char *)o->img[i].path);
+	}
+	o->n_img = 0;
 }
 
 static void usage(FILE *f)
@@ -587,5 +597,7 @@ int main(int argc, char **argv)
 	}
 	int rc = report(&o, sh, util_now_ns() - t0);
 	fflush(stdout);
+	munmap(sh, sizeof(*sh));
+	free_images(&o);
 	return rc;
 }
