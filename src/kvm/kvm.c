@@ -193,7 +193,7 @@ static int kvm_run_once(struct machine *m, struct kvm_state *ks)
 	/* Clear the kick before looking at events_pending: a kick that lands
 	 * after the check leaves immediate_exit set for the KVM_RUN below. */
 	__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-	if (m->events_pending)
+	if (__atomic_load_n(&m->events_pending, __ATOMIC_SEQ_CST))
 		machine_service(m);
 	if (m->exit.reason != EXIT_NONE)
 		return -1;

@@ -142,7 +142,7 @@ static int kvm_hlt(struct machine *m, struct kvm_run *run)
 
 	m->vcpu.halted = true;
 	while (m->exit.reason == EXIT_NONE) {
-		if (m->events_pending)
+		if (__atomic_load_n(&m->events_pending, __ATOMIC_SEQ_CST))
 			machine_service(m);
 		if (m->exit.reason != EXIT_NONE || (can_wake && machine_intr_pending(m)))
 			break;

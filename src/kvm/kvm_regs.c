@@ -9,6 +9,7 @@
 #include "kvm/kvm.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -28,10 +29,14 @@ static const uint32_t kvm_msr_index[KVM_NR_MSRS] = {
     MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_MISC_ENABLE, MSR_PAT,
 };
 
+/* struct kvm_msrs with room for the entries (its header spelled out: a
+ * struct ending in a flexible array may not be a member). */
 struct kvm_msr_buf {
-	struct kvm_msrs hdr;
+	uint32_t nmsrs, pad;
 	struct kvm_msr_entry e[KVM_NR_MSRS];
 };
+_Static_assert(offsetof(struct kvm_msr_buf, e) == offsetof(struct kvm_msrs, entries),
+	       "kvm_msr_buf must have the layout of struct kvm_msrs");
 
 void kvm_seg_from_vcpu(const struct seg *sg, bool usable_always, struct kvm_segment *k)
 {
@@ -194,7 +199,7 @@ void kvm_vcpu_from_fpu(struct vcpu *v, const struct kvm_fpu *f)
 static void kvm_msrs_fill(const struct vcpu *v, struct kvm_msr_buf *b)
 {
 	memset(b, 0, sizeof(*b));
-	b->hdr.nmsrs = KVM_NR_MSRS;
+	b->nmsrs = KVM_NR_MSRS;
 	for (int i = 0; i < KVM_NR_MSRS; i++)
 		b->e[i].index = kvm_msr_index[i];
 	if (!v)

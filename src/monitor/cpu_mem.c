@@ -25,8 +25,10 @@ int cpu_translate(struct vcpu *v, uint32_t lin, unsigned acc, uint32_t *phys)
 		flags |= WALK_FETCH;
 	if (v->cpl == 3 && !(acc & ACC_SYS))
 		flags |= WALK_USER;
-	if (walk_guest(v->machine, v->cr0, v->cr3, v->cr4, lin, flags, &res, &pfec) < 0)
+	if (walk_guest(v->machine, v->cr0, v->cr3, v->cr4, lin, flags, &res, &pfec) < 0) {
+		*phys = 0; /* defined, though callers must not use it */
 		return cpu_raise_pf(v, lin, pfec);
+	}
 	*phys = res.gpa;
 	return 0;
 }
@@ -86,23 +88,58 @@ static unsigned page_chunk(uint32_t lin, unsigned len)
 	return len < room ? len : room;
 }
 
+/* The pages of one access whose translations are kept between the check
+ * pass and the copy pass (any single instruction's operand fits). */
+#define LIN_KEEP_PAGES 4
+
+/* lin_translate_all: translate every page of [lin, lin+len) for acc, so a
+ * fault happens before any byte moves; pas[i] receives the physical address
+ * of chunk i for the first LIN_KEEP_PAGES chunks.  0 or CPU_FAULT. */
+static int lin_translate_all(struct vcpu *v, uint32_t lin, unsigned len, unsigned acc,
+			     uint32_t *pas)
+{
+	unsigned i = 0;
+
+	for (unsigned done = 0; done < len; i++) {
+		uint32_t pa;
+
+		if (cpu_translate(v, lin + done, acc, &pa) < 0)
+			return CPU_FAULT;
+		if (i < LIN_KEEP_PAGES)
+			pas[i] = pa;
+		done += page_chunk(lin + done, len - done);
+	}
+	return 0;
+}
+
+/* lin_chunk_pa: the physical address of chunk i (at lin) of an access that
+ * lin_translate_all accepted; chunks past the kept ones are translated
+ * again (longer copies only: the walk already succeeded once). */
+static int lin_chunk_pa(struct vcpu *v, uint32_t lin, unsigned acc, const uint32_t *pas, unsigned i,
+			uint32_t *pa)
+{
+	if (i < LIN_KEEP_PAGES) {
+		*pa = pas[i];
+		return 0;
+	}
+	return cpu_translate(v, lin, acc, pa);
+}
+
 int cpu_read_lin(struct vcpu *v, uint32_t lin, void *dst, unsigned len, unsigned acc)
 {
 	uint8_t *d = dst;
-	uint32_t pa;
+	uint32_t pas[LIN_KEEP_PAGES], pa;
+	unsigned i = 0;
 
+	acc &= ~ACC_WRITE;
 	/* Translate every page first: a fault leaves dst's caller unchanged. */
-	for (unsigned done = 0; done < len;) {
+	if (lin_translate_all(v, lin, len, acc, pas) < 0)
+		return CPU_FAULT;
+	for (unsigned done = 0; done < len; i++) {
 		unsigned n = page_chunk(lin + done, len - done);
 
-		if (cpu_translate(v, lin + done, acc & ~ACC_WRITE, &pa) < 0)
+		if (lin_chunk_pa(v, lin + done, acc, pas, i, &pa) < 0)
 			return CPU_FAULT;
-		done += n;
-	}
-	for (unsigned done = 0; done < len;) {
-		unsigned n = page_chunk(lin + done, len - done);
-
-		cpu_translate(v, lin + done, acc & ~ACC_WRITE, &pa);
 		phys_read(v->machine, pa, d + done, n);
 		done += n;
 	}
@@ -112,19 +149,17 @@ int cpu_read_lin(struct vcpu *v, uint32_t lin, void *dst, unsigned len, unsigned
 int cpu_write_lin(struct vcpu *v, uint32_t lin, const void *src, unsigned len, unsigned acc)
 {
 	const uint8_t *s = src;
-	uint32_t pa;
+	uint32_t pas[LIN_KEEP_PAGES], pa;
+	unsigned i = 0;
 
-	for (unsigned done = 0; done < len;) {
+	acc |= ACC_WRITE;
+	if (lin_translate_all(v, lin, len, acc, pas) < 0)
+		return CPU_FAULT;
+	for (unsigned done = 0; done < len; i++) {
 		unsigned n = page_chunk(lin + done, len - done);
 
-		if (cpu_translate(v, lin + done, acc | ACC_WRITE, &pa) < 0)
+		if (lin_chunk_pa(v, lin + done, acc, pas, i, &pa) < 0)
 			return CPU_FAULT;
-		done += n;
-	}
-	for (unsigned done = 0; done < len;) {
-		unsigned n = page_chunk(lin + done, len - done);
-
-		cpu_translate(v, lin + done, acc | ACC_WRITE, &pa);
 		phys_write(v->machine, pa, s + done, n);
 		done += n;
 	}

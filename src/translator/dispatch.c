@@ -105,7 +105,7 @@ void bt_set_gs_base(struct bt *bt)
 /* bt_kick: from the kicker thread: the next block entry faults. */
 void bt_kick(struct bt *bt)
 {
-	bt->cpu->kicked = 1;
+	__atomic_store_n(&bt->cpu->kicked, 1, __ATOMIC_SEQ_CST);
 	mprotect((uint8_t *)bt->cpu + BTC_POLL, 4096, PROT_NONE);
 }
 
@@ -147,7 +147,7 @@ int bt_callout_c(struct bt_cpu *c)
 		break;
 	}
 	if (r == CO_NEXT &&
-	    (bt->invalidated || c->kicked || bt->m->exit.reason != EXIT_NONE ||
+	    (bt->invalidated || __atomic_load_n(&c->kicked, __ATOMIC_SEQ_CST) || bt->m->exit.reason != EXIT_NONE ||
 	     ((v->eflags & EFL_IF) && !v->intr_shadow && bt->hooks.intr_pending(bt->m))))
 		r = CO_EXIT;
 	bt->co_result = r;

@@ -20,6 +20,8 @@
 
 static inline void e_bytes(struct bt_emit *e, const void *b, size_t n)
 {
+	if (n == 0) /* b may be NULL then */
+		return;
 	if (e->full || (size_t)(e->end - e->p) < n) {
 		e->full = true;
 		return;
@@ -88,6 +90,28 @@ static inline ZydisEncoderOperand enc_mem(unsigned size, ZydisRegister base, Zyd
 	return o;
 }
 
+/* enc_gpr: the general-purpose register of width bits (8/16/32/64) with
+ * host number id (0-15; 8-bit: AL..BL, SPL..DIL, R8B..R15B, never AH..BH). */
+static inline ZydisRegister enc_gpr(unsigned bits, int id)
+{
+	if (bits == 8)
+		return (ZydisRegister)(id < 4	? ZYDIS_REGISTER_AL + id
+				       : id < 8 ? ZYDIS_REGISTER_SPL + (id - 4)
+						: ZYDIS_REGISTER_R8B + (id - 8));
+	ZydisRegisterClass c = bits == 16   ? ZYDIS_REGCLASS_GPR16
+			       : bits == 32 ? ZYDIS_REGCLASS_GPR32
+					    : ZYDIS_REGCLASS_GPR64;
+	return ZydisRegisterEncode(c, (ZyanU8)id);
+}
+
+/* e_insn2: e_insn with the two operands a, b. */
+static inline void e_insn2(struct bt_emit *e, ZydisMnemonic mnemonic, ZyanU64 prefixes,
+			   ZydisEncoderOperand a, ZydisEncoderOperand b)
+{
+	ZydisEncoderOperand o[2] = {a, b};
+	e_insn(e, mnemonic, prefixes, 2, o);
+}
+
 /* e_jmp_r12: jmp qword [r12 + disp32]. */
 static inline void e_jmp_r12(struct bt_emit *e, uint32_t disp)
 {
@@ -150,6 +174,9 @@ bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg,
  * address when its base register is ESP (POP m computes the address with
  * the incremented ESP). */
 bool emit_mem_insn_adj(struct bt_ctx *x, const struct mem_insn *mi, int32_t adj);
+/* emit_seg_base_add: addr32 += the base of segment seg (S_*), read
+ * from bt_cpu.seg_base into tmp32, flag-free (lea, wraps at 4 GiB). */
+void emit_seg_base_add(struct bt_ctx *x, int seg, ZydisRegister addr, ZydisRegister tmp);
 /* bt_seg_mode: the BT_MODE_SEG_BASED bits of v's DS/ES/SS/CS. */
 uint32_t bt_seg_mode(const struct vcpu *v);
 /* bt_ss_based: the block being built runs with a based SS. */

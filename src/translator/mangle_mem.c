@@ -13,10 +13,13 @@
 #include "translator/emit.h"
 #include "monitor/util.h"
 
-/* mov r10d, [r12 + disp32]; lea r11d, [r11d + r10d] (wraps at 4 GiB). */
-static const uint8_t mov_r10_r12[] = {0x45, 0x8b, 0x94, 0x24};
-static const uint8_t lea_r11_r10[] = {0x67, 0x47, 0x8d, 0x1c, 0x13};
-static const uint8_t movzx_r11_r11w[] = {0x45, 0x0f, 0xb7, 0xdb};
+#define R(name) ZYDIS_REGISTER_##name
+
+/* movzx_r11_r11w: r11d = r11w (the 16-bit effective address). */
+static void movzx_r11_r11w(struct bt_ctx *x)
+{
+	e_insn2(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, enc_reg(R(R11D)), enc_reg(R(R11W)));
+}
 
 /* --- segments and the mode key ----------------------------------------------- */
 
@@ -68,14 +71,21 @@ bool bt_ss_based(const struct bt_ctx *x)
 	return seg_based(x, S_SS);
 }
 
-/* emit_add_seg_base: r11d += base of seg (flag-free), if seg is based. */
+/* emit_seg_base_add: "mov tmp, [r12 + seg_base[seg]]; lea addr, [addr +
+ * tmp]" (32-bit registers, the LEA wraps at 4 GiB). */
+void emit_seg_base_add(struct bt_ctx *x, int seg, ZydisRegister addr, ZydisRegister tmp)
+{
+	e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, 0, enc_reg(tmp),
+		enc_mem(4, R(R12), R(NONE), 0, BTC_SEG_BASE + 4 * seg));
+	e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(addr), enc_mem(4, addr, tmp, 1, 0));
+}
+
+/* emit_add_seg_base: r11d += base of seg (flag-free, r10 scratch), if seg
+ * is based. */
 static void emit_add_seg_base(struct bt_ctx *x, int seg)
 {
-	if (!seg_based(x, seg))
-		return;
-	e_bytes(&x->e, mov_r10_r12, sizeof(mov_r10_r12));
-	e32(&x->e, BTC_SEG_BASE + 4 * seg);
-	e_bytes(&x->e, lea_r11_r10, sizeof(lea_r11_r10));
+	if (seg_based(x, seg))
+		emit_seg_base_add(x, seg, R(R11D), R(R10D));
 }
 
 /* --- memory operands --------------------------------------------------------- */
@@ -113,49 +123,41 @@ static void emit_modrm_ea(struct bt_ctx *x, int reg)
 		e_bytes(&x->e, x->bytes + in->raw.disp.offset, in->raw.disp.size / 8);
 }
 
-/* emit_lea_a16: lea dst, [base32 + index32 + disp32] for a 16-bit
- * addressing form (BX/BP/SI/DI + disp16): its low 16 bits are the 16-bit
- * effective address.  dst is a host register number (0-15). */
-static void emit_lea_a16(struct bt_ctx *x, const ZydisDecodedOperand *mop, int dst)
+/* reg64_of: the 64-bit register holding a 16/32-bit guest register, or
+ * none. */
+static ZydisRegister reg64_of(ZydisRegister r)
 {
-	int b = mop->mem.base != ZYDIS_REGISTER_NONE ? ZydisRegisterGetId(mop->mem.base) & 7 : -1;
-	int i = mop->mem.index != ZYDIS_REGISTER_NONE ? ZydisRegisterGetId(mop->mem.index) & 7 : -1;
+	if (r == ZYDIS_REGISTER_NONE)
+		return r;
+	return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
+}
 
-	if (b < 0) {
-		b = i;
-		i = -1;
-	}
-	if (dst & 8)
-		e8(&x->e, REX_R);
-	e8(&x->e, 0x8d);
-	if (b < 0) {
-		e8(&x->e, (uint8_t)((dst & 7) << 3 | 4));
-		e8(&x->e, 0x25);
-	} else {
-		e8(&x->e, (uint8_t)(0x80 | (dst & 7) << 3 | 4));
-		e8(&x->e, (uint8_t)((i < 0 ? 4 : i) << 3 | b));
-	}
-	e32(&x->e, (uint32_t)mop->mem.disp.value);
+/* emit_lea_a16: lea dst, [base64 + index64 + disp] for a 16-bit addressing
+ * form (BX/BP/SI/DI + disp16): its low 16 bits are the 16-bit effective
+ * address.  dst is a 16- or 32-bit host register. */
+static void emit_lea_a16(struct bt_ctx *x, const ZydisDecodedOperand *mop, ZydisRegister dst)
+{
+	ZydisRegister b = reg64_of(mop->mem.base), i = reg64_of(mop->mem.index);
+
+	e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(dst),
+		enc_mem(8, b, i, 1, (int32_t)mop->mem.disp.value));
 }
 
 /* emit_ea_r11: r11d = the guest effective address of mop (16- or 32-bit
- * addressing), plus adj when the base register is ESP. */
+ * addressing), plus adj when the base register is ESP (folded into the
+ * displacement: the sum wraps at 4 GiB like the address). */
 static void emit_ea_r11(struct bt_ctx *x, const ZydisDecodedOperand *mop, int32_t adj)
 {
-	static const uint8_t lea_r11[] = {0x67, 0x44, 0x8d};
-	static const uint8_t lea_adj[] = {0x67, 0x45, 0x8d, 0x9b}; /* lea r11d,[r11d+d32] */
-
 	if (x->insn->address_width == 16) {
-		emit_lea_a16(x, mop, 11);
-		e_bytes(&x->e, movzx_r11_r11w, sizeof(movzx_r11_r11w));
+		emit_lea_a16(x, mop, R(R11D));
+		movzx_r11_r11w(x);
 		return;
 	}
-	e_bytes(&x->e, lea_r11, sizeof(lea_r11));
-	emit_modrm_ea(x, 3);
-	if (adj && mop->mem.base == ZYDIS_REGISTER_ESP) {
-		e_bytes(&x->e, lea_adj, sizeof(lea_adj));
-		e32(&x->e, (uint32_t)adj);
-	}
+	uint32_t d = (uint32_t)mop->mem.disp.value;
+	if (mop->mem.base == ZYDIS_REGISTER_ESP)
+		d += (uint32_t)adj;
+	e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(R(R11D)),
+		enc_mem(4, mop->mem.base, mop->mem.index, mop->mem.scale, (int32_t)d));
 }
 
 /* high_byte_op: the ModRM.reg operand if it is AH/CH/DH/BH (-> *gpr =
@@ -177,12 +179,9 @@ static const ZydisDecodedOperand *high_byte_op(const struct bt_ctx *x, int *gpr)
 /* emit_rorx: rorx dst32, src32, imm (BMI2: rotate without touching flags). */
 static void emit_rorx(struct bt_ctx *x, int dst, int src, uint8_t imm)
 {
-	e8(&x->e, 0xc4);
-	e8(&x->e, (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) | 0x03));
-	e8(&x->e, 0x7b);
-	e8(&x->e, 0xf0);
-	e8(&x->e, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
-	e8(&x->e, imm);
+	ZydisEncoderOperand o[3] = {enc_reg(enc_gpr(32, dst)), enc_reg(enc_gpr(32, src)),
+				    enc_imm(imm)};
+	e_insn(&x->e, ZYDIS_MNEMONIC_RORX, 0, 3, o);
 }
 
 /* emit_access_r11: "65 67 pfx rex+B opc modrm(reg,[r11]) tail".  A ModRM.reg
@@ -280,14 +279,12 @@ static int kept_prefixes(const struct bt_ctx *x, uint8_t *out)
 bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg, bool o16)
 {
 	static const uint8_t p66 = 0x66, mov_load = 0x8b;
+	unsigned bits = o16 ? 16 : 32;
 
 	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
 		int g = ZydisRegisterGetId(op->reg.value) & 7;
-		if (o16)
-			e8(&x->e, 0x66);
-		e8(&x->e, REX_B);
-		e8(&x->e, 0x89);
-		e8(&x->e, (uint8_t)(0xc0 | g << 3 | reg));
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, 0, enc_reg(enc_gpr(bits, 8 + reg)),
+			enc_reg(enc_gpr(bits, g)));
 		return true;
 	}
 	struct mem_insn mi = {
@@ -297,31 +294,36 @@ bool emit_load_scratch(struct bt_ctx *x, const ZydisDecodedOperand *op, int reg,
 
 /* --- stack accesses through SS ---------------------------------------------- */
 
-/* emit_ss_access: see emit.h; base is R_ESP or R_EBP. */
+/* emit_ss_access: see emit.h; base is a guest register number (R_ESP or
+ * R_EBP); opc is 0x8b (load), 0x89 (store) or 0xc7 (store of the 2- or
+ * 4-byte immediate in tail). */
 void emit_ss_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int reg, int base,
 		    int32_t d, const void *tail, int ntail)
 {
-	static const uint8_t mov_r9[] = {0x45, 0x8b, 0x8c, 0x24};	 /* mov r9d,[r12+d32] */
-	static const uint8_t lea_sum[] = {0x67, 0x47, 0x8d, 0x14, 0x0a}; /* lea r10d,[r10+r9] */
+	unsigned size = o16 ? 2 : 4;
+	ZydisEncoderOperand m = enc_mem(size, R(R10D), R(NONE), 0, 0);
+	ZydisEncoderOperand r = enc_reg(enc_gpr(size * 8, (reg & 7) | (rex & REX_R ? 8 : 0)));
 
-	e8(&x->e, 0x67); /* lea r10d, [base + d32] */
-	e8(&x->e, REX_R);
-	e8(&x->e, 0x8d);
-	e8(&x->e, (uint8_t)(0x80 | 2 << 3 | (base == R_ESP ? 4 : base)));
-	if (base == R_ESP)
-		e8(&x->e, 0x24);
-	e32(&x->e, (uint32_t)d);
-	e_bytes(&x->e, mov_r9, sizeof(mov_r9));
-	e32(&x->e, BTC_SEG_BASE + 4 * S_SS);
-	e_bytes(&x->e, lea_sum, sizeof(lea_sum));
-	if (o16)
-		e8(&x->e, 0x66);
-	e8(&x->e, 0x65);
-	e8(&x->e, 0x67);
-	e8(&x->e, (uint8_t)(0x40 | rex | REX_B));
-	e8(&x->e, opc);
-	e8(&x->e, (uint8_t)((reg & 7) << 3 | 2)); /* [r10] */
-	e_bytes(&x->e, tail, ntail);
+	e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(R(R10D)),
+		enc_mem(4, enc_gpr(32, base), R(NONE), 0, d));
+	emit_seg_base_add(x, S_SS, R(R10D), R(R9D));
+	if (opc == 0x8b) {
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, r, m);
+	} else if (opc == 0x89) {
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, m, r);
+	} else if (opc == 0xc7 && tail && ntail == (int)size) {
+		int32_t imm = 0;
+		if (o16) {
+			int16_t v;
+			memcpy(&v, tail, 2);
+			imm = v;
+		} else {
+			memcpy(&imm, tail, 4);
+		}
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, m, enc_imm(imm));
+	} else {
+		die("emit_ss_access: opcode %#x with %d tail bytes", opc, ntail);
+	}
 	x->how = HOW_REWRITE;
 }
 
@@ -342,18 +344,15 @@ static void mangle_lea_a16(struct bt_ctx *x)
 {
 	const ZydisDecodedOperand *mop = NULL;
 	int dst = x->insn->raw.modrm.reg;
+	bool o16 = x->insn->operand_width == 16;
 
 	for (int i = 0; i < x->insn->operand_count; i++)
 		if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
 			mop = &x->ops[i];
-	if (x->insn->operand_width == 16)
-		e8(&x->e, 0x66);
-	emit_lea_a16(x, mop, dst);
-	if (x->insn->operand_width != 16) { /* movzx dst32, dst16 */
-		e8(&x->e, 0x0f);
-		e8(&x->e, 0xb7);
-		e8(&x->e, (uint8_t)(0xc0 | dst << 3 | dst));
-	}
+	emit_lea_a16(x, mop, enc_gpr(o16 ? 16 : 32, dst));
+	if (!o16) /* movzx dst32, dst16 */
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, enc_reg(enc_gpr(32, dst)),
+			enc_reg(enc_gpr(16, dst)));
 	x->how = HOW_REWRITE;
 }
 
@@ -411,14 +410,13 @@ void mangle_copy(struct bt_ctx *x, int opcode0)
  * (16-bit addressing: movzx r11d, r11w); + segment base; mov al, [gs:r11d]. */
 static void mangle_xlat_r11(struct bt_ctx *x, int seg)
 {
-	static const uint8_t ea[] = {0x44, 0x0f, 0xb6, 0xd8, 0x67, 0x46, 0x8d, 0x1c, 0x1b};
-	static const uint8_t ld[] = {0x65, 0x67, 0x41, 0x8a, 0x03};
-
-	e_bytes(&x->e, ea, sizeof(ea));
+	e_insn2(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, enc_reg(R(R11D)), enc_reg(R(AL)));
+	e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(R(R11D)), enc_mem(4, R(EBX), R(R11D), 1, 0));
 	if (x->insn->address_width == 16)
-		e_bytes(&x->e, movzx_r11_r11w, sizeof(movzx_r11_r11w));
+		movzx_r11_r11w(x);
 	emit_add_seg_base(x, seg);
-	e_bytes(&x->e, ld, sizeof(ld));
+	e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, enc_reg(R(AL)),
+		enc_mem(1, R(R11D), R(NONE), 0, 0));
 	x->how = HOW_REWRITE;
 }
 
@@ -440,20 +438,19 @@ void mangle_moffs(struct bt_ctx *x)
 		return;
 	}
 	if (a16 || seg_based(x, seg)) {
-		/* mov r11d, moffs; + base; A0-A3 -> 8A/8B/88/89 [r11] */
-		static const uint8_t opc[] = {0x8a, 0x8b, 0x88, 0x89};
+		/* mov r11d, moffs; + base; A0-A3 -> mov al/eAX <-> [gs:r11d] */
 		uint8_t op = x->bytes[x->insn->raw.prefix_count];
 		uint32_t off = (uint32_t)x->insn->raw.disp.value;
-		e8(&x->e, REX_B);
-		e8(&x->e, 0xbb);
-		e32(&x->e, a16 ? off & 0xffff : off);
+		unsigned size = op & 1 ? x->insn->operand_width / 8 : 1;
+		ZydisEncoderOperand acc = enc_reg(enc_gpr(size * 8, 0));
+		ZydisEncoderOperand m = enc_mem(size, R(R11D), R(NONE), 0, 0);
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, 0, enc_reg(R(R11D)),
+			enc_imm((int32_t)(a16 ? off & 0xffff : off)));
 		emit_add_seg_base(x, seg);
-		e8(&x->e, 0x65);
-		e8(&x->e, 0x67);
-		e_bytes(&x->e, pfx, npfx);
-		e8(&x->e, REX_B);
-		e8(&x->e, opc[op - 0xa0]);
-		e8(&x->e, 0x03);
+		if (op < 0xa2)
+			e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, acc, m);
+		else
+			e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, m, acc);
 		x->how = HOW_REWRITE;
 		return;
 	}

@@ -24,64 +24,71 @@
 #include "translator/emit.h"
 #include "monitor/util.h"
 
+#define R(name) ZYDIS_REGISTER_##name
+
 static const int8_t df_step[3] = {-1, 0, 1};
+
+/* mov2: mov a, b (no prefixes). */
+static void mov2(struct bt_ctx *x, ZydisEncoderOperand a, ZydisEncoderOperand b)
+{
+	e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, 0, a, b);
+}
 
 /* emit_df_step: r8 = -1 (DF=1) or +1 (DF=0), flag-free; rax, rsi kept. */
 static void emit_df_step(struct bt_ctx *x)
 {
-	static const uint8_t a[] = {0x49, 0x89, 0xc1,	    /* mov r9, rax */
-				    0x49, 0x89, 0xf2,	    /* mov r10, rsi */
-				    0x48, 0xbe};	    /* movabs rsi, imm64 */
-	static const uint8_t b[] = {0xac,		    /* lodsb */
-				    0x4c, 0x0f, 0xbe, 0x06, /* movsx r8, byte [rsi] */
-				    0x4c, 0x89, 0xd6,	    /* mov rsi, r10 */
-				    0x4c, 0x89, 0xc8};	    /* mov rax, r9 */
-	e_bytes(&x->e, a, sizeof(a));
-	e64(&x->e, (uint64_t)(uintptr_t)&df_step[1]);
-	e_bytes(&x->e, b, sizeof(b));
+	mov2(x, enc_reg(R(R9)), enc_reg(R(RAX)));
+	mov2(x, enc_reg(R(R10)), enc_reg(R(RSI)));
+	mov2(x, enc_reg(R(RSI)), enc_imm((int64_t)(uintptr_t)&df_step[1]));
+	e_insn(&x->e, ZYDIS_MNEMONIC_LODSB, 0, 0, NULL); /* al = [rsi], rsi +-= 1 */
+	e_insn2(&x->e, ZYDIS_MNEMONIC_MOVSX, 0, enc_reg(R(R8)), enc_mem(1, R(RSI), R(NONE), 0, 0));
+	mov2(x, enc_reg(R(RSI)), enc_reg(R(R10)));
+	mov2(x, enc_reg(R(RAX)), enc_reg(R(R9)));
 }
 
-/* emit_advance: lea reg, [reg + r8*size] with 0x67 (32-bit wrap). */
+/* emit_advance: lea reg, [reg + r8d*size] with 0x67 (32-bit wrap); reg is
+ * a guest register number. */
 static void emit_advance(struct bt_ctx *x, int reg, int size)
 {
-	int scale = size == 4 ? 2 : size == 2 ? 1 : 0;
-	e8(&x->e, 0x67);
-	e8(&x->e, REX_X);
-	e8(&x->e, 0x8d);
-	e8(&x->e, (uint8_t)(reg << 3 | 4));
-	e8(&x->e, (uint8_t)(scale << 6 | 0 << 3 | reg));
+	ZydisRegister r = enc_gpr(32, reg);
+	e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(r), enc_mem(4, r, R(R8D), (unsigned)size, 0));
 }
 
-/* emit_str_access: [66] opc modrm(data, [seg:areg]) as a guest access:
- * flat: "65 67 [rex] opc [areg]"; based: "mov r11d, areg; mov r10d,
- * [base]; lea r11d, [r11+r10]; 65 67 rex+B opc [r11]".  data is a host
- * register (0-15); rex carries REX.R for r8-r15 and forces a REX for byte
- * access to r9b. */
-static void emit_str_access(struct bt_ctx *x, int seg, bool based, int areg, bool o16, uint8_t opc,
-			    int data)
+/* emit_str_access: "mn data, [seg:areg]" (store: "mn [seg:areg], data") as
+ * a guest access of size bytes: flat: "65 67 mn .. [areg]"; based: "mov
+ * r11d, areg; mov r10d, [base]; lea r11d, [r11+r10]; 65 67 mn .. [r11d]".
+ * data is a host register number (0-15), areg a guest one. */
+static void emit_str_access(struct bt_ctx *x, int seg, bool based, int areg, int size,
+			    ZydisMnemonic mn, bool store, int data)
 {
-	uint8_t rex = data & 8 ? REX_R : 0;
+	ZydisRegister a = enc_gpr(32, areg);
 
 	if (based) {
-		static const uint8_t mov_r10[] = {0x45, 0x8b, 0x94, 0x24};
-		static const uint8_t add[] = {0x67, 0x47, 0x8d, 0x1c, 0x13};
-		e8(&x->e, REX_B); /* mov r11d, areg */
-		e8(&x->e, 0x89);
-		e8(&x->e, (uint8_t)(0xc0 | areg << 3 | 3));
-		e_bytes(&x->e, mov_r10, sizeof(mov_r10));
-		e32(&x->e, BTC_SEG_BASE + 4 * seg);
-		e_bytes(&x->e, add, sizeof(add));
+		mov2(x, enc_reg(R(R11D)), enc_reg(a));
+		emit_seg_base_add(x, seg, R(R11D), R(R10D));
+		a = R(R11D);
 	}
-	if (o16)
-		e8(&x->e, 0x66);
-	e8(&x->e, 0x65);
-	e8(&x->e, 0x67);
-	if (based)
-		rex |= REX_B;
-	if (rex)
-		e8(&x->e, (uint8_t)(0x40 | rex));
-	e8(&x->e, opc);
-	e8(&x->e, (uint8_t)((data & 7) << 3 | (based ? 3 : areg)));
+	ZydisEncoderOperand m = enc_mem((unsigned)size, a, R(NONE), 0, 0);
+	ZydisEncoderOperand d = enc_reg(enc_gpr((unsigned)size * 8, data));
+	if (store)
+		e_insn2(&x->e, mn, ZYDIS_ATTRIB_HAS_SEGMENT_GS, m, d);
+	else
+		e_insn2(&x->e, mn, ZYDIS_ATTRIB_HAS_SEGMENT_GS, d, m);
+}
+
+/* emit_lods_flat: the host's own LODS through [gs:esi] (65 67 [66] ac/ad). */
+static void emit_lods_flat(struct bt_ctx *x, int size)
+{
+	ZydisEncoderRequest req;
+
+	memset(&req, 0, sizeof(req));
+	req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+	req.mnemonic = size == 1   ? ZYDIS_MNEMONIC_LODSB
+		       : size == 2 ? ZYDIS_MNEMONIC_LODSW
+				   : ZYDIS_MNEMONIC_LODSD;
+	req.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+	req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+	e_enc(&x->e, &req);
 }
 
 /* src_seg: the segment of the source operand [esi]: DS or the override. */
@@ -131,35 +138,31 @@ bool mangle_string(struct bt_ctx *x)
 	int size = !wide ? 1 : o16 ? 2 : 4;
 	int ss = src_seg(x);
 	bool sb = seg_is_based(x, ss), db = seg_is_based(x, S_ES);
-	uint8_t mov_ld = wide ? 0x8b : 0x8a, mov_st = wide ? 0x89 : 0x88, cmp = wide ? 0x3b : 0x3a;
+	const ZydisMnemonic mov = ZYDIS_MNEMONIC_MOV, cmp = ZYDIS_MNEMONIC_CMP;
 
 	x->how = HOW_REWRITE;
 	if ((op & ~1) == 0xac && !sb) { /* LODS, flat source: the host's own */
-		if (o16)
-			e8(&x->e, 0x66);
-		e8(&x->e, 0x65);
-		e8(&x->e, 0x67);
-		e8(&x->e, op);
+		emit_lods_flat(x, size);
 		return true;
 	}
 	emit_df_step(x);
 	switch (op & ~1) {
 	case 0xa4: /* MOVS: r9 = [src:esi]; [es:edi] = r9 */
-		emit_str_access(x, ss, sb, R_ESI, o16, mov_ld, 9);
-		emit_str_access(x, S_ES, db, R_EDI, o16, mov_st, 9);
+		emit_str_access(x, ss, sb, R_ESI, size, mov, false, 9);
+		emit_str_access(x, S_ES, db, R_EDI, size, mov, true, 9);
 		break;
 	case 0xa6: /* CMPS: cmp [src:esi], [es:edi] */
-		emit_str_access(x, ss, sb, R_ESI, o16, mov_ld, 9);
-		emit_str_access(x, S_ES, db, R_EDI, o16, cmp, 9);
+		emit_str_access(x, ss, sb, R_ESI, size, mov, false, 9);
+		emit_str_access(x, S_ES, db, R_EDI, size, cmp, false, 9);
 		break;
 	case 0xaa: /* STOS */
-		emit_str_access(x, S_ES, db, R_EDI, o16, mov_st, R_EAX);
+		emit_str_access(x, S_ES, db, R_EDI, size, mov, true, R_EAX);
 		break;
 	case 0xac: /* LODS through a based source */
-		emit_str_access(x, ss, sb, R_ESI, o16, mov_ld, R_EAX);
+		emit_str_access(x, ss, sb, R_ESI, size, mov, false, R_EAX);
 		break;
 	case 0xae: /* SCAS: cmp eAX, [es:edi] */
-		emit_str_access(x, S_ES, db, R_EDI, o16, cmp, R_EAX);
+		emit_str_access(x, S_ES, db, R_EDI, size, cmp, false, R_EAX);
 		break;
 	}
 	if ((op & ~1) == 0xa4 || (op & ~1) == 0xa6 || (op & ~1) == 0xac)

@@ -68,7 +68,7 @@ static void handle_async(struct bt *bt)
 	switch (c->async_kind) {
 	case BT_ASYNC_POLL:
 		STAT_INC(poll_stops);
-		c->kicked = 1;
+		__atomic_store_n(&c->kicked, 1, __ATOMIC_SEQ_CST);
 		break;
 	case BT_ASYNC_EXC: {
 		int vec = (int)c->async_vector;
@@ -103,19 +103,18 @@ static bool pre_block(struct bt *bt)
 	struct vcpu *v = bt->v;
 	struct machine *m = bt->m;
 
-	if (c->kicked || m->events_pending) {
-		c->kicked = 0;
+	if (__atomic_exchange_n(&c->kicked, 0, __ATOMIC_SEQ_CST) |
+	    __atomic_load_n(&m->events_pending, __ATOMIC_SEQ_CST)) {
 		mprotect((uint8_t *)c + BTC_POLL, 4096, PROT_READ);
 		bt->hooks.service(m);
 	}
+	/* exceptions and interrupts are counted where they are delivered (cpu layer) */
 	if (v->exc.valid) {
 		bt->hooks.deliver_pending(v);
-		STAT_INC(exceptions);
 		return false;
 	}
 	if (!v->intr_shadow && (v->eflags & EFL_IF) && bt->hooks.intr_pending(m)) {
-		if (bt->hooks.check_interrupts(v))
-			STAT_INC(interrupts);
+		bt->hooks.check_interrupts(v);
 		return false;
 	}
 	if (v->halted) {
@@ -220,8 +219,6 @@ void bt_run(struct bt *bt)
 			STAT_INC(ind_lookups);
 			break;
 		case BT_EXIT_CALLOUT:
-			if (bt->co_result == CO_FAULT)
-				STAT_INC(exceptions);
 			break;
 		case BT_EXIT_ASYNC:
 			handle_async(bt);

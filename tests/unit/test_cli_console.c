@@ -31,7 +31,7 @@ static void bare_machine(struct console *con)
 	m.vcpu.machine = &m;
 	m.console = con;
 	m.engine = &fake_engine;
-	kicks = 0;
+	__atomic_store_n(&kicks, 0, __ATOMIC_SEQ_CST);
 	ck_assert_int_eq(event_init(&m), 0);
 }
 
@@ -141,7 +141,7 @@ START_TEST(test_kicker_kicks)
 	       util_now_ns() - start < 2000000000ull)
 		;
 	ck_assert_int_eq(m.events_pending, 1);
-	ck_assert_int_ge(kicks, 1);
+	ck_assert_int_ge(__atomic_load_n(&kicks, __ATOMIC_SEQ_CST), 1);
 	machine_service(&m);
 	ck_assert_int_eq(nfired, 1);
 	ck_assert_int_eq(m.events_pending, 0);
@@ -219,7 +219,7 @@ START_TEST(test_request_exit_first_wins)
 	ck_assert_int_eq(m.exit.reason, EXIT_DEBUG_EXIT);
 	ck_assert_int_eq(m.exit.status, 7);
 	ck_assert_str_eq(m.exit.message, "first 1");
-	ck_assert_int_ge(kicks, 1);
+	ck_assert_int_ge(__atomic_load_n(&kicks, __ATOMIC_SEQ_CST), 1);
 	/* a halted vCPU is woken: machine_wait returns at once */
 	machine_wait(&m);
 	bare_teardown();

@@ -438,6 +438,32 @@ START_TEST(test_linux_bad)
 	make_bzimage(b, 0x020f, 1);
 	m.cfg.initrd = "/nonexistent/initrd";
 	ck_assert_int_lt(linux_load(&m, b, sizeof(b)), 0);
+	m.cfg.initrd = NULL;
+	/* pref_address + init_size wraps past 2^64: not taken, 1 MiB instead */
+	make_bzimage(b, 0x020f, 1);
+	put32(b + 0x258, 0xfffff000);
+	put32(b + 0x25c, 0xffffffff);
+	ck_assert_int_eq(linux_load(&m, b, sizeof(b)), 0);
+	ck_assert_uint_eq(m.vcpu.eip, 0x100000);
+	ck_assert_int_eq(memcmp(ram_ptr(&m.ram, 0x100000, BZ_KSIZE), b + 3 * 512, BZ_KSIZE), 0);
+}
+END_TEST
+
+/* A file that ends right after "HdrS" passes the probe but has no room for
+ * the header fields: refused without reading past its end (an exact-size
+ * heap copy, so a sanitizer build sees any over-read). */
+START_TEST(test_linux_short_header)
+{
+	static uint8_t b[BZ_LEN];
+	size_t n = 0x206;
+	uint8_t *img = malloc(n);
+
+	ck_assert_ptr_nonnull(img);
+	make_bzimage(b, 0x020f, 1);
+	memcpy(img, b, n);
+	ck_assert_int_eq(linux_probe(img, n), 1);
+	ck_assert_int_lt(linux_load(&m, img, n), 0);
+	free(img);
 }
 END_TEST
 
@@ -521,6 +547,7 @@ int main(void)
 	tcase_add_test(tc, test_multiboot_aout);
 	tcase_add_test(tc, test_linux_load);
 	tcase_add_test(tc, test_linux_bad);
+	tcase_add_test(tc, test_linux_short_header);
 	tcase_add_test(tc, test_bios);
 	tcase_add_test(tc, test_e820);
 	tcase_add_test(tc, test_loader_dispatch);
