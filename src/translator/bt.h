@@ -29,6 +29,7 @@
 #include "monitor/machine.h"
 #include "monitor/callout.h"
 #include "shadow_mmu/region.h"
+#include "shadow_mmu/shadow.h"
 #include "translator/bt_offsets.h"
 
 /* The indirect-branch table: one uint32 per possible guest EIP (16 GiB of
@@ -49,6 +50,7 @@ enum bt_async {
 	BT_ASYNC_EXC,	/* deliver exception async_vector/async_err */
 	BT_ASYNC_SMC,	/* write to the running block's page: step one insn */
 	BT_ASYNC_MMIO,	/* emulate the instruction against the MMIO bus */
+	BT_ASYNC_PF,	/* guest #PF: CR2 = async_addr, error code async_err */
 	BT_ASYNC_ERROR, /* unexpected host fault: end the run */
 };
 
@@ -136,8 +138,9 @@ struct bt_block {
 	uint32_t frame[2]; /* guest frames holding its bytes (may be equal);
 			    * paging is off: frame = linear >> 12 */
 	uint32_t guest_len;
-	uint8_t *host; /* entry: the poll load; host + BT_POLL_LEN: the body,
-			* entered by chained forward branches (no poll) */
+	uint32_t lin_last; /* linear address of its last byte (CS base added) */
+	uint8_t *host;	   /* entry: the poll load; host + BT_POLL_LEN: the body,
+			    * entered by chained forward branches (no poll) */
 	uint32_t host_len;
 	uint16_t n_insns;
 	bool valid, cached, protect;
@@ -177,7 +180,11 @@ struct bt {
 	struct vcpu *v;
 	struct bt_cpu *cpu;
 	struct bt_hooks hooks;
-	struct region region;
+	struct region region; /* the physical region (paging off) */
+	struct shadow shadow; /* the views of the current address space */
+	uint8_t *gs_cur;      /* region base the GS base holds now */
+	uint32_t pg_cr3;      /* paging state the shadow was filled under */
+	uint32_t pg_key;      /* CR0.PG/WP, CR4.PSE/PGE of that state */
 	/* translation cache and side arena */
 	uint8_t *tc, *tc_end, *tc_free;
 	uint8_t *meta, *meta_end, *meta_free;
@@ -216,6 +223,10 @@ void *bt_meta_alloc(struct bt *bt, size_t size);
 struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base);
 /* bt_insert: make blk findable (hash, page lists, write protection). */
 void bt_insert(struct bt *bt, struct bt_block *blk);
+/* bt_lookup_paged: bt_lookup for paging on: also the block's bytes must
+ * still be at the guest-physical frames it was translated from under the
+ * vcpu's current page tables (probe walks, no A/D). */
+struct bt_block *bt_lookup_paged(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base);
 /* bt_block_at: the block whose host code contains pc, or NULL. */
 struct bt_block *bt_block_at(struct bt *bt, const uint8_t *pc);
 /* bt_insn_index: index of the guest instruction of blk containing pc. */
@@ -247,6 +258,7 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 uint32_t bt_mode(const struct vcpu *v);
 #define BT_MODE_FPU_TRAP  8u
 #define BT_MODE_NO_OSFXSR 16u /* CR4.OSFXSR clear: SSE raises #UD */
+#define BT_MODE_PAGING	  32u /* CR0.PG: code at linear addresses, no chaining across pages */
 
 /* --- mangle.c ------------------------------------------------------------ */
 struct bt_emit {
@@ -301,8 +313,15 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out);
 void bt_destroy(struct bt *bt);
 /* bt_run: the dispatcher loop, until m->exit.reason != EXIT_NONE. */
 void bt_run(struct bt *bt);
-/* bt_set_gs_base: host GS base = region base on this thread. */
+/* bt_set_gs_base: host GS base = the base of the region the vcpu's state
+ * selects (bt_gs_region) on this thread, if it is not already. */
 void bt_set_gs_base(struct bt *bt);
+/* bt_gs_region: the physical region with paging off, else the supervisor
+ * or user view of the shadow (CPL 3). */
+uint8_t *bt_gs_region(struct bt *bt);
+/* bt_paging_sync: flush the shadow and the indirect table if CR3 or the
+ * paging mode bits changed since the last fill (however they changed). */
+void bt_paging_sync(struct bt *bt);
 /* bt_kick: from any thread: stop translated code at the next block entry. */
 void bt_kick(struct bt *bt);
 /* bt_stop: end the run with reason r (first reason wins). */

@@ -26,16 +26,16 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* mode_supported: paging off, protected mode, 32-bit CS/SS;
+/* mode_supported: non-PAE paging or none, protected mode, 32-bit CS/SS;
  * otherwise end the run with a clear message. */
 static bool mode_supported(struct bt *bt)
 {
 	struct vcpu *v = bt->v;
 	static const int flat[] = {S_CS, S_DS, S_ES, S_SS};
 
-	if (v->cr0 & CR0_PG) {
+	if (v->cr4 & CR4_PAE) {
 		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-			"bt: guest paging is not supported yet (shadow MMU)");
+			"bt: PAE paging is not supported yet (shadow MMU)");
 		return false;
 	}
 	if (!(v->cr0 & CR0_PE) || (v->eflags & EFL_VM)) {
@@ -80,6 +80,10 @@ static void handle_async(struct bt *bt)
 		bt_invalidate_frame(bt, c->async_addr >> 12);
 		bt->step_one = true;
 		break;
+	case BT_ASYNC_PF:
+		v->cr2 = (uint32_t)c->async_addr;
+		bt->hooks.raise(v, EXC_PF, true, c->async_err);
+		break;
 	case BT_ASYNC_MMIO:
 		/* a guest access to a non-RAM physical address: the instruction
 		 * runs in the monitor's emulator against the cpu layer (RAM or
@@ -123,7 +127,10 @@ static bool pre_block(struct bt *bt)
 		bt->hooks.wait(m);
 		return false;
 	}
-	return m->exit.reason == EXIT_NONE && mode_supported(bt);
+	if (m->exit.reason != EXIT_NONE || !mode_supported(bt))
+		return false;
+	bt_paging_sync(bt);
+	return true;
 }
 
 /* find_block: cached block or a fresh translation (*fresh set) for
@@ -142,7 +149,8 @@ static struct bt_block *find_block(struct bt *bt, bool one_off, bool *fresh)
 		bt->ind_cs_base = cs_base;
 	}
 	if (!one_off)
-		blk = bt_lookup(bt, v->eip, mode, cs_base);
+		blk = (mode & BT_MODE_PAGING) ? bt_lookup_paged(bt, v->eip, mode, cs_base)
+					      : bt_lookup(bt, v->eip, mode, cs_base);
 	*fresh = !blk;
 	if (!blk) {
 		uint64_t t0 = bt_rdtsc();
@@ -151,10 +159,23 @@ static struct bt_block *find_block(struct bt *bt, bool one_off, bool *fresh)
 		bt->t.in_translate += bt_rdtsc() - t0;
 		bt->t.translated++;
 	}
-	if (!blk)
+	if (!blk && !v->exc.valid) /* else: a #PF on the fetch, delivered next */
 		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE, "bt: %s at eip %#x", err,
 			v->eip);
 	return blk;
+}
+
+/* chain_ok: may exit x of a block be patched to jump to blk?  With paging
+ * a chain must not survive a change of mapping: only chain to a block that
+ * lies entirely on the linear page where the source block starts (the
+ * source was checked against the page tables when it was entered, so that
+ * page still maps the frame the target was translated from). */
+static bool chain_ok(const struct bt_exit *x, const struct bt_block *blk)
+{
+	if (!(blk->mode & BT_MODE_PAGING))
+		return true;
+	uint32_t page = (x->from->cs_base + x->from->eip) >> 12;
+	return ((blk->cs_base + blk->eip) >> 12) == page && (blk->lin_last >> 12) == page;
 }
 
 /* bt_run: the dispatcher loop. */
@@ -168,6 +189,7 @@ void bt_run(struct bt *bt)
 
 	if (bt_fault_thread_init(bt) < 0)
 		die("bt: cannot set up the vCPU thread's signal stack");
+	bt->gs_cur = NULL; /* this thread's GS base is unknown */
 	bt_set_gs_base(bt);
 	bt->t.start = bt_rdtsc();
 	bt->t.start_ns = now_ns();
@@ -186,13 +208,17 @@ void bt_run(struct bt *bt)
 		bool one_off = bt->step_one || (v->intr_shadow && !shadow_body);
 		bool fresh;
 		struct bt_block *blk = find_block(bt, one_off, &fresh);
-		if (!blk)
+		if (!blk) {
+			if (v->exc.valid)
+				continue;
 			break;
+		}
 		if (shadow_body)
 			v->intr_shadow = false;
 		if (fill_ind && fresh)
 			STAT_INC(ind_misses);
-		if (last && last_gen == bt->generation && last->from->cached && blk->cached)
+		if (last && last_gen == bt->generation && last->from->cached && blk->cached &&
+		    chain_ok(last, blk))
 			bt_chain(bt, last, blk);
 		if (fill_ind && blk->cached)
 			bt_ind_set(bt, v->eip, blk);
@@ -200,6 +226,7 @@ void bt_run(struct bt *bt)
 		fill_ind = false;
 		for (int s = 0; s < S_NR; s++)
 			c->seg_base[s] = v->seg[s].base;
+		bt_set_gs_base(bt);
 		uint64_t t0 = bt_rdtsc();
 		bt_enter(c, shadow_body ? blk->host + BT_POLL_LEN : blk->host);
 		bt->t.in_tc += bt_rdtsc() - t0;
