@@ -111,6 +111,8 @@ struct bt_exit {
 	uint8_t saved[5];	    /* original stub bytes while chained */
 	uint8_t *jcc;		    /* if set: a "jcc rel32" to this stub; chaining
 				     * retargets its rel32 instead of the stub */
+	struct bt_exit *next_x;	    /* on bt->xpage (chained across guest pages) */
+	bool xlisted;		    /* on bt->xpage now */
 };
 
 /* How a callout site is executed. */
@@ -204,6 +206,8 @@ struct bt {
 	uint32_t ind_mode;	       /* mode the indirect tables were filled under */
 	uint32_t ind_cs_base;	       /* and CS base */
 	uint32_t cur_mode;
+	struct bt_exit *xpage; /* exits chained across guest pages with paging on:
+				* unchained by bt_mapping_changed() */
 	ZydisDecoder dec;
 	struct bt_times t;
 	void *altstack;
@@ -239,6 +243,14 @@ void bt_invalidate_frame(struct bt *bt, uint64_t frame);
 void bt_flush(struct bt *bt);
 /* bt_ind_clear: empty the indirect-branch table. */
 void bt_ind_clear(struct bt *bt);
+/* bt_chain_xpage: like bt_chain, for an exit whose target is not on the
+ * linear page its block starts on (paging on): undone by the next
+ * bt_mapping_changed(). */
+void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk);
+/* bt_mapping_changed: the guest's linear->physical mapping changed (CR3,
+ * INVLPG, paging mode): empty the indirect table, unchain every exit
+ * chained across pages. */
+void bt_mapping_changed(struct bt *bt);
 /* bt_ind_set: indirect branches to guest eip go straight to blk. */
 void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk);
 /* bt_entry: where an exit of block `from` enters blk: its body (no poll)

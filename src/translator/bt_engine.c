@@ -71,7 +71,7 @@ static void bt_engine_invlpg(struct machine *m, uint32_t lin)
 	if (!bt)
 		return;
 	shadow_invlpg(&bt->shadow, lin);
-	bt_ind_clear(bt);
+	bt_mapping_changed(bt);
 }
 
 /* bt_engine_flush_tlb: CR3 write (global false: global pages may stay) or
@@ -83,7 +83,7 @@ static void bt_engine_flush_tlb(struct machine *m, bool global)
 	if (!bt)
 		return;
 	shadow_flush(&bt->shadow, !global);
-	bt_ind_clear(bt);
+	bt_mapping_changed(bt);
 	bt_paging_sync(bt); /* the state is now the one flushed for */
 }
 

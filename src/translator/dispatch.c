@@ -133,10 +133,10 @@ void bt_paging_sync(struct bt *bt)
 
 	if (key != bt->pg_key) {
 		shadow_flush(&bt->shadow, false);
-		bt_ind_clear(bt);
+		bt_mapping_changed(bt);
 	} else if ((v->cr0 & CR0_PG) && v->cr3 != bt->pg_cr3) {
 		shadow_flush(&bt->shadow, true);
-		bt_ind_clear(bt);
+		bt_mapping_changed(bt);
 	}
 	bt->pg_key = key;
 	bt->pg_cr3 = v->cr3;

@@ -165,17 +165,19 @@ static struct bt_block *find_block(struct bt *bt, bool one_off, bool *fresh)
 	return blk;
 }
 
-/* chain_ok: may exit x of a block be patched to jump to blk?  With paging
- * a chain must not survive a change of mapping: only chain to a block that
- * lies entirely on the linear page where the source block starts (the
- * source was checked against the page tables when it was entered, so that
- * page still maps the frame the target was translated from). */
-static bool chain_ok(const struct bt_exit *x, const struct bt_block *blk)
+/* chain_same_page: with paging, a chain must not survive a change of
+ * mapping.  A chain to a block that lies entirely on the linear page where
+ * the source block starts, from the same frame, stays (the source is
+ * checked against the page tables when it is entered, so that page still
+ * maps the frame the target was translated from); any other chain is
+ * undone by the next mapping change (bt_chain_xpage). */
+static bool chain_same_page(const struct bt_exit *x, const struct bt_block *blk)
 {
 	if (!(blk->mode & BT_MODE_PAGING))
 		return true;
 	uint32_t page = (x->from->cs_base + x->from->eip) >> 12;
-	return ((blk->cs_base + blk->eip) >> 12) == page && (blk->lin_last >> 12) == page;
+	return ((blk->cs_base + blk->eip) >> 12) == page && (blk->lin_last >> 12) == page &&
+	       blk->frame[0] == x->from->frame[0];
 }
 
 /* bt_run: the dispatcher loop. */
@@ -217,9 +219,12 @@ void bt_run(struct bt *bt)
 			v->intr_shadow = false;
 		if (fill_ind && fresh)
 			STAT_INC(ind_misses);
-		if (last && last_gen == bt->generation && last->from->cached && blk->cached &&
-		    chain_ok(last, blk))
-			bt_chain(bt, last, blk);
+		if (last && last_gen == bt->generation && last->from->cached && blk->cached) {
+			if (chain_same_page(last, blk))
+				bt_chain(bt, last, blk);
+			else
+				bt_chain_xpage(bt, last, blk);
+		}
 		if (fill_ind && blk->cached)
 			bt_ind_set(bt, v->eip, blk);
 		last = NULL;

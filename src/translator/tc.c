@@ -326,6 +326,35 @@ void bt_invalidate_frame(struct bt *bt, uint64_t f)
 	bt->invalidated = true;
 }
 
+/* bt_chain_xpage: chain, and remember x for bt_mapping_changed(). */
+void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk)
+{
+	bt_chain(bt, x, blk);
+	if (x->to != blk || x->xlisted)
+		return;
+	x->xlisted = true;
+	x->next_x = bt->xpage;
+	bt->xpage = x;
+}
+
+/* bt_mapping_changed: unpatch the cross-page chains still in place. */
+void bt_mapping_changed(struct bt *bt)
+{
+	bt_ind_clear(bt);
+	for (struct bt_exit *x = bt->xpage; x; x = x->next_x) {
+		x->xlisted = false;
+		if (!x->to)
+			continue;
+		struct bt_exit **pp = &x->to->incoming;
+		while (*pp && *pp != x)
+			pp = &(*pp)->next_in;
+		if (*pp)
+			*pp = x->next_in;
+		bt_unpatch(x);
+	}
+	bt->xpage = NULL;
+}
+
 /* bt_ind_clear: every entry misses: zero the logged ones, or give the
  * whole table back to the kernel when the log overflowed. */
 void bt_ind_clear(struct bt *bt)
@@ -364,6 +393,7 @@ void bt_flush(struct bt *bt)
 	bt->nr_blocks = 0;
 	tc_reset(bt);
 	bt->meta_free = bt->meta;
+	bt->xpage = NULL;
 	bt->generation++;
 	bt->invalidated = true;
 	bt_ind_clear(bt);
