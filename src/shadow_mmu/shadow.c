@@ -212,11 +212,17 @@ static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot
 		flush_all(s);
 		i = entry_get(s, v, lin >> 12);
 	}
-	void *p =
-	    mmap(s->view[v].base + (lin & ~0xfffu), 4096, prot, MAP_SHARED | MAP_FIXED, fd, off);
-	if (p == MAP_FAILED) {
-		entry_drop(s, i, false);
-		return false;
+	uint8_t *at = s->view[v].base + (lin & ~0xfffu);
+	if (mmap(at, 4096, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
+		/* out of mappings after all (other users of the process's
+		 * budget): evict everything and try once more */
+		STAT_INC(shadow_evictions);
+		flush_all(s);
+		i = entry_get(s, v, lin >> 12);
+		if (mmap(at, 4096, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
+			entry_drop(s, i, false);
+			return false;
+		}
 	}
 	s->pool[i].frame = frame;
 	s->pool[i].global = global;

@@ -171,6 +171,8 @@ struct bt_hooks {
 struct bt_times {
 	uint64_t in_tc, in_callout, start;
 	uint64_t in_translate; /* ticks spent in bt_translate */
+	uint64_t in_fill;      /* ticks in shadow_fault calls that filled */
+	uint64_t fills;	       /* and how many */
 	uint64_t translated;   /* blocks translated by the dispatcher */
 	uint64_t start_ns;     /* CLOCK_MONOTONIC at start (ticks -> time) */
 	uint64_t callouts_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];

@@ -59,10 +59,13 @@ static void fault_shadow(struct bt *bt, greg_t *g, int view, uint64_t lin, struc
 		return;
 	}
 	for (;;) {
+		uint64_t t0 = bt_rdtsc();
 		enum shadow_result r = shadow_fault(&bt->shadow, view, (uint32_t)lin, write, v->cr0,
 						    v->cr3, v->cr4, &pfec, &gpa);
 		switch (r) {
 		case SHADOW_FILLED:
+			bt->t.in_fill += bt_rdtsc() - t0;
+			bt->t.fills++;
 			return;
 		case SHADOW_PF:
 			c->async_addr = lin;

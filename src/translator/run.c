@@ -264,6 +264,37 @@ void bt_run(struct bt *bt)
 	}
 }
 
+/* raw_mmap_ns: the cost of a bare mmap(MAP_SHARED|MAP_FIXED) of one RAM
+ * page, measured now over 64 pages, in ns (0 if it cannot be measured). */
+static double raw_mmap_ns(struct bt *bt)
+{
+	const unsigned n = 64;
+	uint8_t *win =
+	    mmap(NULL, n * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int fd;
+	off_t off;
+	double best = 0;
+
+	if (win == MAP_FAILED)
+		return 0;
+	for (int round = 0; round < 3; round++) {
+		uint64_t t0 = now_ns();
+		for (unsigned i = 0; i < n; i++)
+			if (ram_backing(&bt->m->ram, (uint64_t)(i % (bt->m->ram.size >> 12)) << 12,
+					&fd, &off) < 0 ||
+			    mmap(win + i * 4096, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd,
+				 off) == MAP_FAILED)
+				goto out;
+		double ns = (double)(now_ns() - t0) / n;
+		best = (round == 0 || ns < best) ? ns : best;
+		mmap(win, n * 4096, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	}
+out:
+	munmap(win, n * 4096);
+	return best;
+}
+
 /* bt_print_stats: TC usage, time split, translation speed, the most
  * frequent callouts. */
 void bt_print_stats(struct bt *bt, FILE *f)
@@ -286,6 +317,12 @@ void bt_print_stats(struct bt *bt, FILE *f)
 		fprintf(f, "bt: translation %.3f ms for %llu blocks (%.0f blocks/s)\n",
 			bt->t.in_translate * tick_ns / 1e6, (unsigned long long)bt->t.translated,
 			1e9 * bt->t.translated / (bt->t.in_translate * tick_ns));
+	if (bt->t.fills)
+		fprintf(f,
+			"bt: shadow fill %.0f ns average in the fault handler (walk + mmap, "
+			"%llu fills); bare mmap of a RAM page now: %.0f ns\n",
+			bt->t.in_fill * tick_ns / bt->t.fills, (unsigned long long)bt->t.fills,
+			raw_mmap_ns(bt));
 	fprintf(f, "bt: indirect branches that hit the inline table are not counted; "
 		   "lookups = inline misses resolved by the dispatcher, misses = of those, "
 		   "the ones that had to translate\n");
