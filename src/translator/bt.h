@@ -336,6 +336,9 @@ uint8_t *bt_gs_region(struct bt *bt);
 /* bt_paging_sync: flush the shadow and the indirect table if CR3 or the
  * paging mode bits changed since the last fill (however they changed). */
 void bt_paging_sync(struct bt *bt);
+/* bt_paging_mark: record the vcpu's paging state as the one the shadow
+ * was flushed for (after an engine hook flushed it). */
+void bt_paging_mark(struct bt *bt);
 /* bt_kick: from any thread: stop translated code at the next block entry. */
 void bt_kick(struct bt *bt);
 /* bt_stop: end the run with reason r (first reason wins). */

@@ -84,7 +84,7 @@ static void bt_engine_flush_tlb(struct machine *m, bool global)
 		return;
 	shadow_flush(&bt->shadow, !global);
 	bt_mapping_changed(bt);
-	bt_paging_sync(bt); /* the state is now the one flushed for */
+	bt_paging_mark(bt); /* the state is now the one flushed for */
 }
 
 static void bt_engine_destroy(struct machine *m)

@@ -138,8 +138,14 @@ void bt_paging_sync(struct bt *bt)
 		shadow_flush(&bt->shadow, true);
 		bt_mapping_changed(bt);
 	}
-	bt->pg_key = key;
-	bt->pg_cr3 = v->cr3;
+	bt_paging_mark(bt);
+}
+
+/* bt_paging_mark: the shadow now matches the vcpu's paging state. */
+void bt_paging_mark(struct bt *bt)
+{
+	bt->pg_key = paging_key(bt->v);
+	bt->pg_cr3 = bt->v->cr3;
 }
 
 /* bt_kick: from the kicker thread: the next block entry faults. */
