@@ -106,7 +106,10 @@ static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 		unmap_page(s, e->view, e->lin_page);
 	rmap_unlink(s, i);
 	s->slot[e->view][e->lin_page] = 0;
+	if (e->large)
+		s->n_large--;
 	e->live = false;
+	e->large = false;
 	e->rmap_next = s->free_head;
 	s->free_head = i;
 	s->n_live--;
@@ -123,12 +126,13 @@ static void flush_all(struct shadow *s)
 			if (e->frame < s->nr_frames)
 				s->rmap[e->frame] = -1;
 			e->live = false;
+			e->large = false;
 		}
 	}
 	for (int v = 0; v < 2; v++)
 		mmap(s->view[v].base, REGION_SPAN + REGION_GUARD, PROT_NONE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-	s->n_used = s->n_live = 0;
+	s->n_used = s->n_live = s->n_large = 0;
 	s->free_head = -1;
 }
 
@@ -155,6 +159,16 @@ void shadow_invlpg(struct shadow *s, uint32_t lin)
 		if (idx)
 			entry_drop(s, (int32_t)idx - 1, true);
 	}
+	if (!s->n_large)
+		return;
+	/* a 4 MiB TLB entry covers the whole large page: drop its pieces */
+	uint32_t first = (lin >> 12) & ~0x3ffu;
+	for (int v = 0; v < 2; v++)
+		for (uint32_t p = first; p < first + 1024; p++) {
+			uint32_t idx = s->slot[v][p];
+			if (idx && s->pool[idx - 1].large)
+				entry_drop(s, (int32_t)idx - 1, true);
+		}
 }
 
 void shadow_protect_frame(struct shadow *s, uint64_t f)
@@ -199,7 +213,8 @@ static int32_t entry_get(struct shadow *s, int v, uint32_t lin_page)
 }
 
 /* fill: map frame (RAM) at lin in view v with prot; false if mmap failed. */
-static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot, bool global)
+static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot, bool global,
+		 bool large)
 {
 	int fd;
 	off_t off;
@@ -226,6 +241,8 @@ static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot
 	}
 	s->pool[i].frame = frame;
 	s->pool[i].global = global;
+	s->n_large += (unsigned)large - (unsigned)s->pool[i].large;
+	s->pool[i].large = large;
 	s->pool[i].writable = prot & PROT_WRITE;
 	rmap_link(s, i);
 	STAT_INC(shadow_fills);
@@ -254,7 +271,7 @@ enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool w
 	if (w.dirty && !code && walk_allows(cr0, w.rw, w.us, wflags))
 		prot |= PROT_WRITE;
 	bool global = w.global && (cr4 & CR4_PGE);
-	if (!fill(s, view, lin, frame, prot, global))
+	if (!fill(s, view, lin, frame, prot, global, w.large))
 		return SHADOW_MMIO;
 	return SHADOW_FILLED;
 }

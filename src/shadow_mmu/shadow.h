@@ -39,6 +39,7 @@ struct shadow_entry {
 	int32_t rmap_next; /* next entry mapping the same frame, -1 = end */
 	uint8_t view;	   /* SHADOW_SUP or SHADOW_USER */
 	bool live, global, writable;
+	bool large; /* filled from a 4 MiB page */
 };
 
 struct shadow {
@@ -51,6 +52,7 @@ struct shadow {
 	unsigned budget;   /* pool size */
 	unsigned n_used;   /* entries handed out from the pool's top */
 	unsigned n_live;   /* live entries */
+	unsigned n_large;  /* live entries filled from 4 MiB pages */
 	int32_t free_head; /* recycled entries, -1 = none */
 };
 
@@ -75,7 +77,8 @@ int shadow_view_of(const struct shadow *s, const void *p, uint64_t *lin);
  * Fills the page or says why not (enum shadow_result). */
 enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool write, uint32_t cr0,
 				uint32_t cr3, uint32_t cr4, uint32_t *pfec, uint32_t *gpa);
-/* shadow_invlpg: drop the page holding lin from both views. */
+/* shadow_invlpg: drop the page holding lin from both views; when lin lies
+ * in a 4 MiB guest page, every 4 KiB piece of it that was filled. */
 void shadow_invlpg(struct shadow *s, uint32_t lin);
 /* shadow_flush: drop every filled page (keep_global: but the global ones). */
 void shadow_flush(struct shadow *s, bool keep_global);

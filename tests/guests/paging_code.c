@@ -4,15 +4,18 @@
  * through a writable alias of its frame runs patched, code written through
  * its own linear address runs patched, and an instruction straddling two
  * pages faults while the second is not present (CR2 = its first byte there)
- * and follows the second page's remapping.
+ * and follows the second page's remapping; INVLPG of any address in a
+ * 4 MiB page drops the whole page.
  */
 #include "rt.h"
 
 #define CV 0x40000000u /* code window: two linear pages */
 #define AV 0x40100000u /* writable alias */
+#define BIG 0x80000000u /* a 4 MiB page */
 
 static uint32_t *pd, *pd2;
 static uint8_t *frame[3];
+static volatile uint32_t marker = 0x4d4d4d4d;
 
 /* put_const: "mov $v,%eax; ret" at offset off of frame f. */
 static void put_const(int f, unsigned off, uint32_t v)
@@ -30,7 +33,7 @@ static uint32_t call_at(uint32_t va)
 
 void test_main(void)
 {
-	tap_plan(11);
+	tap_plan(13);
 	pd = pg_new_dir();
 	pg_identity4m(pd, 0x800000, PG_RW);
 	for (int i = 0; i < 3; i++)
@@ -94,5 +97,16 @@ void test_main(void)
 	*pg_entry(pd, CV + 0x1000) = (uint32_t)frame[2] | PG_P | PG_RW;
 	invlpg(CV + 0x1000);
 	tap_eq("straddling code follows a remapped second page", call_at(CV + 4093), 0x55663344);
+
+	/* INVLPG of one address in a 4 MiB page drops all of that page */
+	uint32_t off = (uint32_t)&marker;
+	*(volatile uint32_t *)(0x400000 + off) = 0x600df00d;
+	pd[BIG >> 22] = 0x000000 | PG_P | PG_RW | PG_PS;
+	invlpg(BIG);
+	tap_eq("4 MiB page reads physical memory", *(volatile uint32_t *)(BIG + off), 0x4d4d4d4d);
+	pd[BIG >> 22] = 0x400000 | PG_P | PG_RW | PG_PS;
+	invlpg(BIG + 0x3ff000);
+	tap_eq("INVLPG elsewhere in a 4 MiB page drops all of it",
+	       *(volatile uint32_t *)(BIG + off), 0x600df00d);
 	pg_disable();
 }

@@ -74,6 +74,25 @@ START_TEST(test_invlpg_both_views)
 }
 END_TEST
 
+START_TEST(test_invlpg_large_page)
+{
+	start(0);
+	map_pages(1, PTE_RW);
+	wr32(PD + 2 * 4, 0xc00000 | PTE_P | PTE_RW | PTE_PS); /* 8 MiB -> 12 MiB */
+	ck_assert_int_eq(fault(SHADOW_SUP, 0x800000, false), SHADOW_FILLED);
+	ck_assert_int_eq(fault(SHADOW_SUP, 0xbff000, false), SHADOW_FILLED);
+	ck_assert_int_eq(fault(SHADOW_USER, LV, false), SHADOW_PF); /* supervisor PT */
+	ck_assert_int_eq(fault(SHADOW_SUP, LV, false), SHADOW_FILLED);
+	ck_assert_uint_eq(S.n_large, 2);
+	/* INVLPG anywhere in the 4 MiB page drops all of it, nothing else */
+	shadow_invlpg(&S, 0x9a0000);
+	ck_assert(!filled(SHADOW_SUP, 0x800000) && !filled(SHADOW_SUP, 0xbff000));
+	ck_assert(filled(SHADOW_SUP, LV));
+	ck_assert_uint_eq(S.n_large, 0);
+	ck_assert_uint_eq(S.n_live, 1);
+}
+END_TEST
+
 START_TEST(test_cr3_flush_keeps_global)
 {
 	start(0);
@@ -213,6 +232,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, fixture_setup, teardown);
 	tcase_add_test(tc, test_invlpg_both_views);
+	tcase_add_test(tc, test_invlpg_large_page);
 	tcase_add_test(tc, test_cr3_flush_keeps_global);
 	tcase_add_test(tc, test_global_ignored_without_pge);
 	tcase_add_test(tc, test_budget_evicts);
