@@ -9,8 +9,8 @@
  */
 #include "rt.h"
 
-#define CV 0x40000000u /* code window: two linear pages */
-#define AV 0x40100000u /* writable alias */
+#define CV  0x40000000u /* code window: two linear pages */
+#define AV  0x40100000u /* writable alias */
 #define BIG 0x80000000u /* a 4 MiB page */
 
 static uint32_t *pd, *pd2;
