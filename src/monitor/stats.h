@@ -28,7 +28,12 @@
 	STAT(poll_stops, "guest stops through the poll page")                                      \
 	STAT(mmio_accesses, "MMIO accesses emulated")                                              \
 	STAT(io_exits, "port I/O accesses")                                                        \
-	STAT(hlt_exits, "HLT waits")
+	STAT(hlt_exits, "HLT waits")                                                               \
+	STAT(shadow_fills, "shadow MMU pages filled")                                              \
+	STAT(shadow_pfs, "shadow MMU guest page faults found")                                     \
+	STAT(shadow_flushes, "shadow MMU flushes (CR3 writes, paging changes)")                    \
+	STAT(shadow_invlpgs, "shadow MMU INVLPGs")                                                 \
+	STAT(shadow_evictions, "shadow MMU evictions (mapping budget spent)")
 
 enum stat_id {
 #define STAT_ENUM(n, d) STAT_##n,

@@ -29,6 +29,7 @@
 #include "monitor/machine.h"
 #include "monitor/callout.h"
 #include "shadow_mmu/region.h"
+#include "shadow_mmu/shadow.h"
 #include "translator/bt_offsets.h"
 
 /* The indirect-branch table: one uint32 per possible guest EIP (16 GiB of
@@ -49,6 +50,7 @@ enum bt_async {
 	BT_ASYNC_EXC,	/* deliver exception async_vector/async_err */
 	BT_ASYNC_SMC,	/* write to the running block's page: step one insn */
 	BT_ASYNC_MMIO,	/* emulate the instruction against the MMIO bus */
+	BT_ASYNC_PF,	/* guest #PF: CR2 = async_addr, error code async_err */
 	BT_ASYNC_ERROR, /* unexpected host fault: end the run */
 };
 
@@ -109,6 +111,8 @@ struct bt_exit {
 	uint8_t saved[5];	    /* original stub bytes while chained */
 	uint8_t *jcc;		    /* if set: a "jcc rel32" to this stub; chaining
 				     * retargets its rel32 instead of the stub */
+	struct bt_exit *next_x;	    /* on bt->xpage (chained across guest pages) */
+	bool xlisted;		    /* on bt->xpage now */
 };
 
 /* How a callout site is executed. */
@@ -136,8 +140,9 @@ struct bt_block {
 	uint32_t frame[2]; /* guest frames holding its bytes (may be equal);
 			    * paging is off: frame = linear >> 12 */
 	uint32_t guest_len;
-	uint8_t *host; /* entry: the poll load; host + BT_POLL_LEN: the body,
-			* entered by chained forward branches (no poll) */
+	uint32_t lin_last; /* linear address of its last byte (CS base added) */
+	uint8_t *host;	   /* entry: the poll load; host + BT_POLL_LEN: the body,
+			    * entered by chained forward branches (no poll) */
 	uint32_t host_len;
 	uint16_t n_insns;
 	bool valid, cached, protect;
@@ -166,6 +171,8 @@ struct bt_hooks {
 struct bt_times {
 	uint64_t in_tc, in_callout, start;
 	uint64_t in_translate; /* ticks spent in bt_translate */
+	uint64_t in_fill;      /* ticks in shadow_fault calls that filled */
+	uint64_t fills;	       /* and how many */
 	uint64_t translated;   /* blocks translated by the dispatcher */
 	uint64_t start_ns;     /* CLOCK_MONOTONIC at start (ticks -> time) */
 	uint64_t callouts_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
@@ -177,7 +184,11 @@ struct bt {
 	struct vcpu *v;
 	struct bt_cpu *cpu;
 	struct bt_hooks hooks;
-	struct region region;
+	struct region region; /* the physical region (paging off) */
+	struct shadow shadow; /* the views of the current address space */
+	uint8_t *gs_cur;      /* region base the GS base holds now */
+	uint32_t pg_cr3;      /* paging state the shadow was filled under */
+	uint32_t pg_key;      /* CR0.PG/WP, CR4.PSE/PGE of that state */
 	/* translation cache and side arena */
 	uint8_t *tc, *tc_end, *tc_free;
 	uint8_t *meta, *meta_end, *meta_free;
@@ -197,6 +208,8 @@ struct bt {
 	uint32_t ind_mode;	       /* mode the indirect tables were filled under */
 	uint32_t ind_cs_base;	       /* and CS base */
 	uint32_t cur_mode;
+	struct bt_exit *xpage; /* exits chained across guest pages with paging on:
+				* unchained by bt_mapping_changed() */
 	ZydisDecoder dec;
 	struct bt_times t;
 	void *altstack;
@@ -216,6 +229,10 @@ void *bt_meta_alloc(struct bt *bt, size_t size);
 struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base);
 /* bt_insert: make blk findable (hash, page lists, write protection). */
 void bt_insert(struct bt *bt, struct bt_block *blk);
+/* bt_lookup_paged: bt_lookup for paging on: also the block's bytes must
+ * still be at the guest-physical frames it was translated from under the
+ * vcpu's current page tables (probe walks, no A/D). */
+struct bt_block *bt_lookup_paged(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base);
 /* bt_block_at: the block whose host code contains pc, or NULL. */
 struct bt_block *bt_block_at(struct bt *bt, const uint8_t *pc);
 /* bt_insn_index: index of the guest instruction of blk containing pc. */
@@ -228,6 +245,14 @@ void bt_invalidate_frame(struct bt *bt, uint64_t frame);
 void bt_flush(struct bt *bt);
 /* bt_ind_clear: empty the indirect-branch table. */
 void bt_ind_clear(struct bt *bt);
+/* bt_chain_xpage: like bt_chain, for an exit whose target is not on the
+ * linear page its block starts on (paging on): undone by the next
+ * bt_mapping_changed(). */
+void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk);
+/* bt_mapping_changed: the guest's linear->physical mapping changed (CR3,
+ * INVLPG, paging mode): empty the indirect table, unchain every exit
+ * chained across pages. */
+void bt_mapping_changed(struct bt *bt);
 /* bt_ind_set: indirect branches to guest eip go straight to blk. */
 void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk);
 /* bt_entry: where an exit of block `from` enters blk: its body (no poll)
@@ -247,6 +272,7 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 uint32_t bt_mode(const struct vcpu *v);
 #define BT_MODE_FPU_TRAP  8u
 #define BT_MODE_NO_OSFXSR 16u /* CR4.OSFXSR clear: SSE raises #UD */
+#define BT_MODE_PAGING	  32u /* CR0.PG: code at linear addresses, no chaining across pages */
 
 /* --- mangle.c ------------------------------------------------------------ */
 struct bt_emit {
@@ -301,8 +327,18 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out);
 void bt_destroy(struct bt *bt);
 /* bt_run: the dispatcher loop, until m->exit.reason != EXIT_NONE. */
 void bt_run(struct bt *bt);
-/* bt_set_gs_base: host GS base = region base on this thread. */
+/* bt_set_gs_base: host GS base = the base of the region the vcpu's state
+ * selects (bt_gs_region) on this thread, if it is not already. */
 void bt_set_gs_base(struct bt *bt);
+/* bt_gs_region: the physical region with paging off, else the supervisor
+ * or user view of the shadow (CPL 3). */
+uint8_t *bt_gs_region(struct bt *bt);
+/* bt_paging_sync: flush the shadow and the indirect table if CR3 or the
+ * paging mode bits changed since the last fill (however they changed). */
+void bt_paging_sync(struct bt *bt);
+/* bt_paging_mark: record the vcpu's paging state as the one the shadow
+ * was flushed for (after an engine hook flushed it). */
+void bt_paging_mark(struct bt *bt);
 /* bt_kick: from any thread: stop translated code at the next block entry. */
 void bt_kick(struct bt *bt);
 /* bt_stop: end the run with reason r (first reason wins). */

@@ -62,6 +62,31 @@ static void bt_engine_invalidate(struct machine *m, uint64_t gpa, uint64_t len)
 			bt_invalidate_frame(bt, f);
 }
 
+/* bt_engine_invlpg: INVLPG: drop the page from both shadow views and
+ * empty the indirect table (keyed by linear EIP). */
+static void bt_engine_invlpg(struct machine *m, uint32_t lin)
+{
+	struct bt *bt = m->engine_data;
+
+	if (!bt)
+		return;
+	shadow_invlpg(&bt->shadow, lin);
+	bt_mapping_changed(bt);
+}
+
+/* bt_engine_flush_tlb: CR3 write (global false: global pages may stay) or
+ * a paging mode change (everything goes). */
+static void bt_engine_flush_tlb(struct machine *m, bool global)
+{
+	struct bt *bt = m->engine_data;
+
+	if (!bt)
+		return;
+	shadow_flush(&bt->shadow, !global);
+	bt_mapping_changed(bt);
+	bt_paging_mark(bt); /* the state is now the one flushed for */
+}
+
 static void bt_engine_destroy(struct machine *m)
 {
 	bt_destroy(m->engine_data);
@@ -75,5 +100,7 @@ const struct engine bt_engine = {
     .kick = bt_engine_kick,
     .print_stats = bt_engine_print_stats,
     .invalidate = bt_engine_invalidate,
+    .invlpg = bt_engine_invlpg,
+    .flush_tlb = bt_engine_flush_tlb,
     .destroy = bt_engine_destroy,
 };

@@ -5,14 +5,17 @@
  * the block at a branch, a callout that leaves, two pages, or
  * BT_MAX_INSNS instructions.
  *
- * Paging is off for now: linear = physical, and CS is flat (part of the
- * mode), so the guest EIP is the physical address of the code.
+ * With paging off, CS base + EIP is the physical address of the code; with
+ * paging on, the fetch walks the guest page tables (A bits set, #PF raised
+ * when the first instruction cannot be fetched) and the block records the
+ * guest-physical frames its bytes came from.
  */
 #include "translator/bt.h"
 #include "monitor/trace.h"
 #include "translator/emit.h" /* bt_seg_mode (mangle_mem.c) */
 #include "monitor/stats.h"
 #include "monitor/util.h"
+#include "shadow_mmu/walk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +36,20 @@ uint32_t bt_mode(const struct vcpu *v)
 	/* which of DS/ES/SS/CS have a base: a block translated for a flat
 	 * segment never runs with a based one (mangle_mem.c) */
 	mode |= bt_seg_mode(v);
+	if (v->cr0 & CR0_PG)
+		mode |= BT_MODE_PAGING;
 	return mode;
 }
 
+/* A #PF met while fetching (raised only if the first instruction needs it). */
+struct fetch_pf {
+	bool hit;
+	uint32_t lin, pfec;
+};
+
 /* fetch_window: host pointer to the guest code at addr and how many bytes
- * may be decoded there without leaving RAM or the block's two pages. */
+ * may be decoded there without leaving RAM or the block's two pages
+ * (paging off: linear = physical). */
 static const uint8_t *fetch_window(struct bt *bt, uint32_t start, uint32_t addr, size_t *avail)
 {
 	uint64_t limit = ((uint64_t)(start & ~0xfffu)) + 8192;
@@ -48,6 +60,58 @@ static const uint8_t *fetch_window(struct bt *bt, uint32_t start, uint32_t addr,
 	uint64_t end = MIN(limit, ram);
 	*avail = MIN((uint64_t)ZYDIS_MAX_INSTRUCTION_LENGTH, end - addr);
 	return ram_ptr(&bt->m->ram, addr, *avail);
+}
+
+/* bt_code_frame: frame of linear lin for an instruction fetch at the
+ * vcpu's CPL (probe: sets A unless probe), or -1 with *pf filled. */
+static int64_t bt_code_frame(struct bt *bt, uint32_t lin, bool probe, struct fetch_pf *pf)
+{
+	struct vcpu *v = bt->v;
+	struct walk_result w;
+	uint32_t pfec;
+	unsigned flags = WALK_FETCH | (probe ? WALK_PROBE : 0) | (v->cpl == 3 ? WALK_USER : 0);
+
+	if (!(v->cr0 & CR0_PG))
+		return lin >> 12;
+	if (walk_guest(bt->m, v->cr0, v->cr3, v->cr4, lin, flags, &w, &pfec) < 0) {
+		if (pf && !pf->hit) {
+			pf->hit = true;
+			pf->lin = lin;
+			pf->pfec = pfec;
+		}
+		return -1;
+	}
+	return w.gpa >> 12;
+}
+
+/* fetch_paged: copy up to 15 bytes of guest code at linear addr into buf
+ * through the page tables, stopping at an unmapped page, non-RAM, or the
+ * block's two pages; NULL when no byte can be fetched. */
+static const uint8_t *fetch_paged(struct bt *bt, uint32_t start, uint32_t addr, uint8_t *buf,
+				  size_t *avail, struct fetch_pf *pf)
+{
+	uint64_t limit = ((uint64_t)(start & ~0xfffu)) + 8192;
+	size_t want, got = 0;
+
+	if (addr >= limit)
+		return NULL;
+	want = MIN((uint64_t)ZYDIS_MAX_INSTRUCTION_LENGTH, limit - addr);
+	while (got < want) {
+		uint32_t lin = addr + (uint32_t)got;
+		int64_t f = bt_code_frame(bt, lin, false, pf);
+		if (f < 0)
+			break;
+		size_t n = MIN(want - got, 4096 - (lin & 0xfffu));
+		const uint8_t *p = ram_ptr(&bt->m->ram, ((uint64_t)f << 12) | (lin & 0xfffu), n);
+		if (!p)
+			break;
+		memcpy(buf + got, p, n);
+		got += n;
+	}
+	if (!got)
+		return NULL;
+	*avail = got;
+	return buf;
 }
 
 /* new_block: block and side tables in the side arena; NULL when full. */
@@ -88,18 +152,22 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	unsigned max = (flags & BT_TR_ONE) ? 1 : BT_MAX_INSNS;
 	uint32_t addr = blk->eip;
+	bool paging = blk->mode & BT_MODE_PAGING;
+	uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
+	struct fetch_pf pf = {0};
 
 	x->one = flags & BT_TR_ONE;
 
 	bt_emit_poll(x);
 	while (blk->n_insns < max) {
 		size_t avail = 0;
-		const uint8_t *p =
-		    fetch_window(bt, blk->cs_base + blk->eip, blk->cs_base + addr, &avail);
+		uint32_t start = blk->cs_base + blk->eip, lin = blk->cs_base + addr;
+		const uint8_t *p = paging ? fetch_paged(bt, start, lin, buf, &avail, &pf)
+					  : fetch_window(bt, start, lin, &avail);
 		if (!p)
 			break;
 		ZyanStatus st = ZydisDecoderDecodeFull(&bt->dec, p, avail, &insn, ops);
-		if (st == ZYDIS_STATUS_NO_MORE_DATA && blk->n_insns > 0)
+		if (st == ZYDIS_STATUS_NO_MORE_DATA && (blk->n_insns > 0 || pf.hit))
 			break;
 		if ((size_t)(bt->tc_end - x->e.p) < TC_MARGIN)
 			break;
@@ -130,15 +198,23 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 		if (bt->on_insn)
 			bt->on_insn(bt->on_insn_opaque, x);
 		blk->guest_len += insn.length;
-		blk->frame[1] = (blk->cs_base + addr + insn.length - 1) >> 12;
+		blk->lin_last = blk->cs_base + addr + insn.length - 1;
 		addr = x->next;
 		if (x->end || x->e.full)
 			break;
 	}
 	if (blk->n_insns == 0) {
 		*err = "instruction fetch outside RAM";
+		if (pf.hit) { /* the guest's #PF, delivered by the dispatcher */
+			bt->v->cr2 = pf.lin;
+			bt->hooks.raise(bt->v, EXC_PF, true, pf.pfec);
+		}
 		return false;
 	}
+	int64_t f0 = bt_code_frame(bt, blk->cs_base + blk->eip, true, NULL);
+	int64_t f1 = bt_code_frame(bt, blk->lin_last, true, NULL);
+	blk->frame[0] = (uint32_t)f0;
+	blk->frame[1] = (uint32_t)f1;
 	if (x->e.full)
 		die("translation cache overrun");
 	return true;

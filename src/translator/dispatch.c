@@ -62,6 +62,7 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 	mprotect((uint8_t *)cp + BTC_POLL, 4096, PROT_READ);
 	if ((err = region_create(&bt->region)) < 0 ||
 	    (err = region_map_phys(&bt->region, &m->ram)) < 0 ||
+	    (err = shadow_init(&bt->shadow, m, 0)) < 0 ||
 	    (err = bt_tc_init(bt, 64 * MiB, 64 * MiB)) < 0) {
 		util_error("bt: cannot set up the translator: %s", strerror(-err));
 		bt_destroy(bt);
@@ -85,21 +86,66 @@ void bt_destroy(struct bt *bt)
 	bt_fault_forget(bt);
 	bt_tc_destroy(bt);
 	region_destroy(&bt->region);
+	shadow_destroy(&bt->shadow);
 	if (bt->cpu)
 		munmap(bt->cpu, BTC_SIZE);
 	free(bt->altstack);
 	free(bt);
 }
 
-/* bt_set_gs_base: host GS base = region base (WRGSBASE if the kernel allows). */
+/* bt_gs_region: paging off: the physical region; on: the view by CPL. */
+uint8_t *bt_gs_region(struct bt *bt)
+{
+	if (!(bt->v->cr0 & CR0_PG))
+		return bt->region.base;
+	return bt->shadow.view[bt->v->cpl == 3 ? SHADOW_USER : SHADOW_SUP].base;
+}
+
+/* bt_set_gs_base: host GS base = the selected region's base (WRGSBASE if
+ * the kernel allows), skipped when it already is. */
 void bt_set_gs_base(struct bt *bt)
 {
+	uint8_t *base = bt_gs_region(bt);
+
+	if (base == bt->gs_cur)
+		return;
+	bt->gs_cur = base;
 	if (getauxval(AT_HWCAP2) & 2) {
-		__asm__ volatile("wrgsbase %0" ::"r"(bt->region.base));
+		__asm__ volatile("wrgsbase %0" ::"r"(base));
 		return;
 	}
-	if (syscall(SYS_arch_prctl, ARCH_SET_GS, bt->region.base) < 0)
+	if (syscall(SYS_arch_prctl, ARCH_SET_GS, base) < 0)
 		die("arch_prctl(ARCH_SET_GS) failed");
+}
+
+/* paging_key: the CR0/CR4 bits whose change flushes every translation. */
+static uint32_t paging_key(const struct vcpu *v)
+{
+	return (v->cr0 & (CR0_PG | CR0_WP)) | (v->cr4 & (CR4_PSE | CR4_PGE | CR4_PAE));
+}
+
+/* bt_paging_sync: catch CR3 and paging-mode changes that did not come
+ * through the engine hooks (task switches, state set by the loader). */
+void bt_paging_sync(struct bt *bt)
+{
+	struct vcpu *v = bt->v;
+	uint32_t key = paging_key(v);
+
+	if (key != bt->pg_key) {
+		shadow_flush(&bt->shadow, false);
+		bt_mapping_changed(bt);
+	} else if ((v->cr0 & CR0_PG) && v->cr3 != bt->pg_cr3) {
+		shadow_flush(&bt->shadow, true);
+		bt_mapping_changed(bt);
+	}
+	bt_paging_mark(bt);
+}
+
+/* bt_paging_mark: the shadow now matches the vcpu's paging state. */
+void bt_paging_mark(struct bt *bt)
+{
+	bt->pg_key = paging_key(bt->v);
+	bt->pg_cr3 = bt->v->cr3;
 }
 
 /* bt_kick: from the kicker thread: the next block entry faults. */
@@ -126,7 +172,8 @@ int bt_callout_c(struct bt_cpu *c)
 	site->count++;
 	bt->t.callouts_by_mnemonic[site->s.insn.mnemonic]++;
 	TRACE(TRACE_CALLOUTS, "callout %s at %08x (%s)",
-	      ZydisMnemonicGetString(site->s.insn.mnemonic), site->s.eip, site->why ? site->why : "");
+	      ZydisMnemonicGetString(site->s.insn.mnemonic), site->s.eip,
+	      site->why ? site->why : "");
 	bt->invalidated = false;
 	switch (site->kind) {
 	case SITE_EXEC:
@@ -147,7 +194,9 @@ int bt_callout_c(struct bt_cpu *c)
 		break;
 	}
 	if (r == CO_NEXT &&
-	    (bt->invalidated || __atomic_load_n(&c->kicked, __ATOMIC_SEQ_CST) || bt->m->exit.reason != EXIT_NONE ||
+	    (bt->invalidated || bt_gs_region(bt) != bt->gs_cur || v->cr3 != bt->pg_cr3 ||
+	     paging_key(v) != bt->pg_key || __atomic_load_n(&c->kicked, __ATOMIC_SEQ_CST) ||
+	     bt->m->exit.reason != EXIT_NONE ||
 	     ((v->eflags & EFL_IF) && !v->intr_shadow && bt->hooks.intr_pending(bt->m))))
 		r = CO_EXIT;
 	bt->co_result = r;

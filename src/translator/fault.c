@@ -43,13 +43,64 @@ static void fault_exc(struct bt_cpu *c, greg_t *g, uint32_t eip, int vec, int er
 	fault_leave(c, g, BT_ASYNC_EXC, eip);
 }
 
+/* fault_shadow: a page fault at linear address lin in shadow view `view`:
+ * fill and resume, or leave for a guest #PF, MMIO emulation or SMC. */
+static void fault_shadow(struct bt *bt, greg_t *g, int view, uint64_t lin, struct bt_block *blk,
+			 uint32_t eip)
+{
+	struct bt_cpu *c = bt->cpu;
+	struct vcpu *v = bt->v;
+	bool write = g[REG_ERR] & 2;
+	uint32_t pfec, gpa;
+
+	if (lin >= REGION_SPAN) { /* the guard page: an access that wraps */
+		c->async_addr = lin;
+		fault_leave(c, g, BT_ASYNC_MMIO, eip);
+		return;
+	}
+	for (;;) {
+		uint64_t t0 = bt_rdtsc();
+		enum shadow_result r = shadow_fault(&bt->shadow, view, (uint32_t)lin, write, v->cr0,
+						    v->cr3, v->cr4, &pfec, &gpa);
+		switch (r) {
+		case SHADOW_FILLED:
+			bt->t.in_fill += bt_rdtsc() - t0;
+			bt->t.fills++;
+			return;
+		case SHADOW_PF:
+			c->async_addr = lin;
+			c->async_err = pfec;
+			fault_leave(c, g, BT_ASYNC_PF, eip);
+			return;
+		case SHADOW_MMIO:
+			c->async_addr = gpa;
+			fault_leave(c, g, BT_ASYNC_MMIO, eip);
+			return;
+		case SHADOW_CODE:
+			c->async_addr = gpa;
+			if (blk->frame[0] == gpa >> 12 || blk->frame[1] == gpa >> 12) {
+				fault_leave(c, g, BT_ASYNC_SMC, eip);
+				return;
+			}
+			/* another block's page: drop its translations, fill */
+			bt_invalidate_frame(bt, gpa >> 12);
+			break;
+		}
+	}
+}
+
 /* fault_segv: page faults and #GP inside translated code. */
 static void fault_segv(struct bt *bt, greg_t *g, siginfo_t *si, struct bt_block *blk, uint32_t eip)
 {
 	struct bt_cpu *c = bt->cpu;
 	uint64_t gpa;
 	int trapno = (int)g[REG_TRAPNO];
+	int view;
 
+	if (trapno == 14 && (view = shadow_view_of(&bt->shadow, si->si_addr, &gpa)) >= 0) {
+		fault_shadow(bt, g, view, gpa, blk, eip);
+		return;
+	}
 	if (trapno != 14 || !region_addr(&bt->region, si->si_addr, &gpa)) {
 		if (trapno == 13)
 			fault_exc(c, g, eip, EXC_GP, 0);

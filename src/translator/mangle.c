@@ -357,7 +357,7 @@ static void store_return(struct bt_ctx *x)
 		return;
 	}
 	ZydisEncoderOperand st[2] = {enc_mem(4, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, -4),
-				     enc_imm(x->next)};
+				     enc_imm((int32_t)x->next)};
 	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, 2, st);
 	e_lea_esp(&x->e, -4);
 }

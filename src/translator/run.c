@@ -26,16 +26,16 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* mode_supported: paging off, protected mode, 32-bit CS/SS;
+/* mode_supported: non-PAE paging or none, protected mode, 32-bit CS/SS;
  * otherwise end the run with a clear message. */
 static bool mode_supported(struct bt *bt)
 {
 	struct vcpu *v = bt->v;
 	static const int flat[] = {S_CS, S_DS, S_ES, S_SS};
 
-	if (v->cr0 & CR0_PG) {
+	if (v->cr4 & CR4_PAE) {
 		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-			"bt: guest paging is not supported yet (shadow MMU)");
+			"bt: PAE paging is not supported yet (shadow MMU)");
 		return false;
 	}
 	if (!(v->cr0 & CR0_PE) || (v->eflags & EFL_VM)) {
@@ -80,6 +80,10 @@ static void handle_async(struct bt *bt)
 		bt_invalidate_frame(bt, c->async_addr >> 12);
 		bt->step_one = true;
 		break;
+	case BT_ASYNC_PF:
+		v->cr2 = (uint32_t)c->async_addr;
+		bt->hooks.raise(v, EXC_PF, true, c->async_err);
+		break;
 	case BT_ASYNC_MMIO:
 		/* a guest access to a non-RAM physical address: the instruction
 		 * runs in the monitor's emulator against the cpu layer (RAM or
@@ -122,7 +126,10 @@ static bool pre_block(struct bt *bt)
 		bt->hooks.wait(m);
 		return false;
 	}
-	return m->exit.reason == EXIT_NONE && mode_supported(bt);
+	if (m->exit.reason != EXIT_NONE || !mode_supported(bt))
+		return false;
+	bt_paging_sync(bt);
+	return true;
 }
 
 /* find_block: cached block or a fresh translation (*fresh set) for
@@ -141,7 +148,8 @@ static struct bt_block *find_block(struct bt *bt, bool one_off, bool *fresh)
 		bt->ind_cs_base = cs_base;
 	}
 	if (!one_off)
-		blk = bt_lookup(bt, v->eip, mode, cs_base);
+		blk = (mode & BT_MODE_PAGING) ? bt_lookup_paged(bt, v->eip, mode, cs_base)
+					      : bt_lookup(bt, v->eip, mode, cs_base);
 	*fresh = !blk;
 	if (!blk) {
 		uint64_t t0 = bt_rdtsc();
@@ -150,10 +158,25 @@ static struct bt_block *find_block(struct bt *bt, bool one_off, bool *fresh)
 		bt->t.in_translate += bt_rdtsc() - t0;
 		bt->t.translated++;
 	}
-	if (!blk)
+	if (!blk && !v->exc.valid) /* else: a #PF on the fetch, delivered next */
 		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE, "bt: %s at eip %#x", err,
 			v->eip);
 	return blk;
+}
+
+/* chain_same_page: with paging, a chain must not survive a change of
+ * mapping.  A chain to a block that lies entirely on the linear page where
+ * the source block starts, from the same frame, stays (the source is
+ * checked against the page tables when it is entered, so that page still
+ * maps the frame the target was translated from); any other chain is
+ * undone by the next mapping change (bt_chain_xpage). */
+static bool chain_same_page(const struct bt_exit *x, const struct bt_block *blk)
+{
+	if (!(blk->mode & BT_MODE_PAGING))
+		return true;
+	uint32_t page = (x->from->cs_base + x->from->eip) >> 12;
+	return ((blk->cs_base + blk->eip) >> 12) == page && (blk->lin_last >> 12) == page &&
+	       blk->frame[0] == x->from->frame[0];
 }
 
 /* bt_run: the dispatcher loop. */
@@ -167,6 +190,7 @@ void bt_run(struct bt *bt)
 
 	if (bt_fault_thread_init(bt) < 0)
 		die("bt: cannot set up the vCPU thread's signal stack");
+	bt->gs_cur = NULL; /* this thread's GS base is unknown */
 	bt_set_gs_base(bt);
 	bt->t.start = bt_rdtsc();
 	bt->t.start_ns = now_ns();
@@ -185,20 +209,28 @@ void bt_run(struct bt *bt)
 		bool one_off = bt->step_one || (v->intr_shadow && !shadow_body);
 		bool fresh;
 		struct bt_block *blk = find_block(bt, one_off, &fresh);
-		if (!blk)
+		if (!blk) {
+			if (v->exc.valid)
+				continue;
 			break;
+		}
 		if (shadow_body)
 			v->intr_shadow = false;
 		if (fill_ind && fresh)
 			STAT_INC(ind_misses);
-		if (last && last_gen == bt->generation && last->from->cached && blk->cached)
-			bt_chain(bt, last, blk);
+		if (last && last_gen == bt->generation && last->from->cached && blk->cached) {
+			if (chain_same_page(last, blk))
+				bt_chain(bt, last, blk);
+			else
+				bt_chain_xpage(bt, last, blk);
+		}
 		if (fill_ind && blk->cached)
 			bt_ind_set(bt, v->eip, blk);
 		last = NULL;
 		fill_ind = false;
 		for (int s = 0; s < S_NR; s++)
 			c->seg_base[s] = v->seg[s].base;
+		bt_set_gs_base(bt);
 		uint64_t t0 = bt_rdtsc();
 		bt_enter(c, shadow_body ? blk->host + BT_POLL_LEN : blk->host);
 		bt->t.in_tc += bt_rdtsc() - t0;
@@ -229,6 +261,37 @@ void bt_run(struct bt *bt)
 	}
 }
 
+/* raw_mmap_ns: the cost of a bare mmap(MAP_SHARED|MAP_FIXED) of one RAM
+ * page, measured now over 64 pages, in ns (0 if it cannot be measured). */
+static double raw_mmap_ns(struct bt *bt)
+{
+	const unsigned n = 64;
+	uint8_t *win =
+	    mmap(NULL, n * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int fd;
+	off_t off;
+	double best = 0;
+
+	if (win == MAP_FAILED)
+		return 0;
+	for (int round = 0; round < 3; round++) {
+		uint64_t t0 = now_ns();
+		for (unsigned i = 0; i < n; i++)
+			if (ram_backing(&bt->m->ram, (uint64_t)(i % (bt->m->ram.size >> 12)) << 12,
+					&fd, &off) < 0 ||
+			    mmap(win + i * 4096, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd,
+				 off) == MAP_FAILED)
+				goto out;
+		double ns = (double)(now_ns() - t0) / n;
+		best = (round == 0 || ns < best) ? ns : best;
+		mmap(win, n * 4096, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	}
+out:
+	munmap(win, n * 4096);
+	return best;
+}
+
 /* bt_print_stats: TC usage, time split, translation speed, the most
  * frequent callouts. */
 void bt_print_stats(struct bt *bt, FILE *f)
@@ -251,6 +314,12 @@ void bt_print_stats(struct bt *bt, FILE *f)
 		fprintf(f, "bt: translation %.3f ms for %llu blocks (%.0f blocks/s)\n",
 			bt->t.in_translate * tick_ns / 1e6, (unsigned long long)bt->t.translated,
 			1e9 * bt->t.translated / (bt->t.in_translate * tick_ns));
+	if (bt->t.fills)
+		fprintf(f,
+			"bt: shadow fill %.0f ns average in the fault handler (walk + mmap, "
+			"%llu fills); bare mmap of a RAM page now: %.0f ns\n",
+			bt->t.in_fill * tick_ns / bt->t.fills, (unsigned long long)bt->t.fills,
+			raw_mmap_ns(bt));
 	fprintf(f, "bt: indirect branches that hit the inline table are not counted; "
 		   "lookups = inline misses resolved by the dispatcher, misses = of those, "
 		   "the ones that had to translate\n");

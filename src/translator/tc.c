@@ -12,6 +12,7 @@
 #include "translator/emit.h"
 #include "monitor/stats.h"
 #include "monitor/util.h"
+#include "shadow_mmu/walk.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -110,12 +111,52 @@ struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t 
 	return NULL;
 }
 
-/* bt_protect_frame: first translation from frame f: write-protect it. */
+/* code_frame_of: guest-physical frame of linear address lin under the
+ * vcpu's page tables for an instruction fetch (probe: no A/D), or -1. */
+static int64_t code_frame_of(struct bt *bt, uint32_t lin)
+{
+	struct vcpu *v = bt->v;
+	struct walk_result w;
+	uint32_t pfec;
+	unsigned flags = WALK_FETCH | WALK_PROBE | (v->cpl == 3 ? WALK_USER : 0);
+
+	if (walk_guest(bt->m, v->cr0, v->cr3, v->cr4, lin, flags, &w, &pfec) < 0)
+		return -1;
+	return w.gpa >> 12;
+}
+
+/* bt_lookup_paged: hash chain walk; a block matches when its key matches
+ * and its first and last bytes still map to its frames. */
+struct bt_block *bt_lookup_paged(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base)
+{
+	uint32_t lin = cs_base + eip;
+	int64_t f0 = code_frame_of(bt, lin), f1 = -2;
+
+	if (f0 < 0)
+		return NULL;
+	for (struct bt_block *b = bt->hash[bt_hash(eip, mode)]; b; b = b->hash_next) {
+		if (b->eip != eip || b->mode != mode || b->cs_base != cs_base || !b->valid ||
+		    b->frame[0] != f0)
+			continue;
+		if ((b->lin_last >> 12) == (lin >> 12))
+			return b;
+		if (f1 == -2)
+			f1 = code_frame_of(bt, b->lin_last);
+		if (f1 == b->frame[1])
+			return b;
+	}
+	return NULL;
+}
+
+/* bt_protect_frame: first translation from frame f: write-protect it, in
+ * the physical region and in every shadow view that maps it. */
 static void bt_protect_frame(struct bt *bt, uint64_t f)
 {
 	if (f >= bt->nr_frames || bt->code_map[f])
 		return;
 	bt->code_map[f] = 1;
+	if (bt->shadow.pool)
+		shadow_protect_frame(&bt->shadow, f);
 	if (region_protect_page(&bt->region, f << 12, PROT_READ) < 0)
 		die("mprotect of code frame %#llx failed", (unsigned long long)f);
 }
@@ -285,6 +326,35 @@ void bt_invalidate_frame(struct bt *bt, uint64_t f)
 	bt->invalidated = true;
 }
 
+/* bt_chain_xpage: chain, and remember x for bt_mapping_changed(). */
+void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk)
+{
+	bt_chain(bt, x, blk);
+	if (x->to != blk || x->xlisted)
+		return;
+	x->xlisted = true;
+	x->next_x = bt->xpage;
+	bt->xpage = x;
+}
+
+/* bt_mapping_changed: unpatch the cross-page chains still in place. */
+void bt_mapping_changed(struct bt *bt)
+{
+	bt_ind_clear(bt);
+	for (struct bt_exit *x = bt->xpage; x; x = x->next_x) {
+		x->xlisted = false;
+		if (!x->to)
+			continue;
+		struct bt_exit **pp = &x->to->incoming;
+		while (*pp && *pp != x)
+			pp = &(*pp)->next_in;
+		if (*pp)
+			*pp = x->next_in;
+		bt_unpatch(x);
+	}
+	bt->xpage = NULL;
+}
+
 /* bt_ind_clear: every entry misses: zero the logged ones, or give the
  * whole table back to the kernel when the log overflowed. */
 void bt_ind_clear(struct bt *bt)
@@ -323,6 +393,7 @@ void bt_flush(struct bt *bt)
 	bt->nr_blocks = 0;
 	tc_reset(bt);
 	bt->meta_free = bt->meta;
+	bt->xpage = NULL;
 	bt->generation++;
 	bt->invalidated = true;
 	bt_ind_clear(bt);

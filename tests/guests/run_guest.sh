@@ -123,8 +123,6 @@ skip_reason() {
 	bt)
 		if has_need realmode; then
 			echo "real mode is not supported by the bt engine yet"
-		elif has_need paging; then
-			echo "paging needs the shadow MMU, not built yet"
 		fi
 		;;
 	esac
