@@ -157,7 +157,8 @@ static int opt_trace(struct cli_state *st, const char *v)
 	const char *bad;
 
 	if (trace_parse(v, &bad) < 0)
-		return cli_fail(st, "unknown --trace kind '%.*s' (exc, int, io, blocks, callouts, all)",
+		return cli_fail(st,
+				"unknown --trace kind '%.*s' (exc, int, io, blocks, callouts, all)",
 				(int)strcspn(bad, ","), bad);
 	st->cfg->trace = v;
 	return 0;

@@ -279,7 +279,8 @@ int cpu_deliver_event(struct vcpu *v, enum event_type type, int vector, bool has
 		if (type == EV_HWINT)
 			STAT_INC(interrupts);
 		TRACE(TRACE_INT, "%s %#x at %04x:%08x cpl %u",
-		      type == EV_HWINT ? "interrupt" : "INT", vector, v->seg[S_CS].sel, v->eip, v->cpl);
+		      type == EV_HWINT ? "interrupt" : "INT", vector, v->seg[S_CS].sel, v->eip,
+		      v->cpl);
 	}
 	for (;;) {
 		v->exc.valid = false;

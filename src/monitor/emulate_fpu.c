@@ -24,29 +24,60 @@
 #include <string.h>
 
 /* Native operations; the X87 ones take their operand at (buf). */
-#define X87_OPS(X)                                                                                 \
-	X(F_LD32, "flds")                                                                          \
-	X(F_LD64, "fldl")                                                                          \
-	X(F_LD80, "fldt") X(F_ILD16, "filds") X(F_ILD32, "fildl") X(F_ILD64, "fildll") X(          \
-	    F_ST32, "fsts") X(F_ST64, "fstl") X(F_STP32, "fstps") X(F_STP64, "fstpl")              \
-	    X(F_STP80, "fstpt") X(F_IST16, "fists") X(F_IST32, "fistl") X(F_ISTP16, "fistps") X(   \
-		F_ISTP32, "fistpl") X(F_ISTP64, "fistpll") X(F_LDCW, "fldcw") X(F_STCW, "fnstcw")  \
-		X(F_STSW, "fnstsw") X(F_ADD32, "fadds") X(F_ADD64, "faddl") X(F_MUL32, "fmuls")    \
-		    X(F_MUL64, "fmull") X(F_COM32, "fcoms") X(F_COM64, "fcoml")                    \
-			X(F_COMP32, "fcomps") X(F_COMP64, "fcompl") X(F_SUB32, "fsubs")            \
-			    X(F_SUB64, "fsubl") X(F_SUBR32, "fsubrs") X(F_SUBR64, "fsubrl")        \
-				X(F_DIV32, "fdivs") X(F_DIV64, "fdivl") X(F_DIVR32, "fdivrs")      \
-				    X(F_DIVR64, "fdivrl") X(F_IADD16, "fiadds")                    \
-					X(F_IADD32, "fiaddl") X(F_IMUL16, "fimuls")                \
-					    X(F_IMUL32, "fimull") X(F_ICOM16, "ficoms")            \
-						X(F_ICOM32, "ficoml") X(F_ICOMP16, "ficomps") X(   \
-						    F_ICOMP32, "ficompl") X(F_ISUB16, "fisubs")    \
-						    X(F_ISUB32, "fisubl") X(F_ISUBR16, "fisubrs")  \
-							X(F_ISUBR32, "fisubrl")                    \
-							    X(F_IDIV16, "fidivs")                  \
-								X(F_IDIV32, "fidivl")              \
-								    X(F_IDIVR16, "fidivrs")        \
-									X(F_IDIVR32, "fidivrl")
+/* clang-format off */
+#define X87_OPS(X) \
+	X(F_LD32, "flds") \
+	X(F_LD64, "fldl") \
+	X(F_LD80, "fldt") \
+	X(F_ILD16, "filds") \
+	X(F_ILD32, "fildl") \
+	X(F_ILD64, "fildll") \
+	X(F_ST32, "fsts") \
+	X(F_ST64, "fstl") \
+	X(F_STP32, "fstps") \
+	X(F_STP64, "fstpl") \
+	X(F_STP80, "fstpt") \
+	X(F_IST16, "fists") \
+	X(F_IST32, "fistl") \
+	X(F_ISTP16, "fistps") \
+	X(F_ISTP32, "fistpl") \
+	X(F_ISTP64, "fistpll") \
+	X(F_LDCW, "fldcw") \
+	X(F_STCW, "fnstcw") \
+	X(F_STSW, "fnstsw") \
+	X(F_ADD32, "fadds") \
+	X(F_ADD64, "faddl") \
+	X(F_MUL32, "fmuls") \
+	X(F_MUL64, "fmull") \
+	X(F_COM32, "fcoms") \
+	X(F_COM64, "fcoml") \
+	X(F_COMP32, "fcomps") \
+	X(F_COMP64, "fcompl") \
+	X(F_SUB32, "fsubs") \
+	X(F_SUB64, "fsubl") \
+	X(F_SUBR32, "fsubrs") \
+	X(F_SUBR64, "fsubrl") \
+	X(F_DIV32, "fdivs") \
+	X(F_DIV64, "fdivl") \
+	X(F_DIVR32, "fdivrs") \
+	X(F_DIVR64, "fdivrl") \
+	X(F_IADD16, "fiadds") \
+	X(F_IADD32, "fiaddl") \
+	X(F_IMUL16, "fimuls") \
+	X(F_IMUL32, "fimull") \
+	X(F_ICOM16, "ficoms") \
+	X(F_ICOM32, "ficoml") \
+	X(F_ICOMP16, "ficomps") \
+	X(F_ICOMP32, "ficompl") \
+	X(F_ISUB16, "fisubs") \
+	X(F_ISUB32, "fisubl") \
+	X(F_ISUBR16, "fisubrs") \
+	X(F_ISUBR32, "fisubrl") \
+	X(F_IDIV16, "fidivs") \
+	X(F_IDIV32, "fidivl") \
+	X(F_IDIVR16, "fidivrs") \
+	X(F_IDIVR32, "fidivrl")
+/* clang-format on */
 
 #define X_ENUM(name, text) name,
 enum fop {

@@ -11,9 +11,8 @@ static const struct {
 	const char *name;
 	unsigned mask;
 } trace_kinds[] = {
-	{"exc", TRACE_EXC},	  {"int", TRACE_INT},
-	{"io", TRACE_IO},	  {"blocks", TRACE_BLOCKS},
-	{"callouts", TRACE_CALLOUTS}, {"all", ~0u},
+    {"exc", TRACE_EXC},	      {"int", TRACE_INT},	    {"io", TRACE_IO},
+    {"blocks", TRACE_BLOCKS}, {"callouts", TRACE_CALLOUTS}, {"all", ~0u},
 };
 
 int trace_parse(const char *spec, const char **bad)
