@@ -21,6 +21,7 @@
 #include "translator/bt.h"
 #include "monitor/cpu.h"
 #include "monitor/stats.h"
+#include "bt_harness.h"
 
 /*
  * p_pushf: every combination of SF ZF AF PF CF (bits 7,6,4,2,0 of EBX),
@@ -65,89 +66,22 @@ static const uint8_t p_sti[] = {0xfb, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xfb, 0xbb, 
 	(EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_TF | EFL_DF | EFL_OF | EFL_NT | EFL_AC | \
 	 EFL_ID)
 
-struct tenv {
-	struct machine m;
-	struct bt *bt;
-	int vec;
-	uint32_t vec_eip;
-	bool irq;	  /* an interrupt is pending (test hook) */
-	uint32_t irq_eip; /* EIP at which it was taken */
-};
-static struct tenv *T;
-
-static void t_deliver(struct vcpu *v)
-{
-	T->vec = v->exc.vector;
-	T->vec_eip = v->eip;
-	v->exc.valid = false;
-	bt_stop(&T->m, EXIT_DEBUG_EXIT, 1, "exception %d", T->vec);
-}
-
-/* t_check_interrupts: take the test's interrupt (record where). */
-static bool t_check_interrupts(struct vcpu *v)
-{
-	if (!T->irq)
-		return false;
-	T->irq = false;
-	T->irq_eip = v->eip;
-	return true;
-}
-
-static bool t_intr_pending(struct machine *m)
-{
-	(void)m;
-	return T->irq;
-}
-
-static void t_service(struct machine *m)
-{
-	(void)m;
-}
-
-static void t_wait(struct machine *m)
-{
-	bt_stop(m, EXIT_DEBUG_EXIT, 0, "halted");
-}
-
 static const struct bt_hooks t_hooks = {
     .exec = callout_exec,
     .needed = callout_needed,
     .raise = cpu_raise,
-    .deliver_pending = t_deliver,
-    .check_interrupts = t_check_interrupts,
-    .intr_pending = t_intr_pending,
-    .service = t_service,
-    .wait = t_wait,
+    .deliver_pending = th_deliver,
+    .check_interrupts = th_check_interrupts,
+    .intr_pending = th_intr_pending,
+    .service = th_service,
+    .wait = th_wait,
 };
 
 /* setup: 64 MiB machine, flat protected mode at CPL 0, prog at 0x1000,
  * ESP 0x80000. */
 static struct vcpu *setup(const uint8_t *prog, size_t len)
 {
-	T = calloc(1, sizeof(*T));
-	ck_assert_ptr_nonnull(T);
-	T->vec = -1;
-	ck_assert_int_eq(ram_init(&T->m.ram, 64 << 20), 0);
-	bus_init(&T->m.mmio, "mmio");
-	T->m.vcpu.machine = &T->m;
-	vcpu_set_flat32(&T->m.vcpu, 8, 16);
-	T->m.vcpu.eip = 0x1000;
-	T->m.vcpu.gpr[R_ESP] = 0x80000;
-	memcpy(T->m.ram.host + 0x1000, prog, len);
-	ck_assert_int_eq(bt_create(&T->m, &t_hooks, &T->bt), 0);
-	return &T->m.vcpu;
-}
-
-static uint32_t rd32(uint32_t gpa)
-{
-	uint32_t v;
-	memcpy(&v, T->m.ram.host + gpa, 4);
-	return v;
-}
-
-static void wr32(uint32_t gpa, uint32_t v)
-{
-	memcpy(T->m.ram.host + gpa, &v, 4);
+	return th_setup(&t_hooks, prog, len);
 }
 
 /* pushf_expected: what PUSHFD stores for combination i of p_pushf. */

@@ -15,6 +15,7 @@
 
 #include "translator/bt.h"
 #include "monitor/stats.h"
+#include "bt_harness.h"
 
 static const uint8_t p_bcd[] = {0xb8, 0x79, 0x00, 0x00, 0x00, 0x04, 0x35, 0x27, 0x0f,
 				0x92, 0xc3, 0x89, 0xc1, 0xb8, 0x05, 0x01, 0x00, 0x00,
@@ -58,15 +59,6 @@ static const uint8_t p_sum[] = {0x31, 0xc0, 0xb9, 0xe8, 0x03, 0x00, 0x00, 0xbe, 
 static const uint8_t p_ud[] = {0x90, 0x0f, 0x0b};
 /* stc; cli; mov eax, cr0; mov ebx, cr4; hlt */
 static const uint8_t p_cli[] = {0xf9, 0xfa, 0x0f, 0x20, 0xc0, 0x0f, 0x20, 0xe3, 0xf4};
-
-struct tenv {
-	struct machine m;
-	struct bt *bt;
-	int vec;
-	uint32_t vec_eip;
-	bool stop_on_service;
-};
-static struct tenv *T;
 
 /* t_needed: the test's callout rule: a few system instructions. */
 static bool t_needed(const ZydisDecodedInstruction *in, bool fpu_trap, const char **why)
@@ -115,87 +107,26 @@ static enum callout_result t_exec(struct vcpu *v, const struct callout_site *s)
 	}
 }
 
-static int t_raise(struct vcpu *v, int vector, bool has_err, uint32_t err)
-{
-	v->exc.valid = true;
-	v->exc.vector = (uint8_t)vector;
-	v->exc.has_err = has_err;
-	v->exc.err = err;
-	return -1;
-}
-
-static void t_deliver(struct vcpu *v)
-{
-	T->vec = v->exc.vector;
-	T->vec_eip = v->eip;
-	v->exc.valid = false;
-	bt_stop(&T->m, EXIT_DEBUG_EXIT, 1, "exception %d", T->vec);
-}
-
-static bool t_false(struct vcpu *v)
-{
-	return false;
-}
-
-static bool t_intr_pending(struct machine *m)
-{
-	return false;
-}
-
-static void t_service(struct machine *m)
-{
-	if (T->stop_on_service)
-		bt_stop(m, EXIT_QUIT, 0, "service");
-}
-
-static void t_wait(struct machine *m)
-{
-	bt_stop(m, EXIT_DEBUG_EXIT, 0, "halted");
-}
-
 static const struct bt_hooks t_hooks = {
     .exec = t_exec,
     .needed = t_needed,
-    .raise = t_raise,
-    .deliver_pending = t_deliver,
-    .check_interrupts = t_false,
-    .intr_pending = t_intr_pending,
-    .service = t_service,
-    .wait = t_wait,
+    .raise = th_raise,
+    .deliver_pending = th_deliver,
+    .check_interrupts = th_check_interrupts,
+    .intr_pending = th_intr_pending,
+    .service = th_service,
+    .wait = th_wait,
 };
 
 /* setup: 64 MiB machine, flat protected mode, prog at 0x1000, ESP 0x80000. */
 static struct vcpu *setup(const uint8_t *prog, size_t len)
 {
-	T = calloc(1, sizeof(*T));
-	ck_assert_ptr_nonnull(T);
-	T->vec = -1;
-	ck_assert_int_eq(ram_init(&T->m.ram, 64 << 20), 0);
-	bus_init(&T->m.mmio, "mmio");
-	T->m.vcpu.machine = &T->m;
-	vcpu_set_flat32(&T->m.vcpu, 8, 16);
-	T->m.vcpu.eip = 0x1000;
-	T->m.vcpu.gpr[R_ESP] = 0x80000;
-	memcpy(T->m.ram.host + 0x1000, prog, len);
-	ck_assert_int_eq(bt_create(&T->m, &t_hooks, &T->bt), 0);
-	return &T->m.vcpu;
+	return th_setup(&t_hooks, prog, len);
 }
 
 static void run(void)
 {
 	bt_run(T->bt);
-}
-
-static uint32_t rd32(uint32_t gpa)
-{
-	uint32_t v;
-	memcpy(&v, T->m.ram.host + gpa, 4);
-	return v;
-}
-
-static void wr32(uint32_t gpa, uint32_t v)
-{
-	memcpy(T->m.ram.host + gpa, &v, 4);
 }
 
 START_TEST(cli_and_cr_reads_inline_at_cpl0)

@@ -16,6 +16,7 @@
 
 #include "translator/bt.h"
 #include "monitor/stats.h"
+#include "bt_harness.h"
 
 /*
  * p_stack (DS base 0x100000, ES 0x200000, SS 0x300000):
@@ -78,13 +79,6 @@ static const uint8_t p_prec[] = {0xbf, 0x00, 0x00, 0x00, 0xe0, 0xb8,
 static const uint8_t p_precpop[] = {0x6a, 0x05, 0x8f, 0x05, 0x00, 0x00, 0x00, 0xe0, 0xf4};
 static const uint8_t p_key[] = {0xa1, 0x10, 0x00, 0x00, 0x00, 0xf4};
 
-struct tenv {
-	struct machine m;
-	struct bt *bt;
-	int vec;
-};
-static struct tenv *T;
-
 /* t_needed: HLT is the only callout the programs need. */
 static bool t_needed(const ZydisDecodedInstruction *in, bool fpu_trap, const char **why)
 {
@@ -105,71 +99,22 @@ static enum callout_result t_exec(struct vcpu *v, const struct callout_site *s)
 	return CO_NEXT;
 }
 
-static int t_raise(struct vcpu *v, int vector, bool has_err, uint32_t err)
-{
-	v->exc.valid = true;
-	v->exc.vector = (uint8_t)vector;
-	v->exc.has_err = has_err;
-	v->exc.err = err;
-	return -1;
-}
-
-static void t_deliver(struct vcpu *v)
-{
-	T->vec = v->exc.vector;
-	v->exc.valid = false;
-	bt_stop(&T->m, EXIT_DEBUG_EXIT, 1, "exception %d", T->vec);
-}
-
-static bool t_false(struct vcpu *v)
-{
-	(void)v;
-	return false;
-}
-
-static bool t_no_intr(struct machine *m)
-{
-	(void)m;
-	return false;
-}
-
-static void t_service(struct machine *m)
-{
-	(void)m;
-}
-
-static void t_wait(struct machine *m)
-{
-	bt_stop(m, EXIT_DEBUG_EXIT, 0, "halted");
-}
-
 static const struct bt_hooks t_hooks = {
     .exec = t_exec,
     .needed = t_needed,
-    .raise = t_raise,
-    .deliver_pending = t_deliver,
-    .check_interrupts = t_false,
-    .intr_pending = t_no_intr,
-    .service = t_service,
-    .wait = t_wait,
+    .raise = th_raise,
+    .deliver_pending = th_deliver,
+    .check_interrupts = th_check_interrupts,
+    .intr_pending = th_intr_pending,
+    .service = th_service,
+    .wait = th_wait,
 };
 
 /* setup: 64 MiB machine, flat 32-bit protected mode, prog at 0x1000, ESP
  * 0x80000; the caller sets segment bases before run(). */
 static struct vcpu *setup(const uint8_t *prog, size_t len)
 {
-	T = calloc(1, sizeof(*T));
-	ck_assert_ptr_nonnull(T);
-	T->vec = -1;
-	ck_assert_int_eq(ram_init(&T->m.ram, 64 << 20), 0);
-	bus_init(&T->m.mmio, "mmio");
-	T->m.vcpu.machine = &T->m;
-	vcpu_set_flat32(&T->m.vcpu, 8, 16);
-	T->m.vcpu.eip = 0x1000;
-	T->m.vcpu.gpr[R_ESP] = 0x80000;
-	memcpy(T->m.ram.host + 0x1000, prog, len);
-	ck_assert_int_eq(bt_create(&T->m, &t_hooks, &T->bt), 0);
-	return &T->m.vcpu;
+	return th_setup(&t_hooks, prog, len);
 }
 
 /* run: run until HLT (or another stop), starting at eip 0x1000. */
@@ -179,18 +124,6 @@ static void run(void)
 	T->m.vcpu.halted = false;
 	T->m.vcpu.eip = 0x1000;
 	bt_run(T->bt);
-}
-
-static uint32_t rd32(uint32_t gpa)
-{
-	uint32_t v;
-	memcpy(&v, T->m.ram.host + gpa, 4);
-	return v;
-}
-
-static void wr32(uint32_t gpa, uint32_t v)
-{
-	memcpy(T->m.ram.host + gpa, &v, 4);
 }
 
 START_TEST(based_ds_es_ss_and_stack)
