@@ -158,9 +158,15 @@ static struct bt_block *find_block(struct bt *bt, bool one_off, bool *fresh)
 		bt->t.in_translate += bt_rdtsc() - t0;
 		bt->t.translated++;
 	}
-	if (!blk && !v->exc.valid) /* else: a #PF on the fetch, delivered next */
-		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE, "bt: %s at eip %#x", err,
-			v->eip);
+	if (!blk && !v->exc.valid) {
+		/* else: a #PF on the fetch, delivered next.  Here the code is not
+		 * in RAM (MMIO or unassigned space, which reads all ones): the CPU
+		 * fetches it from the bus, so run it one instruction at a time in
+		 * the emulator, which raises #UD/#GP/#PF as the instruction would
+		 * (or ends the run with a message if it cannot emulate it). */
+		STAT_INC(mmio_accesses);
+		emu_step(v);
+	}
 	return blk;
 }
 
@@ -209,10 +215,10 @@ void bt_run(struct bt *bt)
 		bool one_off = bt->step_one || (v->intr_shadow && !shadow_body);
 		bool fresh;
 		struct bt_block *blk = find_block(bt, one_off, &fresh);
-		if (!blk) {
-			if (v->exc.valid)
-				continue;
-			break;
+		if (!blk) { /* an exception to deliver, an emulated step, or the end */
+			if (bt->m->exit.reason != EXIT_NONE)
+				break;
+			continue;
 		}
 		if (shadow_body)
 			v->intr_shadow = false;

@@ -275,6 +275,18 @@ static void *kicker(void *arg)
 	return NULL;
 }
 
+/* A jump to unassigned physical space: the CPU fetches all-ones bytes from
+ * the bus, FF FF is an invalid FF /7, so the guest gets #UD there. */
+START_TEST(fetch_outside_ram_is_ud)
+{
+	static const uint8_t p[] = {0xb8, 0x00, 0x00, 0x00, 0xf0, 0xff, 0xe0}; /* jmp 0xf0000000 */
+	setup(p, sizeof(p));
+	run();
+	ck_assert_int_eq(T->vec, EXC_UD);
+	ck_assert_uint_eq(T->vec_eip, 0xf0000000);
+}
+END_TEST
+
 START_TEST(kick_stops_a_spinning_guest)
 {
 	pthread_t th;
@@ -319,6 +331,7 @@ int main(void)
 	tcase_add_test(tc, cli_and_cr_reads_inline_at_cpl0);
 	tcase_add_test(tc, mmio_hole_reads_ones);
 	tcase_add_test(tc, fs_base_is_added);
+	tcase_add_test(tc, fetch_outside_ram_is_ud);
 	tcase_add_test(tc, kick_stops_a_spinning_guest);
 	tcase_add_test(tc, callout_round_trip);
 	suite_add_tcase(s, tc);
