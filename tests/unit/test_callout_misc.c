@@ -1,32 +1,7 @@
 /* test_callout_misc.c - callout_exec on the opcodes absent from 64-bit mode
  * (BCD adjusts, SALC, PUSHA/POPA, 0x82, BOUND), string instructions, port
  * I/O, x87/SSE traps and #UD. */
-#include "test_cpu_fixture.h"
-#include "monitor/callout.h"
-
-/* exec: decode `hex` (hex digit pairs) at EIP 0x4000 in 32-bit mode and
- * run it through callout_exec. */
-static enum callout_result exec(const char *hex)
-{
-	struct callout_site s;
-	ZydisDecoder d;
-	uint8_t b[16];
-	unsigned n = 0;
-
-	memset(&s, 0, sizeof(s));
-	for (; hex[0] && hex[1] && n < sizeof(b); hex += 2) {
-		unsigned x;
-
-		ck_assert_int_eq(sscanf(hex, "%2x", &x), 1);
-		b[n++] = (uint8_t)x;
-	}
-	ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-	ck_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b, n, &s.insn, s.ops)));
-	s.eip = 0x4000;
-	s.len = s.insn.length;
-	V->eip = 0x4000;
-	return callout_exec(V, &s);
-}
+#include "callout_harness.h"
 
 #define ARITH(v) ((v)->eflags & EFL_ARITH)
 

@@ -1,40 +1,7 @@
 /* test_callout_sys.c - callout_needed, and callout_exec on flags, system
  * registers, segment registers and control transfers (callout*.c on top of
  * the cpu layer, in the cpu tests' small machine). */
-#include "test_cpu_fixture.h"
-#include "monitor/callout.h"
-
-/* site_at: decode the bytes `hex` (pairs of hex digits) at eip in 32-bit
- * mode into a callout site. */
-static struct callout_site site_at(const char *hex, uint32_t eip)
-{
-	struct callout_site s;
-	ZydisDecoder d;
-	uint8_t b[16];
-	unsigned n = 0;
-
-	memset(&s, 0, sizeof(s));
-	for (; hex[0] && hex[1] && n < sizeof(b); hex += 2) {
-		unsigned x;
-
-		ck_assert_int_eq(sscanf(hex, "%2x", &x), 1);
-		b[n++] = (uint8_t)x;
-	}
-	ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-	ck_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b, n, &s.insn, s.ops)));
-	s.eip = eip;
-	s.len = s.insn.length;
-	return s;
-}
-
-/* exec: run `hex` at EIP 0x4000; returns the callout result. */
-static enum callout_result exec(const char *hex)
-{
-	struct callout_site s = site_at(hex, 0x4000);
-
-	V->eip = 0x4000;
-	return callout_exec(V, &s);
-}
+#include "callout_harness.h"
 
 /* needed: callout_needed for `hex` with the given fpu_trap. */
 static bool needed(const char *hex, bool fpu_trap)
