@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages bt86 needs to build, test and benchmark.
+# Installs the Debian packages bt86 needs to build, test and benchmark
+# (qemu-user: qemu-i386 is the differential test's reference CPU on hosts
+# that cannot run 32-bit programs).
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
-PKGS="build-essential cmake pkg-config gcc-multilib libzydis-dev libcapstone-dev libelf-dev check qemu-system-x86 bc"
+PKGS="build-essential cmake pkg-config gcc-multilib libzydis-dev libcapstone-dev libelf-dev check qemu-system-x86 qemu-user bc"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -12,7 +14,9 @@ if [ "$(id -u)" = 0 ]; then
 	echo "setup: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq || true
-	apt-get install -y -qq $missing >/dev/null
+	# No recommends: qemu-user's would register binfmt_misc handlers, and
+	# one for i386 would make this host's 32-bit programs run under QEMU.
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 else
 	echo "setup: missing Debian packages; run: sudo apt-get install -y$missing" >&2
 	exit 1

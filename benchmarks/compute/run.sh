@@ -1,19 +1,36 @@
 #!/usr/bin/env bash
-# run.sh BUILD_DIR [RUNS] - compute benchmarks side by side: native 32-bit,
+# run.sh BUILD_DIR [RUNS] - compute benchmarks side by side: native,
 # bt86 -accel bt, qemu-system-i386 (TCG) and bt86 -accel kvm where usable.
+# Native is the 32-bit Linux build of the kernels where this host runs
+# 32-bit programs, else the x86-64 build of the same source, labelled
+# "native64" (a different instruction set: its ratios say so).
 # Each cell is the median wall time of RUNS runs (default 3) minus the
 # median time of the "null" kernel on the same engine (its start-up cost).
-# Every run's checksum must equal the native one, or the cell shows WRONG.
+# Every run's checksum must equal the expected one (the kernels' checksums
+# are the same on every build), or the cell says why in a footnote.
 set -u
 BUILD=${1:-build}
 RUNS=${2:-3}
 DIR=$BUILD/benchmarks/compute
-NATIVE=$DIR/compute-native
+NATIVE32=$DIR/compute-native
+NATIVE64=$DIR/compute-native64
 GUEST=$DIR/compute.elf
 BT86=$BUILD/bt86
 KERNELS="crc32 sieve matmul quicksort bytecode strings"
 
-[ -x "$NATIVE" ] && [ -f "$GUEST" ] || { echo "run.sh: build first (make)"; exit 2; }
+[ -x "$NATIVE32" ] && [ -x "$NATIVE64" ] && [ -f "$GUEST" ] || {
+	echo "run.sh: build first (make)"
+	exit 2
+}
+
+# The native column: the 32-bit build if this host runs it, else native64.
+NATIVE=$NATIVE32
+NATIVE_LABEL=native
+if ! why32=$("$NATIVE32" null 2>&1) || [ "$why32" != "null 00000000" ]; then
+	NATIVE=$NATIVE64
+	NATIVE_LABEL=native64
+	NATIVE_NOTE="native64: the x86-64 build of the same kernels; this host cannot run the 32-bit build ($(echo "$why32" | tail -n 1 | sed 's/^.*compute-native: //'))"
+fi
 
 QEMU_CMD="qemu-system-i386 -display none -no-reboot -m 64 -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel $GUEST -append"
 BT_CMD="$BT86 -accel bt -m 64 -kernel $GUEST -append"
@@ -74,8 +91,10 @@ median_time() {
 	printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "$check"
 }
 
-declare -A T SKIP
-NOTE=()
+declare -A T WHY SKIP
+# Kernel checksums, the same on every build (kernels.c uses fixed-width types).
+declare -A EXPECT=([crc32]=0d759115 [sieve]=00025fdb [matmul]=56f7fe89
+	[quicksort]=adaa1a19 [bytecode]=03800030 [strings]=81279fa5)
 ENGINES="native bt qemu kvm"
 for e in $ENGINES; do
 	if [ "$e" != native ] && ! reason=$(engine_usable "$e"); then
@@ -93,66 +112,85 @@ for e in $ENGINES; do
 	fi
 	for k in $KERNELS; do
 		# a KVM 30 times slower than native is emulating: cut off (min 20 s)
-		if [ "$e" = kvm ]; then
+		if [ "$e" = kvm ] && [[ ${T[native,$k]:-} =~ ^[0-9.]+$ ]]; then
 			RUN_LIMIT=$(echo "x = 30 * ${T[native,$k]} + $base; if (x < 20) x = 20; scale=0; x / 1" | bc -l)
 		fi
 		r=$(median_time "$e" "$k")
 		t=${r%% *}
 		CHECK=${r#* }
 		[ "$CHECK" != "$r" ] || CHECK=""
-		if [ "$e" = native ]; then
-			declare -g "REF_$k=$CHECK"
-		fi
-		ref_var="REF_$k"
-		if [ "$e" = kvm ] && [ -z "$CHECK" ] && grep -qE "kvm:|timed out" "$ERRF"; then
-			T[$e,$k]=n/a
-			NOTE+=("kvm $k: $(cat "$ERRF")")
-		elif [ -z "$CHECK" ] || [ "$CHECK" != "${!ref_var}" ]; then
-			T[$e,$k]=WRONG
+		if [ -z "$CHECK" ]; then
+			err=$(cat "$ERRF")
+			WHY[$e,$k]="$e $k: ${err:-failed or gave different output on repeated runs}"
+		elif [ "$CHECK" != "$k ${EXPECT[$k]}" ]; then
+			WHY[$e,$k]="$e $k: wrong result '$CHECK', expected '$k ${EXPECT[$k]}'"
 		else
 			T[$e,$k]=$(echo "x=$t - $base; if (x < 0.001) x = 0.001; x" | bc -l)
 		fi
 	done
 done
 
-printf '\ncompute benchmarks: median of %s runs, start-up subtracted, seconds (ratio to native)\n' "$RUNS"
-printf '%-10s %10s %18s %18s %18s %12s\n' kernel native bt qemu-tcg kvm qemu/bt
+# Footnotes: a cell that could not be measured shows [n]; note n says why.
+# note_for WHY sets NOTE_REF to "[n]" (no subshell: NOTES must grow here).
+NOTES=()
+note_for() {
+	local i
+	for i in "${!NOTES[@]}"; do
+		[ "${NOTES[$i]}" != "$1" ] || { NOTE_REF="[$((i + 1))]"; return; }
+	done
+	NOTES+=("$1")
+	NOTE_REF="[${#NOTES[@]}]"
+}
+num() { [[ ${1:-} =~ ^[0-9.]+$ ]]; }
+
+printf '\ncompute benchmarks: median of %s runs, start-up subtracted, seconds (ratio to %s)\n' \
+	"$RUNS" "$NATIVE_LABEL"
+printf '%-10s %10s %18s %18s %18s %12s\n' kernel "$NATIVE_LABEL" bt qemu-tcg kvm qemu/bt
 for k in $KERNELS; do
-	n=${T[native,$k]}
-	row=$(printf '%-10s %10.3f' "$k" "$n")
+	n=${T[native,$k]:-}
+	if num "$n"; then
+		row=$(printf '%-10s %10.3f' "$k" "$n")
+	else
+		note_for "${WHY[native,$k]}"
+		row=$(printf '%-10s %10s' "$k" "n/a $NOTE_REF")
+	fi
 	for e in bt qemu kvm; do
 		v=${T[$e,$k]:-}
 		if [ -n "${SKIP[$e]:-}" ]; then
 			row+=$(printf ' %18s' "skipped")
-		elif [ "$v" = WRONG ] || [ "$v" = n/a ]; then
-			row+=$(printf ' %18s' "$v")
-		else
+		elif ! num "$v"; then
+			note_for "${WHY[$e,$k]}"
+			row+=$(printf ' %18s' "n/a $NOTE_REF")
+		elif num "$n"; then
 			row+=$(printf ' %9.3f (%5.2fx)' "$v" "$(echo "$v / $n" | bc -l)")
+		else
+			row+=$(printf ' %9.3f %8s' "$v" "")
 		fi
 	done
 	b=${T[bt,$k]:-} q=${T[qemu,$k]:-}
-	if [[ $b =~ ^[0-9.]+$ && $q =~ ^[0-9.]+$ ]]; then
+	if num "$b" && num "$q"; then
 		row+=$(printf ' %11.2fx' "$(echo "$q / $b" | bc -l)")
 	else
 		row+=$(printf ' %12s' "-")
 	fi
 	echo "$row"
 done
-# geometric means of the ratios to native
+# geometric means of the ratios to native ("-" unless every kernel measured)
 gm() {
 	local e=$1 s=0 n=0 v
 	for k in $KERNELS; do
 		v=${T[$e,$k]:-}
-		[[ $v =~ ^[0-9.]+$ ]] || { echo "-"; return; }
+		num "$v" && num "${T[native,$k]:-}" || { echo "-"; return; }
 		s=$(echo "$s + l($v / ${T[native,$k]})" | bc -l)
 		n=$((n + 1))
 	done
 	printf '%.2fx' "$(echo "e($s / $n)" | bc -l)"
 }
 printf '%-10s %10s %18s %18s %18s\n' geomean "1.00x" "$(gm bt)" "$(gm qemu)" "$(gm kvm)"
+[ -z "${NATIVE_NOTE:-}" ] || echo "$NATIVE_NOTE"
 for e in bt qemu kvm; do
 	[ -z "${SKIP[$e]:-}" ] || echo "$e skipped: ${SKIP[$e]}"
 done
-for n in "${NOTE[@]}"; do
-	echo "n/a: $n"
+for i in "${!NOTES[@]}"; do
+	echo "[$((i + 1))] ${NOTES[$i]}"
 done

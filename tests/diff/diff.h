@@ -27,7 +27,12 @@
 #define DIFF_MEM_LO    0x0100u /* memory operands fall in [LO, HI) */
 #define DIFF_MEM_HI    0x3000u
 #define DIFF_XMM_INIT  0x3000u /* prologue loads xmm0..7 from here */
-#define DIFF_STACK_TOP 0x3c00u /* initial ESP (stack grows down to 0x3100) */
+#define DIFF_X87_OUT   0x3080u /* x87 results (FSTP): 8 m64 slots, 16 m32 */
+#define DIFF_X87_SLOTS 24u
+/* x87 result slot k: its offset in the data area and its size */
+#define DIFF_X87_SLOT_OFF(k)  (DIFF_X87_OUT + ((k) < 8 ? 8 * (k) : 64 + 4 * ((k)-8)))
+#define DIFF_X87_SLOT_SIZE(k) ((k) < 8 ? 8u : 4u)
+#define DIFF_STACK_TOP	      0x3c00u /* initial ESP (stack grows down to 0x3100) */
 
 /* EFLAGS bits the tester sets and compares. */
 #define DIFF_CF	   0x0001u
@@ -39,6 +44,13 @@
 #define DIFF_OF	   0x0800u
 #define DIFF_ARITH (DIFF_CF | DIFF_PF | DIFF_AF | DIFF_ZF | DIFF_SF | DIFF_OF)
 #define DIFF_FLAGS (DIFF_ARITH | DIFF_DF)
+
+/* The kinds of reference CPU (reference.h); quirks are per kind. */
+enum diff_ref_kind {
+	REF_CPU,  /* the helper executed directly by this host's CPU */
+	REF_QEMU, /* the helper under qemu-i386 */
+	DIFF_NREF
+};
 
 #define DIFF_JOB_MAGIC 0x4a666964u /* "difJ" */
 #define DIFF_RES_MAGIC 0x52666964u /* "difR" */

@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "quirks.h"
+#include "reference.h"
 #include "runner.h"
 
 #define EXIT_SKIP 77
@@ -44,12 +46,13 @@ struct opts {
 	unsigned len;
 	uint64_t max_fail;
 	bool native_only, inject, verbose, print;
-	const char *native;
+	const char *native, *reference, *qemu;
 };
 
 static struct native *side_a, *side_b; /* side_b: --native-only */
+static struct diff_reference ref;
 static struct opts opt;
-static const char *name_b = "bt";
+static const char *name_a = "cpu", *name_b = "bt";
 static volatile uint64_t progress; /* bumped by every run, read by the watchdog */
 static volatile uint64_t cur_index;
 
@@ -83,6 +86,72 @@ static bool run_pair(const struct gen_seq *s, const struct gen_code *c, struct o
 	return true;
 }
 
+/* compared_flags: the EFLAGS bits compared at the end of c: those defined,
+ * less those the reference in use may show wrongly (quirks.h). */
+static uint32_t compared_flags(const struct gen_code *c)
+{
+	return c->flags_defined & ~c->flags_masked[ref.kind];
+}
+
+/* is_nan: the x87 result slot k of data holds a NaN. */
+static bool is_nan(const uint8_t *data, unsigned k)
+{
+	const uint8_t *p = data + DIFF_X87_SLOT_OFF(k);
+	if (DIFF_X87_SLOT_SIZE(k) == 4) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return (v & 0x7f800000u) == 0x7f800000u && (v & 0x007fffffu);
+	}
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return (v & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (v & 0x000fffffffffffffull);
+}
+
+/* nan_masked: the x87 result slots whose NaN sign and payload are not
+ * compared: the reference stores wrong NaNs (quirks.h) and both sides hold
+ * a NaN there. */
+static uint32_t nan_masked(const struct gen_code *c, const struct outcome *a,
+			   const struct outcome *b)
+{
+	uint32_t m = 0;
+	if (!diff_quirk_nan(ref.kind, ZYDIS_MNEMONIC_FSTP))
+		return 0;
+	for (unsigned k = 0; k < DIFF_X87_SLOTS; k++)
+		if ((c->x87_slots >> k & 1) && is_nan(a->data, k) && is_nan(b->data, k))
+			m |= 1u << k;
+	return m;
+}
+
+/* data_differs: byte k of the data area differs, outside masked slots. */
+static bool data_differs(const struct outcome *a, const struct outcome *b, uint32_t masked,
+			 unsigned k)
+{
+	for (unsigned s = 0; masked >> s; s++)
+		if ((masked >> s & 1) && k >= DIFF_X87_SLOT_OFF(s) &&
+		    k < DIFF_X87_SLOT_OFF(s) + DIFF_X87_SLOT_SIZE(s))
+			return false;
+	return a->data[k] != b->data[k];
+}
+
+/* count_masked: add the comparisons of this run that a quirk masked to
+ * *n, and those of them where the sides really differed to *diff. */
+static void count_masked(const struct gen_code *c, const struct outcome *a, const struct outcome *b,
+			 uint64_t *n, uint64_t *diff)
+{
+	if (c->flags_masked[ref.kind]) {
+		++*n;
+		*diff += !!((a->eflags ^ b->eflags) & c->flags_masked[ref.kind]);
+	}
+	uint32_t m = nan_masked(c, a, b);
+	for (unsigned k = 0; m >> k; k++) {
+		if (!(m >> k & 1))
+			continue;
+		++*n;
+		*diff += !!memcmp(a->data + DIFF_X87_SLOT_OFF(k), b->data + DIFF_X87_SLOT_OFF(k),
+				  DIFF_X87_SLOT_SIZE(k));
+	}
+}
+
 /* differs: true if the outcomes differ in anything compared. */
 static bool differs(const struct gen_code *c, const struct outcome *a, const struct outcome *b)
 {
@@ -90,9 +159,15 @@ static bool differs(const struct gen_code *c, const struct outcome *a, const str
 		return true;
 	if (memcmp(a->regs, b->regs, sizeof(a->regs)))
 		return true;
-	if ((a->eflags ^ b->eflags) & c->flags_defined)
+	if ((a->eflags ^ b->eflags) & compared_flags(c))
 		return true;
-	return memcmp(a->data, b->data, DIFF_DATA_SIZE) != 0;
+	uint32_t masked = nan_masked(c, a, b);
+	if (!masked)
+		return memcmp(a->data, b->data, DIFF_DATA_SIZE) != 0;
+	for (unsigned k = 0; k < DIFF_DATA_SIZE; k++)
+		if (data_differs(a, b, masked, k))
+			return true;
+	return false;
 }
 
 /* report: the whole story of one mismatch on stdout. */
@@ -108,26 +183,31 @@ static void report(const struct gen_seq *s, const struct gen_code *c, const stru
 	for (unsigned r = 0; r < 8; r++)
 		printf("  %s=%08x%s", rn[r], s->regs[r], r == 3 || r == 7 ? "\n" : "");
 	printf("  eflags=%08x (%s)\n", s->eflags, gen_flags_str(s->eflags & DIFF_FLAGS));
-	printf("flags compared at the end: %s\n", gen_flags_str(c->flags_defined));
+	printf("flags compared at the end: %s", gen_flags_str(compared_flags(c)));
+	if (c->flags_masked[ref.kind])
+		printf(" (masked, %s quirk: %s)", ref.name,
+		       gen_flags_str(c->flags_masked[ref.kind]));
+	printf("\n");
 	if (!a->ok)
-		printf("native: %s\n", a->err);
+		printf("%s: %s\n", name_a, a->err);
 	if (!b->ok)
 		printf("%s: %s\n", name_b, b->err);
 	for (unsigned r = 0; r < 8; r++)
 		if (a->regs[r] != b->regs[r])
-			printf("  %s: native %08x  %s %08x\n", rn[r], a->regs[r], name_b,
+			printf("  %s: %s %08x  %s %08x\n", rn[r], name_a, a->regs[r], name_b,
 			       b->regs[r]);
-	uint32_t fd = (a->eflags ^ b->eflags) & c->flags_defined;
+	uint32_t fd = (a->eflags ^ b->eflags) & compared_flags(c);
 	if (fd)
-		printf("  eflags differ in %s: native %08x  %s %08x\n", gen_flags_str(fd),
+		printf("  eflags differ in %s: %s %08x  %s %08x\n", gen_flags_str(fd), name_a,
 		       a->eflags, name_b, b->eflags);
 	unsigned shown = 0;
+	uint32_t masked = nan_masked(c, a, b);
 	for (unsigned k = 0; k < DIFF_DATA_SIZE; k++) {
-		if (a->data[k] == b->data[k])
+		if (!data_differs(a, b, masked, k))
 			continue;
 		if (shown++ < 32)
-			printf("  mem %08x: initial %02x  native %02x  %s %02x\n",
-			       DIFF_DATA_ADDR + k, s->data[k], a->data[k], name_b, b->data[k]);
+			printf("  mem %08x: initial %02x  %s %02x  %s %02x\n", DIFF_DATA_ADDR + k,
+			       s->data[k], name_a, a->data[k], name_b, b->data[k]);
 	}
 	if (shown > 32)
 		printf("  ... %u differing bytes in all\n", shown);
@@ -165,6 +245,14 @@ static void shrink(struct gen_seq *s)
 		chunk /= 2;
 	}
 	gen_free(&t);
+}
+
+/* helper_died: the reference's helper process is gone: say so, fail. */
+static int helper_died(uint64_t index)
+{
+	printf("FAIL: seed %llu index %llu: the %s helper died (reference %s)\n",
+	       (unsigned long long)opt.seed, (unsigned long long)index, name_a, ref.name);
+	return 1;
 }
 
 /* watchdog: a run that never returns (a hang under bt) ends the test with
@@ -233,6 +321,7 @@ static void parse_opts(int argc, char **argv)
 	opt.count = 20000;
 	opt.len = 12;
 	opt.max_fail = 1;
+	opt.reference = "auto";
 	for (int k = 1; k < argc; k++) {
 		const char *a = argv[k];
 		if (!strcmp(a, "--seed"))
@@ -243,6 +332,10 @@ static void parse_opts(int argc, char **argv)
 			opt.len = parse_num(argv[++k], a);
 		else if (!strcmp(a, "--native"))
 			opt.native = argv[++k];
+		else if (!strcmp(a, "--reference"))
+			opt.reference = argv[++k];
+		else if (!strcmp(a, "--qemu"))
+			opt.qemu = argv[++k];
 		else if (!strcmp(a, "--native-only"))
 			opt.native_only = true;
 		else if (!strcmp(a, "--inject"))
@@ -260,6 +353,9 @@ static void parse_opts(int argc, char **argv)
 	}
 	if (!opt.native)
 		usage_error("--native PATH is required");
+	if (!opt.reference || (strcmp(opt.reference, "auto") && strcmp(opt.reference, "cpu") &&
+			       strcmp(opt.reference, "qemu")))
+		usage_error("--reference must be auto, cpu or qemu");
 	if (opt.len < 1 || opt.len > 1000)
 		usage_error("--len must be in 1..1000");
 	if (opt.inject && !opt.native_only)
@@ -271,12 +367,23 @@ static int setup(void)
 {
 	char why[256];
 	signal(SIGPIPE, SIG_IGN);
-	side_a = diff_native_open(opt.native);
-	if (!side_a)
+	if (diff_reference_pick(opt.reference, opt.native, opt.qemu, &ref, why, sizeof(why)) < 0) {
+		printf("SKIP: %s\n", why);
+		return EXIT_SKIP;
+	}
+	name_a = ref.kind == REF_CPU ? "cpu" : "qemu";
+	printf("difftest: reference: %s (%s)\n", ref.name, ref.reason);
+	fflush(stdout);
+	side_a = diff_reference_open(&ref, why, sizeof(why));
+	if (!side_a) {
+		printf("difftest: %s\n", why);
 		return 1;
+	}
 	if (opt.native_only) {
-		name_b = "native2";
-		side_b = diff_native_open(opt.native);
+		name_b = ref.kind == REF_CPU ? "cpu2" : "qemu2";
+		side_b = diff_reference_open(&ref, why, sizeof(why));
+		if (!side_b)
+			printf("difftest: %s\n", why);
 		return side_b ? 0 : 1;
 	}
 	if (diff_bt_open(why, sizeof(why)) < 0) {
@@ -298,7 +405,7 @@ int main(int argc, char **argv)
 		return st;
 	pthread_create(&wd, NULL, watchdog, NULL);
 	uint64_t t0 = (uint64_t)time(NULL), bytes = 0, failed = 0;
-	uint64_t i;
+	uint64_t i, masked = 0, masked_diff = 0;
 	unsigned shrunk_to = 0;
 	for (i = 0; i < opt.count && failed < opt.max_fail; i++) {
 		const char *why;
@@ -316,11 +423,12 @@ int main(int argc, char **argv)
 			gen_print(&c, stdout);
 		}
 		if (!run_pair(&s, &c, &a, &b))
-			return 1;
+			return helper_died(i);
+		count_masked(&c, &a, &b, &masked, &masked_diff);
 		if (differs(&c, &a, &b)) {
 			shrink(&s);
 			if (gen_encode(&s, &c, &why) || !run_pair(&s, &c, &a, &b))
-				return 1;
+				return helper_died(i);
 			report(&s, &c, &a, &b);
 			shrunk_to = s.ngroups;
 			failed++;
@@ -332,11 +440,12 @@ int main(int argc, char **argv)
 		printf("groups by kind:\n");
 		gen_kinds_stats(stdout);
 	}
-	printf("%s: seed %llu, %llu sequences of %u groups (%llu code bytes), %llu failed, %s, "
-	       "%llus\n",
+	printf("%s: seed %llu, %llu sequences of %u groups (%llu code bytes), %llu failed, "
+	       "%s vs %s, reference %s, %llu comparisons masked by its quirks (%llu of them "
+	       "differed there), %llus\n",
 	       failed ? "FAIL" : "PASS", (unsigned long long)opt.seed, (unsigned long long)i,
-	       opt.len, (unsigned long long)bytes, (unsigned long long)failed,
-	       opt.native_only ? "native vs native" : "native vs bt",
+	       opt.len, (unsigned long long)bytes, (unsigned long long)failed, name_a, name_b,
+	       ref.name, (unsigned long long)masked, (unsigned long long)masked_diff,
 	       (unsigned long long)((uint64_t)time(NULL) - t0));
 	diff_native_close(side_a);
 	diff_native_close(side_b);

@@ -170,26 +170,24 @@ static bool gen_mem_base(struct gen_ctx *x, ZydisEncoderOperand *o, uint32_t add
 	return true;
 }
 
-ZydisEncoderOperand gen_mem(struct gen_ctx *x, unsigned size, unsigned align, unsigned room,
-			    uint32_t avoid)
+/* gen_mem_form: a memory operand of size bytes at addr in a random
+ * addressing form (ESP-based only when esp_ok: then the address is somewhere
+ * above ESP instead), with the MOVs that set its registers. */
+static ZydisEncoderOperand gen_mem_form(struct gen_ctx *x, uint32_t addr, unsigned size,
+					unsigned span, unsigned align, uint32_t avoid, bool esp_ok)
 {
 	static const uint8_t scales[] = {1, 2, 4, 8};
 	ZydisEncoderOperand o;
 	memset(&o, 0, sizeof(o));
 	o.type = ZYDIS_OPERAND_TYPE_MEMORY;
 	o.mem.size = size;
-	unsigned span = size + room;
-	uint32_t off = DIFF_MEM_LO + gen_below(x, DIFF_MEM_HI - DIFF_MEM_LO - span);
-	if (align > 1)
-		off &= ~(align - 1);
-	uint32_t addr = DIFF_DATA_ADDR + off;
 	avoid |= GPR_ESP;
 	int32_t d;
 	int b, ix;
 	unsigned sc;
 	uint32_t iv;
 
-	switch (gen_below(x, 9)) {
+	switch (gen_below(x, esp_ok ? 9 : 8)) {
 	case 0: /* absolute disp32 */
 		break;
 	case 1: /* [base] */
@@ -253,97 +251,19 @@ ZydisEncoderOperand gen_mem(struct gen_ctx *x, unsigned size, unsigned align, un
 	return o;
 }
 
-/* --- flags --------------------------------------------------------------- */
-
-/* gen_step: flags defined after insn i, given those defined before it. */
-static uint32_t gen_step(const struct gen_insn *i, uint32_t mask)
+ZydisEncoderOperand gen_mem(struct gen_ctx *x, unsigned size, unsigned align, unsigned room,
+			    uint32_t avoid)
 {
-	return (mask | i->def) & ~i->undef;
+	unsigned span = size + room;
+	uint32_t off = DIFF_MEM_LO + gen_below(x, DIFF_MEM_HI - DIFF_MEM_LO - span);
+	if (align > 1)
+		off &= ~(align - 1);
+	return gen_mem_form(x, DIFF_DATA_ADDR + off, size, span, align, avoid, true);
 }
 
-uint32_t gen_cur_mask(struct gen_ctx *x)
+ZydisEncoderOperand gen_mem_at(struct gen_ctx *x, uint32_t addr, unsigned size, uint32_t avoid)
 {
-	uint32_t mask = x->mask;
-	for (unsigned j = 0; j < x->g->n; j++)
-		mask = gen_step(&x->g->insn[j], mask);
-	return mask;
-}
-
-void gen_need(struct gen_ctx *x, uint32_t flags)
-{
-	if (!(flags & ~gen_cur_mask(x)))
-		return;
-	if (!(flags & ~DIFF_CF)) {
-		struct gen_insn *i =
-		    gen_add(x, gen_pct(x, 50) ? ZYDIS_MNEMONIC_STC : ZYDIS_MNEMONIC_CLC);
-		gen_flags(i, 0, DIFF_CF, 0);
-		return;
-	}
-	unsigned size = gen_size(x);
-	struct gen_insn *i = gen_add(x, ZYDIS_MNEMONIC_CMP);
-	gen_op_reg(i, gen_src(x, size, 0));
-	gen_op_imm(i, gen_value(x), size);
-	gen_flags(i, 0, F_ALL, 0);
-}
-
-void gen_branch_to(struct gen_ctx *x, struct gen_insn *i, unsigned ahead)
-{
-	(void)x;
-	i->branch = true;
-	i->br_group = ahead;
-	i->req.branch_type = ZYDIS_BRANCH_TYPE_NEAR;
-	i->req.branch_width = ZYDIS_BRANCH_WIDTH_32;
-	if (gen_pct(x, 50)) {
-		i->req.branch_type = ZYDIS_BRANCH_TYPE_SHORT;
-		i->req.branch_width = ZYDIS_BRANCH_WIDTH_8;
-	}
-}
-
-/* gen_flow_group: walk group g (index gi of n) from mask in layout order:
- * merge the flags of branches into g, check every read, record g's forward
- * branches in pending[].  Returns the flags defined after g, or sets *why
- * (and returns 0) when an instruction reads an undefined flag. */
-static uint32_t gen_flow_group(const struct gen_group *g, unsigned gi, unsigned n, uint32_t mask,
-			       uint32_t *pending, const char **why)
-{
-	uint32_t local[GEN_GROUP_MAX + 1];
-	for (unsigned j = 0; j <= g->n; j++)
-		local[j] = DIFF_FLAGS;
-	mask &= pending[gi];
-	for (unsigned j = 0; j < g->n; j++) {
-		const struct gen_insn *i = &g->insn[j];
-		mask &= local[j];
-		if (i->rd & ~mask) {
-			*why = "reads an undefined flag";
-			return 0;
-		}
-		mask = gen_step(i, mask);
-		if (i->flow == FLOW_LINEAR)
-			continue;
-		if (i->br_group > 0)
-			pending[MIN(gi + i->br_group, n)] &= mask;
-		else if (i->br_insn < 0 || i->br_insn > (int)j)
-			local[i->br_insn < 0 ? g->n : (unsigned)i->br_insn] &= mask;
-		if (i->flow == FLOW_JMP)
-			mask = DIFF_FLAGS;
-	}
-	return mask & local[g->n];
-}
-
-const char *gen_flags_str(uint32_t mask)
-{
-	static char buf[64];
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} names[] = {{DIFF_CF, "CF"}, {DIFF_PF, "PF"}, {DIFF_AF, "AF"}, {DIFF_ZF, "ZF"},
-		     {DIFF_SF, "SF"}, {DIFF_DF, "DF"}, {DIFF_OF, "OF"}};
-	buf[0] = 0;
-	for (unsigned k = 0; k < ARRAY_LEN(names); k++)
-		if (mask & names[k].bit)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
-				 buf[0] ? " " : "", names[k].name);
-	return buf[0] ? buf : "-";
+	return gen_mem_form(x, addr, size, size, 1, avoid, false);
 }
 
 /* --- sequences ----------------------------------------------------------- */
@@ -413,31 +333,32 @@ void gen_sequence(struct gen_seq *s, uint64_t seed, uint64_t index, unsigned len
 	s->index = index;
 	s->ngroups = len;
 	s->groups = calloc(len ? len : 1, sizeof(*s->groups));
-	uint32_t *pending = malloc((len + 1) * sizeof(*pending));
+	struct gen_fstate *pending = malloc((len + 1) * sizeof(*pending)), fs;
 	if (!s->groups || !pending) {
 		fprintf(stderr, "difftest: out of memory\n");
 		exit(1);
 	}
 	for (unsigned k = 0; k <= len; k++)
-		pending[k] = DIFF_FLAGS;
+		gen_fs_init(&pending[k]);
 	gen_rand(&x);
 	gen_init_state(&x, s);
 	x.s = s;
 	x.ngroups = len;
 	x.pending = pending;
-	uint32_t mask = DIFF_FLAGS;
+	gen_fs_init(&fs);
 	for (unsigned gi = 0; gi < len; gi++) {
 		unsigned k;
 		const struct gen_kind *kind = gen_pick_kind(&x, &k);
 		const char *why = NULL;
 		x.g = &s->groups[gi];
 		x.gi = gi;
-		x.mask = mask & pending[gi];
+		x.fs = fs;
+		gen_fs_merge(&x.fs, &pending[gi]);
 		x.push = 0;
 		kind->build(&x);
 		x.g->kind = kind->name;
 		gen_kind_count[k]++;
-		mask = gen_flow_group(x.g, gi, len, mask, pending, &why);
+		gen_flow_group(x.g, gi, len, &fs, pending, &why);
 		if (why) {
 			fprintf(stderr, "difftest: generator bug: %s group %s\n", kind->name, why);
 			abort();
@@ -594,14 +515,23 @@ static int gen_layout_pass(struct gen_slot *slot, unsigned n, bool sizing, uint8
 
 int gen_encode(const struct gen_seq *s, struct gen_code *c, const char **why)
 {
-	uint32_t *pending = malloc((s->ngroups + 1) * sizeof(*pending));
-	uint32_t mask = DIFF_FLAGS;
+	struct gen_fstate *pending = malloc((s->ngroups + 1) * sizeof(*pending)), fs;
 	*why = NULL;
+	gen_fs_init(&fs);
 	for (unsigned g = 0; g <= s->ngroups; g++)
-		pending[g] = DIFF_FLAGS;
+		gen_fs_init(&pending[g]);
 	for (unsigned g = 0; g < s->ngroups && !*why; g++)
-		mask = gen_flow_group(&s->groups[g], g, s->ngroups, mask, pending, why);
-	c->flags_defined = mask & pending[s->ngroups];
+		gen_flow_group(&s->groups[g], g, s->ngroups, &fs, pending, why);
+	/* the end of the code is a branch target like any group start */
+	const struct gen_fstate *end = &pending[s->ngroups];
+	c->flags_defined = fs.mask & end->mask;
+	for (unsigned k = 0; k < DIFF_NREF; k++)
+		c->flags_masked[k] = (fs.taint[k] | end->taint[k]) & c->flags_defined;
+	c->x87_slots = 0;
+	for (unsigned g = 0; g < s->ngroups; g++)
+		for (unsigned j = 0; j < s->groups[g].n; j++)
+			if (s->groups[g].insn[j].x87_slot)
+				c->x87_slots |= 1u << (s->groups[g].insn[j].x87_slot - 1);
 	free(pending);
 	if (*why)
 		return -1;

@@ -28,7 +28,7 @@
 
 #include "diff.h"
 
-#define GEN_GROUP_MAX 16 /* instructions in one group */
+#define GEN_GROUP_MAX 24 /* instructions in one group */
 
 /* How an instruction moves control, for the flag analysis. */
 enum gen_flow {
@@ -43,9 +43,10 @@ struct gen_insn {
 	ZydisEncoderRequest req;
 	uint32_t rd, def, undef; /* EFLAGS bits (DIFF_*) */
 	uint8_t flow;
-	bool branch;	 /* req.operands[0] is a target to resolve */
-	int8_t br_group; /* >0: start of the group that many ahead; 0: this group */
-	int8_t br_insn;	 /* br_group == 0: insn index in this group, -1: its end */
+	bool branch;	  /* req.operands[0] is a target to resolve */
+	int8_t br_group;  /* >0: start of the group that many ahead; 0: this group */
+	int8_t br_insn;	  /* br_group == 0: insn index in this group, -1: its end */
+	uint8_t x87_slot; /* FSTP into x87 result slot x87_slot - 1 (diff.h), or 0 */
 };
 
 struct gen_group {
@@ -69,6 +70,10 @@ struct gen_code {
 	uint8_t bytes[DIFF_CODE_MAX];
 	size_t len;
 	uint32_t flags_defined; /* DIFF_FLAGS bits defined at the end */
+	/* of those, the bits that each kind of reference may show wrongly
+	 * (quirks.h): not compared with that reference */
+	uint32_t flags_masked[DIFF_NREF];
+	uint32_t x87_slots; /* the x87 result slots some FSTP writes (bit k: slot k) */
 };
 
 /* gen_sequence: build sequence `index` of `seed` with `len` groups into s

@@ -22,15 +22,23 @@
 #define GPR_ESI GPR(6)
 #define GPR_EDI GPR(7)
 
+/* The flag state at a point of a sequence (gen_flags.c): bits defined on
+ * every path here, and per reference kind those that a quirk of that
+ * reference may have made wrong on some path here. */
+struct gen_fstate {
+	uint32_t mask;
+	uint32_t taint[DIFF_NREF];
+};
+
 /* The state of the builder while it makes one sequence. */
 struct gen_ctx {
 	uint64_t rng;
 	struct gen_seq *s;
-	struct gen_group *g;  /* the group being built */
-	unsigned gi, ngroups; /* its index, the sequence length */
-	uint32_t mask;	      /* flags defined at the start of g */
-	uint32_t *pending;    /* [ngroups + 1]: flags defined on branches to a group */
-	unsigned push;	      /* bytes pushed so far inside g */
+	struct gen_group *g;	    /* the group being built */
+	unsigned gi, ngroups;	    /* its index, the sequence length */
+	struct gen_fstate fs;	    /* flags at the start of g */
+	struct gen_fstate *pending; /* [ngroups + 1]: flags on branches to a group */
+	unsigned push;		    /* bytes pushed so far inside g */
 };
 
 /* A kind of group: weight in the random choice, and its builder. */
@@ -75,7 +83,21 @@ void gen_mov_imm(struct gen_ctx *x, ZydisRegister r, uint32_t v);
  * after the operand stay inside the data area too. */
 ZydisEncoderOperand gen_mem(struct gen_ctx *x, unsigned size, unsigned align, unsigned room,
 			    uint32_t avoid);
-/* gen_cur_mask: flags defined now (group start stepped through g so far). */
+/* gen_fs_init: the state at the start of a sequence (all defined, none
+ * tainted; also the neutral element of the merge). */
+void gen_fs_init(struct gen_fstate *f);
+/* gen_fs_merge: *a becomes the state where paths a and b meet. */
+void gen_fs_merge(struct gen_fstate *a, const struct gen_fstate *b);
+/* gen_flow_group: walk group g (index gi of n) from state *f in layout
+ * order: merge the states of branches into g, check every read, merge g's
+ * forward branches into pending[].  Leaves the state after g in *f, or sets
+ * *why when an instruction reads a flag that is undefined or tainted. */
+void gen_flow_group(const struct gen_group *g, unsigned gi, unsigned n, struct gen_fstate *f,
+		    struct gen_fstate *pending, const char **why);
+/* gen_mem_at: the same at a given address (never ESP-based). */
+ZydisEncoderOperand gen_mem_at(struct gen_ctx *x, uint32_t addr, unsigned size, uint32_t avoid);
+/* gen_cur_mask: flags that may be read now (group start stepped through g
+ * so far): defined and tainted for no reference. */
 uint32_t gen_cur_mask(struct gen_ctx *x);
 /* gen_need: make sure flags are defined here (appends CLC/STC or a CMP). */
 void gen_need(struct gen_ctx *x, uint32_t flags);

@@ -712,7 +712,8 @@ static void k_bcd(struct gen_ctx *x)
 	}
 }
 
-/* x87: load, one to three arithmetic ops with memory operands, store. */
+/* x87: load, one to three arithmetic ops with memory operands, store (an
+ * integer anywhere, a float into an x87 result slot). */
 static void k_x87(struct gen_ctx *x)
 {
 	static const ZydisMnemonic ar[] = {M(FADD), M(FMUL), M(FSUB), M(FSUBR), M(FDIV), M(FDIVR)};
@@ -729,9 +730,19 @@ static void k_x87(struct gen_ctx *x)
 	}
 	bool ist = gen_pct(x, 30);
 	sz = ist ? (gen_pct(x, 50) ? 2 : 4) : (gen_pct(x, 50) ? 4 : 8);
-	o = gen_mem(x, sz, 1, 0, 0);
-	i = gen_add(x, ist ? M(FISTP) : M(FSTP));
+	if (ist) {
+		o = gen_mem(x, sz, 1, 0, 0);
+		i = gen_add(x, M(FISTP));
+		gen_op_mem(i, o);
+		return;
+	}
+	/* a float result goes to a slot of its own size that nothing reads
+	 * (quirks.h: a reference's NaN payloads are compared there only) */
+	unsigned slot = sz == 8 ? x->gi % 8 : 8 + x->gi % 16;
+	o = gen_mem_at(x, DIFF_DATA_ADDR + DIFF_X87_SLOT_OFF(slot), sz, 0);
+	i = gen_add(x, M(FSTP));
 	gen_op_mem(i, o);
+	i->x87_slot = slot + 1;
 }
 
 /* xmm_op: an SSE2 instruction on a random xmm destination. */

@@ -27,25 +27,25 @@ struct native {
 
 /* --- the native helper --------------------------------------------------- */
 
-struct native *diff_native_open(const char *path)
+struct native *diff_native_open(char *const argv[], char *why, size_t len)
 {
 	int in[2], out[2];
 	struct native *n = calloc(1, sizeof(*n));
 	if (!n || pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-		fprintf(stderr, "difftest: pipe: %s\n", strerror(errno));
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		free(n);
 		return NULL;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	char *argv[] = {(char *)path, NULL};
-	int err = posix_spawn(&n->pid, path, &fa, NULL, argv, environ);
+	int err = posix_spawn(&n->pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(out[1]);
 	if (err) {
-		fprintf(stderr, "difftest: cannot start %s: %s\n", path, strerror(err));
+		snprintf(why, len, "cannot start %s: %s", argv[0], strerror(err));
 		close(in[1]);
 		close(out[0]);
 		free(n);
@@ -93,7 +93,6 @@ int diff_native_run(struct native *n, const struct gen_seq *s, const struct gen_
 	    !io_all(n->to, (void *)s->data, DIFF_DATA_SIZE, true) ||
 	    !io_all(n->from, &res, sizeof(res), false) ||
 	    !io_all(n->from, o->data, DIFF_DATA_SIZE, false) || res.magic != DIFF_RES_MAGIC) {
-		fprintf(stderr, "difftest: the native helper died\n");
 		return -1;
 	}
 	memcpy(o->regs, res.regs, sizeof(o->regs));

@@ -21,11 +21,13 @@ struct outcome {
 
 struct native;
 
-/* diff_native_open: start the helper at path; NULL with a message on failure. */
-struct native *diff_native_open(const char *path);
+/* diff_native_open: start the helper, argv[0] being the program to run (the
+ * helper itself, or qemu-i386 with the helper as its argument); NULL with the
+ * reason in why when it cannot be started. */
+struct native *diff_native_open(char *const argv[], char *why, size_t len);
 void diff_native_close(struct native *n);
-/* diff_native_run: run code with s's initial state on the real CPU; -1 when the
- * helper died (message printed), 0 otherwise (o->ok false on a fault). */
+/* diff_native_run: run code with s's initial state on the reference; -1 when
+ * the helper died (the caller says so), 0 otherwise (o->ok false on a fault). */
 int diff_native_run(struct native *n, const struct gen_seq *s, const struct gen_code *c,
 		    struct outcome *o);
 
