@@ -18,6 +18,9 @@ GUEST=$DIR/compute.elf
 BT86=$BUILD/bt86
 KERNELS="crc32 sieve matmul quicksort bytecode strings"
 
+for tool in bc timeout awk; do
+	command -v $tool >/dev/null || { echo "run.sh: $tool is needed (make deps installs it)"; exit 2; }
+done
 [ -x "$NATIVE32" ] && [ -x "$NATIVE64" ] && [ -f "$GUEST" ] || {
 	echo "run.sh: build first (make)"
 	exit 2
@@ -26,10 +29,14 @@ KERNELS="crc32 sieve matmul quicksort bytecode strings"
 # The native column: the 32-bit build if this host runs it, else native64.
 NATIVE=$NATIVE32
 NATIVE_LABEL=native
-if ! why32=$("$NATIVE32" null 2>&1) || [ "$why32" != "null 00000000" ]; then
+why32=$("$NATIVE32" null 2>&1)
+rc=$?
+if [ $rc -ne 0 ] || [ "$why32" != "null 00000000" ]; then
+	why32=$(echo "$why32" | tail -n 1 | sed 's/^.*compute-native: //')
+	[ $rc -le 128 ] || why32="killed by signal $((rc - 128)) (SIG$(kill -l $((rc - 128))))"
 	NATIVE=$NATIVE64
 	NATIVE_LABEL=native64
-	NATIVE_NOTE="native64: the x86-64 build of the same kernels; this host cannot run the 32-bit build ($(echo "$why32" | tail -n 1 | sed 's/^.*compute-native: //'))"
+	NATIVE_NOTE="native64: the x86-64 build of the same kernels; this host cannot run the 32-bit build (${why32:-exit status $rc})"
 fi
 
 QEMU_CMD="qemu-system-i386 -display none -no-reboot -m 64 -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel $GUEST -append"

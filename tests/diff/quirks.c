@@ -13,7 +13,7 @@ const struct diff_quirk diff_quirks[] = {
     {REF_QEMU, ZYDIS_MNEMONIC_CMPXCHG8B, QUIRK_FLAGS,
      DIFF_CF | DIFF_PF | DIFF_AF | DIFF_SF | DIFF_OF | DIFF_DF,
      "cmpxchg8b: flags other than ZF from a stale condition-code state"},
-    /* SDM Vol. 1, 4.8.3.5 and Table 4-7 "Rules for Generating QNaNs": with
+    /* SDM Vol. 1, 4.8.3.5 "Operating on SNaNs and QNaNs", Table 4-7: with
      * two NaN operands the x87 returns the one with the larger significand,
      * with one it returns that NaN, quieted.  qemu-i386 7.2's softfloat picks
      * by other rules: sign and payload of the NaN stored by FSTP differ. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "reference.h"
@@ -116,11 +117,15 @@ static bool probe(const struct diff_reference *r, char *why, size_t len)
 	c.len = 0;
 	bool ok = diff_native_run(n, &s, &c, &o) == 0 && o.ok &&
 		  !memcmp(o.regs, s.regs, sizeof(s.regs)) && (o.eflags & DIFF_FLAGS) == s.eflags;
-	if (!ok)
-		snprintf(why, len, "%.200s started but did not run a probe sequence correctly",
-			 r->argv[0]);
-	diff_native_close(n);
-	return ok;
+	int st = diff_native_close(n);
+	if (ok)
+		return true;
+	if (st != -1 && WIFSIGNALED(st))
+		snprintf(why, len, "%.200s was killed by signal %d (%s) in a probe sequence",
+			 r->argv[0], WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(why, len, "%.200s did not run a probe sequence correctly", r->argv[0]);
+	return false;
 }
 
 /* use_cpu / use_qemu: fill r for one kind of reference. */

@@ -56,14 +56,17 @@ struct native *diff_native_open(char *const argv[], char *why, size_t len)
 	return n;
 }
 
-void diff_native_close(struct native *n)
+int diff_native_close(struct native *n)
 {
+	int st = -1;
 	if (!n)
-		return;
+		return -1;
 	close(n->to);
 	close(n->from);
-	waitpid(n->pid, NULL, 0);
+	if (waitpid(n->pid, &st, 0) < 0)
+		st = -1;
 	free(n);
+	return st;
 }
 
 /* io_all: write or read exactly len bytes; false on EOF or error. */

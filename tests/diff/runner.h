@@ -25,7 +25,8 @@ struct native;
  * helper itself, or qemu-i386 with the helper as its argument); NULL with the
  * reason in why when it cannot be started. */
 struct native *diff_native_open(char *const argv[], char *why, size_t len);
-void diff_native_close(struct native *n);
+/* diff_native_close: end the helper; its wait status, or -1. */
+int diff_native_close(struct native *n);
 /* diff_native_run: run code with s's initial state on the reference; -1 when
  * the helper died (the caller says so), 0 otherwise (o->ok false on a fault). */
 int diff_native_run(struct native *n, const struct gen_seq *s, const struct gen_code *c,
