@@ -5,6 +5,10 @@
 # last line with the reason, and pass.  Exit 0 pass, 1 fail, 77 skip (no
 # qemu-i386 here: difftest itself says so).
 set -u
+if ! why=$("$1" true 2>&1); then
+	echo "SKIP: cannot simulate a host without 32-bit execution: $why"
+	exit 77
+fi
 out=$("$1" "$2" --native "$3" --reference auto --seed 5 --count 2000 2>&1)
 st=$?
 echo "$out" | head -n 3
