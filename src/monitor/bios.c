@@ -15,7 +15,6 @@
 #include <errno.h>
 
 #define BIOS_MIN (64 * KiB)
-#define BIOS_MAX (128 * KiB)
 
 int bios_load(struct machine *m, const uint8_t *img, size_t len)
 {

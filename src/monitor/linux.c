@@ -149,7 +149,7 @@ static int linux_load_initrd(struct machine *m, uint8_t *zp, uint64_t kernel_end
 
 	if (!m->cfg.initrd)
 		return 0;
-	err = loader_read_file(m->cfg.initrd, "initrd", &buf, &len);
+	err = loader_read_file(m->cfg.initrd, "initrd", m->ram.size, &buf, &len);
 	if (err < 0)
 		return err;
 	at = len <= limit ? ALIGN_DOWN(limit - len, 4096) : 0;

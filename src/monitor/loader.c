@@ -8,11 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-int loader_read_file(const char *path, const char *what, uint8_t **buf, size_t *len)
+int loader_read_file(const char *path, const char *what, uint64_t max, uint8_t **buf, size_t *len)
 {
-	int err = util_read_file(path, buf, len);
+	int err = util_read_file(path, max, buf, len);
 
-	if (err < 0)
+	if (err == -EFBIG && max % MiB == 0)
+		util_error("%s %s is too large: %zu bytes, at most %llu MiB", what, path, *len,
+			   (unsigned long long)(max / MiB));
+	else if (err == -EFBIG)
+		util_error("%s %s is too large: %zu bytes, at most %llu", what, path, *len,
+			   (unsigned long long)max);
+	else if (err < 0)
 		util_error("cannot read %s %s: %s", what, path, strerror(-err));
 	return err;
 }
@@ -24,7 +30,7 @@ static int loader_load_kernel(struct machine *m)
 	const char *path = m->cfg.kernel;
 	uint8_t *img;
 	size_t len;
-	int err = loader_read_file(path, "kernel", &img, &len);
+	int err = loader_read_file(path, "kernel", m->ram.size, &img, &len);
 
 	if (err < 0)
 		return err;
@@ -40,11 +46,11 @@ static int loader_load_kernel(struct machine *m)
 	return err;
 }
 
-int loader_probe_file(const char *path)
+int loader_probe_file(const char *path, uint64_t max)
 {
 	uint8_t *img;
 	size_t len;
-	int err = loader_read_file(path, "kernel", &img, &len);
+	int err = loader_read_file(path, "kernel", max, &img, &len);
 
 	if (err < 0)
 		return err;
@@ -64,7 +70,7 @@ int loader_load(struct machine *m)
 		uint8_t *img;
 		size_t len;
 
-		err = loader_read_file(m->cfg.bios, "firmware image", &img, &len);
+		err = loader_read_file(m->cfg.bios, "firmware image", BIOS_MAX, &img, &len);
 		if (err < 0)
 			return err;
 		err = bios_load(m, img, len);

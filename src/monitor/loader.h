@@ -26,12 +26,16 @@ int linux_probe(const uint8_t *img, size_t len); /* 1 if it is a bzImage */
 int linux_load(struct machine *m, const uint8_t *img, size_t len);
 int bios_load(struct machine *m, const uint8_t *img, size_t len);
 
-/* loader_read_file: read a whole file (a kernel, module, initrd ...); on
- * failure print "cannot read <what> <path>: <reason>" and return -errno. */
-int loader_read_file(const char *path, const char *what, uint8_t **buf, size_t *len);
+/* loader_read_file: read a whole file (a kernel, module, initrd ...) of at
+ * most max bytes; a larger one is refused from its size, unread.  On
+ * failure print one line and return -errno (-EFBIG: too large). */
+int loader_read_file(const char *path, const char *what, uint64_t max, uint8_t **buf, size_t *len);
 /* loader_probe_file: 0 if path is a kernel some loader recognizes (checked
  * before the engine starts, so a wrong file is reported first); else one
  * line printed and -errno. */
-int loader_probe_file(const char *path);
+int loader_probe_file(const char *path, uint64_t max);
+
+/* The largest raw firmware image -bios takes. */
+#define BIOS_MAX (128 * 1024)
 
 #endif

@@ -268,7 +268,7 @@ static int mb_load_module(struct mb_load *ld, const char *item, size_t n, struct
 	uint8_t *buf;
 	size_t len;
 	uint64_t at = ALIGN_UP(ld->kernel_end, 4096);
-	int err = loader_read_file(path, "module", &buf, &len);
+	int err = loader_read_file(path, "module", ld->m->ram.size, &buf, &len);
 
 	if (err < 0)
 		goto out;

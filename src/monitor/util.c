@@ -40,7 +40,7 @@ uint64_t util_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int util_read_file(const char *path, uint8_t **buf, size_t *len)
+int util_read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -57,6 +57,11 @@ int util_read_file(const char *path, uint8_t **buf, size_t *len)
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		*len = (size_t)st.st_size;
+		close(fd);
+		return -EFBIG;
 	}
 	p = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!p) {

@@ -37,7 +37,9 @@ __attribute__((format(printf, 1, 2))) void util_error(const char *fmt, ...);
 /* util_now_ns: CLOCK_MONOTONIC in nanoseconds. */
 uint64_t util_now_ns(void);
 
-/* util_read_file: read a whole file into a malloc'd buffer; -errno on failure. */
-int util_read_file(const char *path, uint8_t **buf, size_t *len);
+/* util_read_file: read a whole file into a malloc'd buffer; -errno on
+ * failure.  A file larger than max bytes is refused from its size before
+ * anything is read: -EFBIG, with its size in *len. */
+int util_read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len);
 
 #endif

@@ -293,7 +293,7 @@ int xlat_main(int argc, char **argv)
 	} else {
 		uint8_t *img;
 		size_t len;
-		if (loader_read_file(kernel, "kernel", &img, &len) < 0)
+		if (loader_read_file(kernel, "kernel", UINT32_MAX, &img, &len) < 0)
 			return 2;
 		if (multiboot_probe(img, len) != 1)
 			return usage("the kernel is not a multiboot image");

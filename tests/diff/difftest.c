@@ -447,9 +447,9 @@ int main(int argc, char **argv)
 	printf("%s: seed %llu, %llu sequences of %u groups (%llu code bytes), %llu failed, "
 	       "%s vs %s, reference %s, %llu comparisons masked by its quirks (%llu of them "
 	       "differed there), %llus\n",
-	       pass ? "PASS" : "FAIL", (unsigned long long)opt.seed, (unsigned long long)i,
-	       opt.len, (unsigned long long)bytes, (unsigned long long)failed, name_a, name_b,
-	       ref.name, (unsigned long long)masked, (unsigned long long)masked_diff,
+	       pass ? "PASS" : "FAIL", (unsigned long long)opt.seed, (unsigned long long)i, opt.len,
+	       (unsigned long long)bytes, (unsigned long long)failed, name_a, name_b, ref.name,
+	       (unsigned long long)masked, (unsigned long long)masked_diff,
 	       (unsigned long long)((uint64_t)time(NULL) - t0));
 	diff_native_close(side_a);
 	diff_native_close(side_b);

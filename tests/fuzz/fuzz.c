@@ -470,7 +470,7 @@ static void add_image(struct fz_opts *o, const char *path)
 	if (o->n_img == FZ_MAX_IMAGES)
 		return;
 	struct fz_image *im = &o->img[o->n_img];
-	if (loader_read_file(path, "guest", &im->bytes, &im->len) < 0)
+	if (loader_read_file(path, "guest", UINT32_MAX, &im->bytes, &im->len) < 0)
 		exit(EXIT_STATUS_USAGE);
 	if (multiboot_probe(im->bytes, im->len) != 1) {
 		free(im->bytes);

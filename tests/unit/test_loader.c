@@ -501,6 +501,26 @@ START_TEST(test_e820)
 }
 END_TEST
 
+/* A file larger than guest RAM (here a 5 GiB sparse one) is refused from
+ * its size, before a byte of it is read. */
+START_TEST(test_loader_too_large)
+{
+	char path[] = "/tmp/bt86-bigXXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 5ll << 30), 0);
+	close(fd);
+	ck_assert_int_eq(loader_probe_file(path, RAM_SIZE), -EFBIG);
+	m.cfg.kernel = path;
+	ck_assert_int_eq(loader_load(&m), -EFBIG);
+	m.cfg.kernel = NULL;
+	m.cfg.bios = path;
+	ck_assert_int_eq(loader_load(&m), -EFBIG);
+	m.cfg.bios = NULL;
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_loader_dispatch)
 {
 	static const char junk[] = "this is neither a multiboot kernel nor a bzImage";
@@ -511,15 +531,15 @@ START_TEST(test_loader_dispatch)
 	m.engine = &fake_engine;
 	m.cfg.kernel = path;
 	ck_assert_int_eq(loader_load(&m), -EINVAL);
-	ck_assert_int_eq(loader_probe_file(path), -EINVAL);
-	ck_assert_int_lt(loader_probe_file("/nonexistent/kernel"), 0);
+	ck_assert_int_eq(loader_probe_file(path, RAM_SIZE), -EINVAL);
+	ck_assert_int_lt(loader_probe_file("/nonexistent/kernel", RAM_SIZE), 0);
 	ck_assert_int_eq(inval_calls, 0);
 	m.cfg.kernel = "/nonexistent/kernel";
 	ck_assert_int_lt(loader_load(&m), 0);
 	make_kernel(&k, K_PADDR);
 	kpath = write_temp(k.b, sizeof(k.b));
 	m.cfg.kernel = kpath;
-	ck_assert_int_eq(loader_probe_file(kpath), 0);
+	ck_assert_int_eq(loader_probe_file(kpath, RAM_SIZE), 0);
 	ck_assert_int_eq(loader_load(&m), 0);
 	ck_assert_int_eq(inval_calls, 1);
 	ck_assert(inval_gpa == 0 && inval_len == RAM_SIZE);
@@ -551,6 +571,7 @@ int main(void)
 	tcase_add_test(tc, test_bios);
 	tcase_add_test(tc, test_e820);
 	tcase_add_test(tc, test_loader_dispatch);
+	tcase_add_test(tc, test_loader_too_large);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
