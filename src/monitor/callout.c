@@ -166,6 +166,14 @@ static const char *sensitive_reason(const ZydisDecodedInstruction *in)
 	case ZYDIS_MNEMONIC_UD2:
 	case ZYDIS_MNEMONIC_RSM:
 		return "undefined opcode";
+	case ZYDIS_MNEMONIC_MASKMOVQ:
+	case ZYDIS_MNEMONIC_MASKMOVDQU:
+		return "hidden memory operand";
+	case ZYDIS_MNEMONIC_FNSTENV:
+	case ZYDIS_MNEMONIC_FNSAVE:
+	case ZYDIS_MNEMONIC_FXSAVE:
+	case ZYDIS_MNEMONIC_FXRSTOR:
+		return "x87 state with pointers";
 	default:
 		break;
 	}
@@ -346,6 +354,16 @@ static co_handler handler_for(const ZydisDecodedInstruction *in)
 	case ZYDIS_MNEMONIC_LZCNT:
 	case ZYDIS_MNEMONIC_TZCNT:
 		return co_bitscan;
+	case ZYDIS_MNEMONIC_FNSTENV:
+	case ZYDIS_MNEMONIC_FNSAVE:
+		return co_fnstenv_fnsave;
+	case ZYDIS_MNEMONIC_FXSAVE:
+		return co_fxsave;
+	case ZYDIS_MNEMONIC_FXRSTOR:
+		return co_fxrstor;
+	case ZYDIS_MNEMONIC_MASKMOVQ:
+	case ZYDIS_MNEMONIC_MASKMOVDQU:
+		return co_maskmov;
 	default:
 		break;
 	}
@@ -374,9 +392,17 @@ enum callout_result callout_exec(struct vcpu *v, const struct callout_site *s)
 		return co_bitscan(v, s);
 	if (!model_has(in) || lock_invalid(in))
 		return co_ud(v, s);
-	if (co_fpu_class(in))
-		return co_fpu(v, s);
 	h = handler_for(in);
+	if (co_fpu_class(in)) {
+		/* x87/SSE: CR0.TS/EM first; those the copy cannot do run here */
+		enum callout_result r;
+		if (co_fpu_trap(v, s, &r))
+			return r;
+		if (!h) {
+			v->eip = s->eip;
+			return CO_EXIT; /* no longer trapped: retranslate */
+		}
+	}
 	if (!h)
 		die("callout for an instruction with no handler: %s at %#x",
 		    ZydisMnemonicGetString(in->mnemonic), s->eip);

@@ -139,13 +139,13 @@ static bool uses_xmm(const struct callout_site *s)
 	return false;
 }
 
-/* co_fpu: an x87/MMX/SSE instruction sent here because CR0.TS or CR0.EM
- * was set at translation: raise #NM or #UD as the SDM orders them.  WAIT
+/* co_fpu_trap: an x87/MMX/SSE instruction under CR0.TS or CR0.EM (or SSE
+ * with CR4.OSFXSR clear): raise #NM or #UD as the SDM orders them.  WAIT
  * with TS but not MP runs (a no-op: no unmasked x87 exception is pending
- * in the monitor's model).  When no fault applies any more the state
- * changed since translation: EIP stays and CO_EXIT lets the dispatcher
- * retranslate under the current CR0. */
-enum callout_result co_fpu(struct vcpu *v, const struct callout_site *s)
+ * in the monitor's model).  When no fault applies, callout_exec runs the
+ * instruction's handler, or (none: sent here only for the trap, and the
+ * state changed since translation) lets the dispatcher retranslate. */
+bool co_fpu_trap(struct vcpu *v, const struct callout_site *s, enum callout_result *r)
 {
 	uint32_t cr0 = v->cr0;
 
@@ -154,23 +154,25 @@ enum callout_result co_fpu(struct vcpu *v, const struct callout_site *s)
 	case 'f':
 		if (cr0 & (CR0_EM | CR0_TS))
 			goto nm;
-		break;
+		return false;
 	case 'w':
 		if ((cr0 & (CR0_TS | CR0_MP)) == (CR0_TS | CR0_MP))
 			goto nm;
-		return co_next(v, s);
+		*r = co_next(v, s);
+		return true;
 	default:
-		if ((cr0 & CR0_EM) || (!(v->cr4 & CR4_OSFXSR) && uses_xmm(s)))
-			return co_ud(v, s);
+		if ((cr0 & CR0_EM) || (!(v->cr4 & CR4_OSFXSR) && uses_xmm(s))) {
+			*r = co_ud(v, s);
+			return true;
+		}
 		if (cr0 & CR0_TS)
 			goto nm;
-		break;
+		return false;
 	}
-	v->eip = s->eip;
-	return CO_EXIT;
 nm:
 	cpu_raise(v, EXC_NM, false, 0);
-	return co_fault(v, s);
+	*r = co_fault(v, s);
+	return true;
 }
 
 /* co_ud: #UD (UD0/UD1/UD2, RSM outside SMM, instructions the CPU model

@@ -120,7 +120,15 @@ enum callout_result co_pusha(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_popa(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_grp82(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_bitscan(struct vcpu *v, const struct callout_site *s);
-enum callout_result co_fpu(struct vcpu *v, const struct callout_site *s);
+/* co_fpu_trap: the #NM/#UD that CR0.TS/EM (or CR4.OSFXSR) give x87/SSE
+ * instruction s now; true (with *r = CO_FAULT, or CO_NEXT for a WAIT that
+ * does nothing) when one applies. */
+bool co_fpu_trap(struct vcpu *v, const struct callout_site *s, enum callout_result *r);
+/* callout_fpu.c */
+enum callout_result co_fnstenv_fnsave(struct vcpu *v, const struct callout_site *s);
+enum callout_result co_fxsave(struct vcpu *v, const struct callout_site *s);
+enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s);
+enum callout_result co_maskmov(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_ud(struct vcpu *v, const struct callout_site *s);
 
 /* callout_alu.c: pure arithmetic, no vcpu (also checked against the host

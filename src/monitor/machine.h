@@ -46,6 +46,14 @@ struct engine {
 	 * global pages survive when CR4.PGE is set) or a change of CR0.PG/WP
 	 * or CR4.PSE/PGE/PAE (global = true).  Optional. */
 	void (*flush_tlb)(struct machine *m, bool global);
+	/* fpu_pointers: the x87 last-instruction and data pointers saved in
+	 * vcpu->fxsave (32-bit format, *fip and *fdp) may be the engine's
+	 * own addresses (bt: the host PC of a copied x87 instruction and
+	 * the host address of its operand); turn them into the guest's EIP
+	 * and linear address (*fdp).  Returns false when they are not the
+	 * engine's (zero after FNINIT, or loaded by the guest): they are
+	 * the guest's already.  Optional (NULL: always the guest's). */
+	bool (*fpu_pointers)(struct machine *m, uint32_t *fip, uint32_t *fdp);
 };
 
 /* Why a run ended, and the exit status that follows. */

@@ -87,6 +87,30 @@ static void bt_engine_flush_tlb(struct machine *m, bool global)
 	bt_paging_mark(bt); /* the state is now the one flushed for */
 }
 
+/* bt_engine_fpu_pointers: a saved FIP that points into the TC is the host
+ * copy of a guest x87 instruction: its guest EIP.  The FDP saved with it is
+ * the offset of the host access [gs:ea], and the translator's ea is the
+ * guest linear address (segment base added when there is one). */
+static bool bt_engine_fpu_pointers(struct machine *m, uint32_t *fip, uint32_t *fdp)
+{
+	struct bt *bt = m->engine_data;
+
+	if (!bt)
+		return false;
+	uint64_t tc = (uint64_t)bt->tc;
+	uint64_t pc = (tc & ~0xffffffffull) | *fip;
+	if (pc < tc)
+		pc += 1ull << 32;
+	if (pc >= (uint64_t)bt->tc_free)
+		return false;
+	struct bt_block *blk = bt_block_at(bt, (const uint8_t *)pc);
+	if (!blk)
+		return false;
+	*fip = blk->insn_eip[bt_insn_index(blk, (const uint8_t *)pc)];
+	(void)fdp;
+	return true;
+}
+
 static void bt_engine_destroy(struct machine *m)
 {
 	bt_destroy(m->engine_data);
@@ -102,5 +126,6 @@ const struct engine bt_engine = {
     .invalidate = bt_engine_invalidate,
     .invlpg = bt_engine_invlpg,
     .flush_tlb = bt_engine_flush_tlb,
+    .fpu_pointers = bt_engine_fpu_pointers,
     .destroy = bt_engine_destroy,
 };

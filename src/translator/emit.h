@@ -193,6 +193,8 @@ void emit_ss_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int re
 /* mangle_string: MOVS/STOS/LODS/CMPS/SCAS without REP, 32-bit addressing,
  * expanded inline; false if the instruction is not one of them. */
 bool mangle_string(struct bt_ctx *x);
+/* copy_hazard: why x may not be copied (the isolation rule), or NULL. */
+const char *copy_hazard(const struct bt_ctx *x);
 /* mangle_copy: an innocuous instruction, memory operands made guest
  * accesses; opcode0 >= 0 replaces the first opcode byte (0x82 -> 0x80). */
 void mangle_copy(struct bt_ctx *x, int opcode0);

@@ -356,8 +356,67 @@ static void mangle_lea_a16(struct bt_ctx *x)
 	x->how = HOW_REWRITE;
 }
 
+/* copy_hazard: the isolation rule.  A guest instruction may be copied
+ * only if every memory access it makes is its one explicit ModRM operand
+ * (which emit_mem_insn makes [gs: 32-bit guest address]) and it reads or
+ * writes no state the host CPU holds for itself: segment registers (the
+ * host's FS/GS bases, selectors), control, debug and descriptor-table
+ * registers, or the x87 pointers (host RIP and addresses).  Returns why x
+ * breaks it, or NULL.  Callers route such instructions elsewhere first
+ * (callout.c, mangle_*.c); one that still gets here is refused with #UD. */
+const char *copy_hazard(const struct bt_ctx *x)
+{
+	for (unsigned i = 0; i < x->insn->operand_count; i++) {
+		const ZydisDecodedOperand *op = &x->ops[i];
+		if (op->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			if (op->mem.type == ZYDIS_MEMOP_TYPE_AGEN &&
+			    x->insn->mnemonic == ZYDIS_MNEMONIC_LEA)
+				continue; /* an address, no access */
+			if (op->mem.type != ZYDIS_MEMOP_TYPE_MEM ||
+			    op->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
+				return "hidden memory operand";
+			continue;
+		}
+		if (op->type != ZYDIS_OPERAND_TYPE_REGISTER)
+			continue;
+		switch (ZydisRegisterGetClass(op->reg.value)) {
+		case ZYDIS_REGCLASS_SEGMENT:
+			return "segment register";
+		case ZYDIS_REGCLASS_CONTROL:
+		case ZYDIS_REGCLASS_DEBUG:
+		case ZYDIS_REGCLASS_TEST:
+		case ZYDIS_REGCLASS_BOUND:
+			return "system register";
+		case ZYDIS_REGCLASS_IP:
+			return "instruction pointer";
+		default:
+			break;
+		}
+		switch (op->reg.value) {
+		case ZYDIS_REGISTER_GDTR:
+		case ZYDIS_REGISTER_LDTR:
+		case ZYDIS_REGISTER_IDTR:
+		case ZYDIS_REGISTER_TR:
+		case ZYDIS_REGISTER_XCR0:
+			return "system register";
+		default:
+			break;
+		}
+	}
+	switch (x->insn->mnemonic) {
+	case ZYDIS_MNEMONIC_FNSTENV:
+	case ZYDIS_MNEMONIC_FNSAVE:
+	case ZYDIS_MNEMONIC_FXSAVE:
+	case ZYDIS_MNEMONIC_FXRSTOR:
+		return "x87 state with pointers";
+	default:
+		return NULL;
+	}
+}
+
 /* mangle_copy: an innocuous instruction; memory operands become guest
- * accesses.  opcode0 >= 0 replaces the first opcode byte (0x82 -> 0x80). */
+ * accesses.  opcode0 >= 0 replaces the first opcode byte (0x82 -> 0x80).
+ * Nothing is copied that breaks the isolation rule (copy_hazard). */
 void mangle_copy(struct bt_ctx *x, int opcode0)
 {
 	const ZydisDecodedInstruction *in = x->insn;
@@ -367,7 +426,20 @@ void mangle_copy(struct bt_ctx *x, int opcode0)
 	uint8_t pfx[16], opc[4];
 	int npfx = kept_prefixes(x, pfx);
 	int op_start = in->raw.prefix_count;
+	const char *hazard = copy_hazard(x);
 
+	if ((in->mnemonic == ZYDIS_MNEMONIC_NOP && in->opcode_map == ZYDIS_OPCODE_MAP_0F) ||
+	    in->meta.isa_set == ZYDIS_ISA_SET_MPX) {
+		/* hint NOPs of the guest model (0F 18-1F): nothing to run.  The
+		 * host may give the same bytes a meaning: MPX bound-table
+		 * loads, CET's RDSSP, CLDEMOTE. */
+		x->how = HOW_REWRITE;
+		return;
+	}
+	if (hazard) {
+		mangle_callout(x, SITE_UD, hazard);
+		return;
+	}
 	if (is_lea && a16 && in->raw.modrm.mod != 3) {
 		mangle_lea_a16(x);
 		return;

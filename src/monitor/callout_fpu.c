@@ -1,0 +1,282 @@
+/*
+ * callout_fpu.c - x87/SSE instructions that cannot run as copies: those
+ * that store the x87 instruction and data pointers (FNSTENV, FNSAVE,
+ * FXSAVE), FXRSTOR (whose 64-bit host form would load XMM8-15), and
+ * MASKMOVQ/MASKMOVDQU, whose store to DS:EDI is hidden from the ModRM byte.
+ *
+ * The guest's x87/SSE state is vcpu->fxsave (saved by the callout entry in
+ * the 32-bit FXSAVE layout; restored on the way back).  Pointers saved
+ * there may be host addresses (the engine's copy of the last x87
+ * instruction, the host address of its operand): engine->fpu_pointers
+ * turns them into guest values.  Images are built by the host's own
+ * FNSTENV/FNSAVE on that state, so the tag word and reserved fields are
+ * the hardware's; only the pointers are patched.
+ */
+#include <string.h>
+
+#include "monitor/callout_priv.h"
+#include "monitor/machine.h"
+#include "monitor/util.h"
+
+/* The guest CPU model's MXCSR_MASK (DAZ supported, nothing above bit 15). */
+#define GUEST_MXCSR_MASK 0xffffu
+
+/* Offsets in the 32-bit FXSAVE image. */
+#define FX_FCW	  0
+#define FX_FSW	  2
+#define FX_FTW	  4
+#define FX_FOP	  6
+#define FX_FIP	  8
+#define FX_FCS	  12
+#define FX_FDP	  16
+#define FX_FDS	  20
+#define FX_MXCSR  24
+#define FX_MASK	  28
+#define FX_ST(i)  (32 + 16 * (i))
+#define FX_XMM(i) (160 + 16 * (i))
+#define FX_GUEST  288 /* bytes FXSAVE writes outside 64-bit mode */
+
+/* The x87 pointers as the guest sees them. */
+struct fpu_ptrs {
+	uint32_t fip, fdp;
+	uint16_t fcs, fds;
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/* fpu_data_seg: the segment the x87 instruction at CS:eip addressed its
+ * memory operand through (an override, SS for EBP/ESP bases, else DS). */
+static int fpu_data_seg(struct vcpu *v, uint32_t eip)
+{
+	ZydisDecoder d;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	uint8_t code[15];
+	struct pending_exc saved = v->exc;
+
+	callout_decoder_init(&d, v->seg[S_CS].attr & SEG_ATTR_DB);
+	int r = cpu_read_lin(v, v->seg[S_CS].base + eip, code, sizeof(code), ACC_EXEC);
+	v->exc = saved; /* a fetch fault here is not the guest's */
+	if (r < 0 || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, code, sizeof(code), &in, ops)))
+		return S_DS;
+	for (unsigned i = 0; i < in.operand_count; i++)
+		if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+		    co_seg_index(ops[i].mem.segment) >= 0)
+			return co_seg_index(ops[i].mem.segment);
+	return S_DS;
+}
+
+/* fpu_guest_ptrs: the pointers of vcpu->fxsave in guest terms: mapped by
+ * the engine (FIP an EIP in CS, FDP a linear address made an offset in the
+ * segment the instruction used), or as saved. */
+static struct fpu_ptrs fpu_guest_ptrs(struct vcpu *v)
+{
+	const uint8_t *fx = v->fxsave;
+	struct machine *m = v->machine;
+	struct fpu_ptrs p = {get32(fx + FX_FIP), get32(fx + FX_FDP), get16(fx + FX_FCS),
+			     get16(fx + FX_FDS)};
+
+	if (m && m->engine && m->engine->fpu_pointers &&
+	    m->engine->fpu_pointers(m, &p.fip, &p.fdp)) {
+		int seg = fpu_data_seg(v, p.fip);
+		p.fcs = v->seg[S_CS].sel;
+		p.fds = v->seg[seg].sel;
+		p.fdp -= v->seg[seg].base;
+	}
+	return p;
+}
+
+/* fpu_host_store: run the host's FNSTENV (save false) or FNSAVE (save
+ * true) on the guest's state, operand size o16, into buf. */
+static void fpu_host_store(struct vcpu *v, bool save, bool o16, uint8_t *buf)
+{
+	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave));
+	if (save && o16)
+		__asm__ volatile("data16 fnsave %0" : "=m"(*(uint8_t(*)[94])buf));
+	else if (save)
+		__asm__ volatile("fnsave %0" : "=m"(*(uint8_t(*)[108])buf));
+	else if (o16)
+		__asm__ volatile("data16 fnstenv %0" : "=m"(*(uint8_t(*)[14])buf));
+	else
+		__asm__ volatile("fnstenv %0" : "=m"(*(uint8_t(*)[28])buf));
+	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave));
+}
+
+/* fpu_patch_env: the pointers of an FNSTENV/FNSAVE image (protected-mode
+ * layout, 16- or 32-bit) set to p. */
+static void fpu_patch_env(uint8_t *env, bool o16, const struct fpu_ptrs *p)
+{
+	if (o16) {
+		put16(env + 6, (uint16_t)p->fip);
+		put16(env + 8, p->fcs);
+		put16(env + 10, (uint16_t)p->fdp);
+		put16(env + 12, p->fds);
+		return;
+	}
+	put32(env + 12, p->fip);
+	put16(env + 16, p->fcs);
+	put32(env + 20, p->fdp);
+	put16(env + 24, p->fds);
+}
+
+/* co_fnstenv_fnsave: FNSTENV m14/28 and FNSAVE m94/108.  The image is
+ * stored first; only then does FNSTENV mask every x87 exception and
+ * FNSAVE reinitialize the FPU (as FNINIT).  Neither waits: a pending
+ * unmasked exception is saved, not raised. */
+enum callout_result co_fnstenv_fnsave(struct vcpu *v, const struct callout_site *s)
+{
+	bool save = s->insn.mnemonic == ZYDIS_MNEMONIC_FNSAVE;
+	bool o16 = s->insn.operand_width == 16;
+	unsigned len = (o16 ? 14 : 28) + (save ? 80 : 0);
+	uint8_t buf[108];
+	struct fpu_ptrs p = fpu_guest_ptrs(v);
+
+	fpu_host_store(v, save, o16, buf);
+	fpu_patch_env(buf, o16, &p);
+	if (co_mem_write(v, s, &s->ops[0], 0, buf, len) < 0)
+		return co_fault(v, s);
+	uint8_t *fx = v->fxsave;
+	if (!save) {
+		put16(fx + FX_FCW, get16(fx + FX_FCW) | 0x3f);
+		return co_next(v, s);
+	}
+	put16(fx + FX_FCW, 0x37f);
+	put16(fx + FX_FSW, 0);
+	fx[FX_FTW] = 0;
+	memset(fx + FX_FOP, 0, FX_MXCSR - FX_FOP);
+	return co_next(v, s);
+}
+
+/* fx_aligned: FXSAVE/FXRSTOR need a 16-byte aligned operand: else #GP(0). */
+static bool fx_aligned(struct vcpu *v, const struct callout_site *s)
+{
+	int seg;
+	uint32_t ea = callout_ea(v, s, &s->ops[0], &seg);
+
+	if (((v->seg[seg].base + ea) & 15) == 0)
+		return true;
+	cpu_raise_gp(v, 0);
+	return false;
+}
+
+/* co_fxsave: FXSAVE m512 outside 64-bit mode: bytes 0-287 (XMM0-7), the
+ * guest's pointers and the guest model's MXCSR_MASK; bytes 288-511 are
+ * left alone.  Does not wait for pending x87 exceptions. */
+enum callout_result co_fxsave(struct vcpu *v, const struct callout_site *s)
+{
+	uint8_t img[FX_GUEST];
+	struct fpu_ptrs p = fpu_guest_ptrs(v);
+
+	if (!fx_aligned(v, s))
+		return co_fault(v, s);
+	memcpy(img, v->fxsave, sizeof(img));
+	put32(img + FX_FIP, p.fip);
+	put16(img + FX_FCS, p.fcs);
+	put32(img + FX_FDP, p.fdp);
+	put16(img + FX_FDS, p.fds);
+	put32(img + FX_MASK, GUEST_MXCSR_MASK);
+	if (co_mem_write(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
+		return co_fault(v, s);
+	return co_next(v, s);
+}
+
+/* co_fxrstor: FXRSTOR m512 outside 64-bit mode: bytes 0-287; MXCSR bits
+ * outside the guest's MXCSR_MASK give #GP(0).  The host's XMM8-15 (bytes
+ * 288-415 of vcpu->fxsave) stay as they are. */
+enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s)
+{
+	uint8_t img[FX_GUEST];
+
+	if (!fx_aligned(v, s))
+		return co_fault(v, s);
+	if (co_mem_read(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
+		return co_fault(v, s);
+	if (get32(img + FX_MXCSR) & ~GUEST_MXCSR_MASK) {
+		cpu_raise_gp(v, 0);
+		return co_fault(v, s);
+	}
+	put32(img + FX_MASK, get32(v->fxsave + FX_MASK));
+	memcpy(v->fxsave, img, sizeof(img));
+	return co_next(v, s);
+}
+
+/* mmx_reg: MMn is physical x87 register Rn, saved in slot (n - TOP) & 7. */
+static uint8_t *mmx_reg(struct vcpu *v, unsigned n)
+{
+	unsigned top = (get16(v->fxsave + FX_FSW) >> 11) & 7;
+	return v->fxsave + FX_ST((n - top) & 7);
+}
+
+/* mmx_enter: what every MMX instruction does to the x87 state: TOP = 0
+ * (the slots rotate so slot n holds Rn) and every register valid. */
+static void mmx_enter(struct vcpu *v)
+{
+	uint8_t regs[8][16];
+	uint16_t fsw = get16(v->fxsave + FX_FSW);
+
+	for (unsigned n = 0; n < 8; n++)
+		memcpy(regs[n], mmx_reg(v, n), 16);
+	memcpy(v->fxsave + FX_ST(0), regs, sizeof(regs));
+	put16(v->fxsave + FX_FSW, fsw & ~0x3800);
+	v->fxsave[FX_FTW] = 0xff;
+}
+
+/* reg_bytes: the bytes of MMX or XMM register r; *len 8 or 16. */
+static uint8_t *reg_bytes(struct vcpu *v, ZydisRegister r, unsigned *len)
+{
+	if (ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_MMX) {
+		*len = 8;
+		return mmx_reg(v, ZydisRegisterGetId(r));
+	}
+	*len = 16;
+	return v->fxsave + FX_XMM(ZydisRegisterGetId(r));
+}
+
+/* co_maskmov: MASKMOVQ mm1, mm2 / MASKMOVDQU xmm1, xmm2: each byte of the
+ * first register whose mask byte (second register) has bit 7 set is
+ * stored at DS:(E)DI + i (segment override allowed), through the guest's
+ * segment and paging checks.  MASKMOVQ is an MMX instruction: TOP = 0 and
+ * all tags valid afterwards. */
+enum callout_result co_maskmov(struct vcpu *v, const struct callout_site *s)
+{
+	const ZydisDecodedOperand *mem = NULL;
+	unsigned len;
+	uint8_t data[16], mask[16];
+
+	for (unsigned i = 0; i < s->insn.operand_count; i++)
+		if (s->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+			mem = &s->ops[i];
+	if (!mem)
+		die("maskmov without its memory operand at %#x", s->eip);
+	const uint8_t *d = reg_bytes(v, s->ops[0].reg.value, &len);
+	memcpy(data, d, len);
+	memcpy(mask, reg_bytes(v, s->ops[1].reg.value, &len), len);
+	for (unsigned i = 0; i < len; i++)
+		if ((mask[i] & 0x80) && co_mem_write(v, s, mem, i, &data[i], 1) < 0)
+			return co_fault(v, s);
+	if (len == 8)
+		mmx_enter(v);
+	return co_next(v, s);
+}
