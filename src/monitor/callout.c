@@ -169,14 +169,11 @@ static const char *sensitive_reason(const ZydisDecodedInstruction *in)
 	case ZYDIS_MNEMONIC_MASKMOVQ:
 	case ZYDIS_MNEMONIC_MASKMOVDQU:
 		return "hidden memory operand";
-	case ZYDIS_MNEMONIC_FNSTENV:
-	case ZYDIS_MNEMONIC_FNSAVE:
-	case ZYDIS_MNEMONIC_FXSAVE:
-	case ZYDIS_MNEMONIC_FXRSTOR:
-		return "x87 state with pointers";
 	default:
 		break;
 	}
+	if (callout_x87_pointers(in))
+		return "x87 state with pointers";
 	switch (in->meta.category) {
 	case ZYDIS_CATEGORY_DECIMAL:
 		return "not in 64-bit mode";
@@ -222,6 +219,19 @@ static const char *sensitive_reason(const ZydisDecodedInstruction *in)
 		break;
 	}
 	return NULL;
+}
+
+bool callout_x87_pointers(const ZydisDecodedInstruction *in)
+{
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_FNSTENV:
+	case ZYDIS_MNEMONIC_FNSAVE:
+	case ZYDIS_MNEMONIC_FXSAVE:
+	case ZYDIS_MNEMONIC_FXRSTOR:
+		return true;
+	default:
+		return false;
+	}
 }
 
 bool callout_needed(const ZydisDecodedInstruction *insn, bool fpu_trap, const char **why)

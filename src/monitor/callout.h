@@ -53,6 +53,11 @@ enum callout_result {
 	CO_HALT,
 };
 
+/* callout_x87_pointers: in stores or loads the x87 instruction and data
+ * pointers (FNSTENV, FNSAVE, FXSAVE, FXRSTOR): a host copy would show the
+ * host's RIP and addresses, so callout_fpu.c runs them. */
+bool callout_x87_pointers(const ZydisDecodedInstruction *in);
+
 /* callout_decoder_init: a Zydis decoder for the guest CPU model, 32-bit
  * code (big) or 16-bit.  The model has no MPX, CET or CLDEMOTE, so the hint
  * space 0F 18-1F decodes as the NOPs an older CPU executes there; LZCNT and

@@ -403,15 +403,7 @@ const char *copy_hazard(const struct bt_ctx *x)
 			break;
 		}
 	}
-	switch (x->insn->mnemonic) {
-	case ZYDIS_MNEMONIC_FNSTENV:
-	case ZYDIS_MNEMONIC_FNSAVE:
-	case ZYDIS_MNEMONIC_FXSAVE:
-	case ZYDIS_MNEMONIC_FXRSTOR:
-		return "x87 state with pointers";
-	default:
-		return NULL;
-	}
+	return callout_x87_pointers(x->insn) ? "x87 state with pointers" : NULL;
 }
 
 /* mangle_copy: an innocuous instruction; memory operands become guest
