@@ -46,12 +46,14 @@
 /* What the signal handler asks the dispatcher to do (bt_cpu.async_kind). */
 enum bt_async {
 	BT_ASYNC_NONE,
-	BT_ASYNC_POLL,	/* poll page hit at a block entry */
-	BT_ASYNC_EXC,	/* deliver exception async_vector/async_err */
-	BT_ASYNC_SMC,	/* write to the running block's page: step one insn */
-	BT_ASYNC_MMIO,	/* emulate the instruction against the MMIO bus */
-	BT_ASYNC_PF,	/* guest #PF: CR2 = async_addr, error code async_err */
-	BT_ASYNC_ERROR, /* unexpected host fault: end the run */
+	BT_ASYNC_POLL,	 /* poll page hit at a block entry */
+	BT_ASYNC_EXC,	 /* deliver exception async_vector/async_err */
+	BT_ASYNC_SMC,	 /* write to the running block's page: step one insn */
+	BT_ASYNC_MMIO,	 /* emulate the instruction against the MMIO bus */
+	BT_ASYNC_PF,	 /* guest #PF: CR2 = async_addr, error code async_err */
+	BT_ASYNC_ERROR,	 /* unexpected host fault: end the run */
+	BT_ASYNC_BREACH, /* a page fault outside guest memory (async_addr):
+			  * translated code broke the isolation rule */
 };
 
 /* The per-vCPU block: one mmap of BTC_SIZE bytes (first page: these

@@ -101,7 +101,14 @@ static void fault_segv(struct bt *bt, greg_t *g, siginfo_t *si, struct bt_block 
 		fault_shadow(bt, g, view, gpa, blk, eip);
 		return;
 	}
-	if (trapno != 14 || !region_addr(&bt->region, si->si_addr, &gpa)) {
+	if (trapno == 14 && !region_addr(&bt->region, si->si_addr, &gpa)) {
+		/* every guest access is [gs: 32-bit] inside a region (guard
+		 * included): this one is not, a translator bug (copy_hazard) */
+		c->async_addr = (uint64_t)(uintptr_t)si->si_addr;
+		fault_leave(c, g, BT_ASYNC_BREACH, eip);
+		return;
+	}
+	if (trapno != 14) {
 		if (trapno == 13)
 			fault_exc(c, g, eip, EXC_GP, 0);
 		else if (trapno == 17)

@@ -91,6 +91,12 @@ static void handle_async(struct bt *bt)
 		 * instruction it does not handle ends the run with one line */
 		emu_mmio(v, c->async_addr);
 		break;
+	case BT_ASYNC_BREACH:
+		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
+			"bt: isolation breach: translated code of guest eip %#x accessed host "
+			"address %#llx outside guest memory (a translator bug); run stopped",
+			c->exit_eip, (unsigned long long)c->async_addr);
+		break;
 	default:
 		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
 			"bt: unexpected host fault (signal %u) at guest eip %#x", c->async_vector,

@@ -35,6 +35,7 @@
 #include "monitor/engine.h"
 #include "monitor/loader.h"
 #include "monitor/util.h"
+#include "translator/bt.h"
 
 #define FZ_GUARD	 (1u << 20)
 #define FZ_HANG_GRACE_MS 5000
@@ -156,6 +157,36 @@ static void unguard_ram(void)
 	guard_area = NULL;
 }
 
+/* The monitor state a guest must never reach that a host-relative access
+ * would hit first: the vCPU thread's TLS control block at fs:0 (its self
+ * pointers, the stack-protector and pointer-guard words that fs:0x28 and
+ * fs:0x30 hold), snapshotted before a run and compared after it. */
+struct tls_snap {
+	uint64_t w[8]; /* fs:0x00 .. fs:0x38 */
+};
+
+static void tls_read(struct tls_snap *t)
+{
+	for (unsigned i = 0; i < 8; i++)
+		__asm__ volatile("mov %%fs:(%1), %0" : "=r"(t->w[i]) : "r"((uint64_t)i * 8));
+}
+
+/* monitor_intact: after a run: the TLS block as before, the engine's
+ * per-vCPU block still naming this vcpu; else what was overwritten. */
+static const char *monitor_intact(struct machine *m, const struct tls_snap *before)
+{
+	struct tls_snap now;
+	tls_read(&now);
+	if (memcmp(before, &now, sizeof(now)))
+		return "the vCPU thread's TLS control block (fs:0..0x3f) was overwritten";
+	struct bt *bt = m->engine_data;
+	if (bt && bt->cpu->vcpu != &m->vcpu)
+		return "the engine's per-vCPU block was overwritten";
+	if (m->vcpu.machine != m)
+		return "vcpu->machine was overwritten";
+	return NULL;
+}
+
 /* canary_ok: the monitor's own memory next to the machine is intact. */
 static bool canary_ok(void)
 {
@@ -255,6 +286,10 @@ static enum verdict classify(struct machine *m, struct fz_shared *sh, uint64_t i
 			note_bug(sh, idx, "engine error without status 6 and one line");
 			return V_BUG;
 		}
+		if (strstr(m->exit.message, "isolation breach")) {
+			note_bug(sh, idx, m->exit.message);
+			return V_BUG;
+		}
 		note_msg(sh, m->exit.message, idx);
 		return V_ENGINE;
 	case EXIT_QUIT:
@@ -347,6 +382,8 @@ static enum verdict run_one(const struct fz_opts *o, struct fz_shared *sh, uint6
 		fprintf(stderr, "\n");
 		vcpu_dump(&m->vcpu, stderr);
 	}
+	struct tls_snap tls;
+	tls_read(&tls);
 	wd_watch(m, o->timeout_ms * (kind == FZ_MUTANT ? 4 : 1));
 	e->run(m);
 	if (o->inject && idx + 1 == o->first + o->count)
@@ -361,8 +398,9 @@ static enum verdict run_one(const struct fz_opts *o, struct fz_shared *sh, uint6
 		note_bug(sh, idx, "monitor memory next to guest RAM was overwritten");
 		v = V_BUG;
 	}
-	if (m->vcpu.machine != m) {
-		note_bug(sh, idx, "vcpu->machine was overwritten");
+	const char *hit = monitor_intact(m, &tls);
+	if (hit) {
+		note_bug(sh, idx, hit);
 		v = V_BUG;
 	}
 	machine_destroy(m);

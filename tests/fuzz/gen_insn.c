@@ -645,6 +645,67 @@ static void g_fpu(struct fz_gen *g)
 	}
 }
 
+/* g_hidden: instructions whose memory access the ModRM byte does not show,
+ * or whose x87/SSE state holds addresses: MASKMOVQ/MASKMOVDQU through any
+ * segment prefix with EDI small (a host copy would hit the host TLS block
+ * at fs:EDI) or anywhere; FNSTENV/FNSAVE/FXSAVE/FXRSTOR/FLDENV/FRSTOR (16-
+ * and 32-bit) on random memory; and a few MMX/SSE register operations. */
+static void g_hidden(struct fz_gen *g)
+{
+	static const uint8_t segs[] = {0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65};
+	switch (rnd(g, 4)) {
+	case 0: /* maskmovq / maskmovdqu */
+		mov_imm(g, 7, rnd(g, 2) ? 8 * rnd(g, 8) : fz_rand_addr(g));
+		if (rnd(g, 2))
+			PUT(g, segs[rnd(g, N(segs))]);
+		if (rnd(g, 4) == 0)
+			PUT(g, 0x67);
+		if (rnd(g, 2))
+			PUT(g, 0x66);
+		PUT(g, 0x0f, 0xf7, (uint8_t)(0xc0 | rnd(g, 64)));
+		break;
+	case 1: /* x87/SSE state to or from memory, any segment */
+		if (rnd(g, 2))
+			PUT(g, segs[rnd(g, N(segs))]);
+		if (rnd(g, 3) == 0)
+			PUT(g, 0x66);
+		switch (rnd(g, 6)) {
+		case 0:
+			PUT(g, 0xd9, 0x35); /* fnstenv */
+			break;
+		case 1:
+			PUT(g, 0xdd, 0x35); /* fnsave */
+			break;
+		case 2:
+			PUT(g, 0x0f, 0xae, 0x05); /* fxsave */
+			break;
+		case 3:
+			PUT(g, 0x0f, 0xae, 0x0d); /* fxrstor */
+			break;
+		case 4:
+			PUT(g, 0xd9, 0x25); /* fldenv */
+			break;
+		default:
+			PUT(g, 0xdd, 0x25); /* frstor */
+			break;
+		}
+		put32(g, rnd(g, 2) ? (FZ_DATA + 16 * rnd(g, 64)) : fz_rand_addr(g));
+		break;
+	case 2: /* x87 work that sets the pointers, then a store of them */
+		PUT(g, 0xdd, 0x05);
+		put32(g, FZ_DATA + 8 * rnd(g, 64)); /* fld qword [d] */
+		PUT(g, 0xd9, 0x35);
+		put32(g, FZ_DATA + 16 * rnd(g, 64)); /* fnstenv [d] */
+		break;
+	default: /* MMX/SSE register forms (0F 60-7F, D0-FF), 66/F2/F3 or none */
+		if (rnd(g, 2))
+			PUT(g, (uint8_t[]){0x66, 0xf2, 0xf3}[rnd(g, 3)]);
+		PUT(g, 0x0f, (uint8_t)(rnd(g, 2) ? 0x60 + rnd(g, 0x20) : 0xd0 + rnd(g, 0x30)),
+		    (uint8_t)(0xc0 | rnd(g, 64)));
+		break;
+	}
+}
+
 /* g_prefixes: junk prefixes before a generic instruction (LOCK on a
  * non-lockable one is #UD; too many prefixes make it longer than 15). */
 static void g_prefixes(struct fz_gen *g)
@@ -675,9 +736,10 @@ static const struct {
 	void (*fn)(struct fz_gen *g);
 	unsigned weight;
 } groups[] = {
-    {g_generic, 30}, {g_cr, 5},		{g_sreg, 6},   {g_far, 6},	{g_int, 4},   {g_dt, 4},
-    {g_io, 5},	     {g_pic_pit, 1},	{g_string, 4}, {g_sys, 8},	{g_mem, 8},   {g_branch, 5},
-    {g_stack, 3},    {g_flags_trap, 2}, {g_fpu, 2},    {g_prefixes, 3}, {g_bytes, 2}, {g_regs, 6},
+    {g_generic, 30}, {g_cr, 5},	    {g_sreg, 6},    {g_far, 6},	       {g_int, 4},
+    {g_dt, 4},	     {g_io, 5},	    {g_pic_pit, 1}, {g_string, 4},     {g_sys, 8},
+    {g_mem, 8},	     {g_branch, 5}, {g_stack, 3},   {g_flags_trap, 2}, {g_fpu, 2},
+    {g_prefixes, 3}, {g_bytes, 2},  {g_regs, 6},    {g_hidden, 4},
 };
 
 bool fz_gen_group(struct fz_gen *g)
