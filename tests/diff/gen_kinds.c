@@ -745,6 +745,36 @@ static void k_x87(struct gen_ctx *x)
 	i->x87_slot = slot + 1;
 }
 
+/* k_maskmov: MASKMOVDQU xmm, xmm or MASKMOVQ mm, mm (the MMX registers
+ * loaded from memory, EMMS after): the masked store to DS:EDI that no
+ * ModRM byte shows (docs/isolation.md). */
+static void k_maskmov(struct gen_ctx *x)
+{
+	uint32_t off = DIFF_MEM_LO + gen_below(x, DIFF_MEM_HI - DIFF_MEM_LO - 16);
+	struct gen_insn *i;
+	if (gen_pct(x, 50)) {
+		gen_mov_imm(x, ZYDIS_REGISTER_EDI, DIFF_DATA_ADDR + off);
+		i = gen_add(x, M(MASKMOVDQU));
+		gen_op_reg(i, ZYDIS_REGISTER_XMM0 + gen_below(x, 8));
+		gen_op_reg(i, ZYDIS_REGISTER_XMM0 + gen_below(x, 8));
+		return;
+	}
+	unsigned a = gen_below(x, 8), b = gen_below(x, 8);
+	ZydisEncoderOperand o = gen_mem(x, 8, 1, 0, 0);
+	i = gen_add(x, M(MOVQ));
+	gen_op_reg(i, ZYDIS_REGISTER_MM0 + a);
+	gen_op_mem(i, o);
+	o = gen_mem(x, 8, 1, 0, 0);
+	i = gen_add(x, M(MOVQ));
+	gen_op_reg(i, ZYDIS_REGISTER_MM0 + b);
+	gen_op_mem(i, o);
+	gen_mov_imm(x, ZYDIS_REGISTER_EDI, DIFF_DATA_ADDR + off);
+	i = gen_add(x, M(MASKMOVQ));
+	gen_op_reg(i, ZYDIS_REGISTER_MM0 + a);
+	gen_op_reg(i, ZYDIS_REGISTER_MM0 + b);
+	gen_add(x, M(EMMS));
+}
+
 /* xmm_op: an SSE2 instruction on a random xmm destination. */
 static struct gen_insn *xmm_op(struct gen_ctx *x, ZydisMnemonic m, unsigned msize, unsigned align)
 {
@@ -849,11 +879,13 @@ static void k_loop(struct gen_ctx *x)
 }
 
 const struct gen_kind gen_kinds[] = {
-    {"alu", 14, k_alu},	     {"unary", 5, k_unary},	{"shift", 8, k_shift}, {"shd", 3, k_shd},
-    {"mul", 4, k_mul},	     {"div", 3, k_div},		{"bt", 3, k_bt},       {"bsf", 2, k_bsf},
-    {"cc", 5, k_cc},	     {"jcc", 5, k_jcc},		{"xchg", 4, k_xchg},   {"mov", 8, k_mov},
-    {"lea", 4, k_lea},	     {"stack", 4, k_stack},	{"enter", 1, k_enter}, {"call", 2, k_call},
-    {"string", 4, k_string}, {"flagops", 2, k_flagops}, {"bcd", 2, k_bcd},     {"x87", 3, k_x87},
-    {"sse", 4, k_sse},	     {"loop", 2, k_loop},
+    {"alu", 14, k_alu},	 {"unary", 5, k_unary},	    {"shift", 8, k_shift},
+    {"shd", 3, k_shd},	 {"mul", 4, k_mul},	    {"div", 3, k_div},
+    {"bt", 3, k_bt},	 {"bsf", 2, k_bsf},	    {"cc", 5, k_cc},
+    {"jcc", 5, k_jcc},	 {"xchg", 4, k_xchg},	    {"mov", 8, k_mov},
+    {"lea", 4, k_lea},	 {"stack", 4, k_stack},	    {"enter", 1, k_enter},
+    {"call", 2, k_call}, {"string", 4, k_string},   {"flagops", 2, k_flagops},
+    {"bcd", 2, k_bcd},	 {"x87", 3, k_x87},	    {"sse", 4, k_sse},
+    {"loop", 2, k_loop}, {"maskmov", 2, k_maskmov},
 };
 const unsigned gen_nkinds = N(gen_kinds);
