@@ -203,7 +203,8 @@ enum callout_result co_fxsave(struct vcpu *v, const struct callout_site *s)
 }
 
 /* co_fxrstor: FXRSTOR m512 outside 64-bit mode: bytes 0-287; MXCSR bits
- * outside the guest's MXCSR_MASK give #GP(0).  The host's XMM8-15 (bytes
+ * outside the guest's MXCSR_MASK (or a host's smaller one, which would
+ * fault in the monitor's own FXRSTOR) give #GP(0).  The host's XMM8-15 (bytes
  * 288-415 of vcpu->fxsave) stay as they are. */
 enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s)
 {
@@ -213,7 +214,10 @@ enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s)
 		return co_fault(v, s);
 	if (co_mem_read(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
 		return co_fault(v, s);
-	if (get32(img + FX_MXCSR) & ~GUEST_MXCSR_MASK) {
+	uint32_t host_mask = get32(v->fxsave + FX_MASK); /* as the entry saved it */
+	if (!host_mask)
+		host_mask = 0xffbf; /* SDM: a zero MXCSR_MASK field means this */
+	if (get32(img + FX_MXCSR) & ~(GUEST_MXCSR_MASK & host_mask)) {
 		cpu_raise_gp(v, 0);
 		return co_fault(v, s);
 	}
