@@ -1,11 +1,13 @@
 /*
- * difftest.c - differential test of the bt engine against the real CPU.
+ * difftest.c - differential test of the bt engine against a reference CPU.
  *
- *   difftest --native PATH [--seed N] [--count N] [--len N] [--native-only]
- *            [--inject] [--print] [-v]
+ *   difftest --native PATH [--reference auto|cpu|qemu] [--qemu PATH]
+ *            [--seed N] [--count N] [--len N] [--native-only] [--inject]
+ *            [--print] [-v]
  *
  * For each index in [0, count): build sequence (seed, index) (gen.h), run
- * it on the real CPU through the 32-bit helper and under bt, and compare
+ * it on the reference CPU (reference.h: the real CPU or qemu-i386) through
+ * the 32-bit helper and under bt, and compare
  * the GPRs, the EFLAGS bits defined at the end and the data area.  The
  * first mismatch is shrunk (whole groups dropped while it persists) and
  * printed with its seed, index, listing, initial state and differences.
@@ -22,8 +24,8 @@
  * --print lists every sequence as it is generated, -v prints how many
  * groups of each kind were made.
  *
- * Exit status: 0 all equal, 1 mismatch or error, 2 usage, 77 skipped (the
- * bt engine cannot run here).
+ * Exit status: 0 all equal, 1 mismatch or error, 2 usage, 77 skipped (no
+ * reference can run here, or the bt engine cannot).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -280,8 +282,9 @@ static void usage_error(const char *msg)
 {
 	fprintf(stderr, "difftest: %s\n", msg);
 	fprintf(stderr,
-		"usage: difftest --native PATH [--seed N] [--count N] [--len N] "
-		"[--native-only] [--inject] [--exclude K,..] [--max-fail N] [--print] [-v]\n");
+		"usage: difftest --native PATH [--reference auto|cpu|qemu] [--qemu PATH] "
+		"[--seed N] [--count N] [--len N] [--native-only] [--inject] [--exclude K,..] "
+		"[--max-fail N] [--print] [-v]\n");
 	exit(2);
 }
 
