@@ -3,8 +3,10 @@
  *
  * Every opcode of the one-byte, 0F, 0F38 and 0F3A maps, with every ModRM
  * byte and a set of legacy-prefix combinations, is translated on its own
- * (flat 32-bit protected mode, CR4.OSFXSR set) with the engine's real
- * callout rule, and the host code it became is decoded (64-bit Zydis) and
+ * (32-bit protected mode, CR4.OSFXSR set; once with flat segments, once
+ * with DS/ES/SS bases, so every operand takes the r11 path) with the
+ * engine's callout rule, and the host code it became is decoded (64-bit
+ * Zydis) and
  * checked independently of how the translator classified it:
  *   - every memory access is [gs: 32-bit address] (guest memory), or made
  *     only of monitor values: r12/r13/r14 (the translator's per-vCPU block,
@@ -342,10 +344,19 @@ START_TEST(every_encoding_keeps_to_guest_memory)
 	v->cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
 	ZydisDecoderInit(&gd, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 	ZydisDecoderInit(&hd, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-	try_map(&gd, &hd, NULL, 0, &st);
-	try_map(&gd, &hd, m0f, 1, &st);
-	try_map(&gd, &hd, m38, 2, &st);
-	try_map(&gd, &hd, m3a, 2, &st);
+	/* pass 0: flat segments; pass 1: DS, ES and SS with bases (the
+	 * block mode that adds segment bases through r11) */
+	for (unsigned pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			v->seg[S_DS].base = 0x10000;
+			v->seg[S_ES].base = 0x20000;
+			v->seg[S_SS].base = 0x30000;
+		}
+		try_map(&gd, &hd, NULL, 0, &st);
+		try_map(&gd, &hd, m0f, 1, &st);
+		try_map(&gd, &hd, m38, 2, &st);
+		try_map(&gd, &hd, m3a, 2, &st);
+	}
 	printf("isolation: %lu encodings, %lu decoded, %lu translated and checked, %lu breaches\n",
 	       st.tried, st.decoded, st.translated, st.failures);
 	ck_assert_uint_gt(st.translated, 100000);
