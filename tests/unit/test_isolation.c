@@ -6,8 +6,7 @@
  * (32-bit protected mode, CR4.OSFXSR set; once with flat segments, once
  * with DS/ES/SS bases, so every operand takes the r11 path) with the
  * engine's callout rule, and the host code it became is decoded (64-bit
- * Zydis) and
- * checked independently of how the translator classified it:
+ * Zydis) and checked independently of how the translator classified it:
  *   - every memory access is [gs: 32-bit address] (guest memory), or made
  *     only of monitor values: r12/r13/r14 (the translator's per-vCPU block,
  *     indirect table and TC), 64-bit constants and pointers loaded from
