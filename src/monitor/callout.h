@@ -1,7 +1,7 @@
 /*
  * callout.h - privileged and sensitive instructions executed by the monitor.
  *
- * The translator turns every instruction of DESIGN.md §3.3 (and the others
+ * The translator turns every instruction of docs/design.md §3.3 (and the others
  * it does not copy: string instructions with REP, port I/O, x87/SSE when
  * CR0.TS/EM ask for #NM, undefined opcodes, ...) into a callout.  The callout
  * saves the guest state into struct vcpu and calls callout_exec() with the

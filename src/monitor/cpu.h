@@ -161,12 +161,12 @@ void cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 int cpu_rdtsc(struct vcpu *v, uint64_t *tsc);
 /* cpu_hlt: #GP at CPL > 0; else halted = true. */
 int cpu_hlt(struct vcpu *v);
-/* cpu_invlpg_check: CPL0 check for INVLPG/INVD/WBINVD and the like. */
+/* cpu_require_cpl0: #GP(0) unless CPL is 0 (INVLPG, INVD, WBINVD and the like). */
 int cpu_require_cpl0(struct vcpu *v);
 
 /* --- port I/O ------------------------------------------------------------ */
 
-/* cpu_io_allowed: IOPL and TSS I/O-bitmap check for size bytes at port;
+/* cpu_io_check: IOPL and TSS I/O-bitmap check for size bytes at port;
  * raises #GP(0) when refused. */
 int cpu_io_check(struct vcpu *v, uint16_t port, unsigned size);
 /* cpu_in / cpu_out: checked IN/OUT. */

@@ -1,5 +1,5 @@
 /*
- * emulate.h - the one-instruction emulator (DESIGN.md §3.1, §4).
+ * emulate.h - the one-instruction emulator (docs/design.md §3.1, §4).
  *
  * Runs the guest instruction at CS:EIP on struct vcpu, every memory access
  * through the cpu layer (segment checks, paging, RAM or the MMIO bus per

@@ -1,6 +1,6 @@
 /*
  * event.c - the event loop: guest timers, the kicker thread, console input
- * (see machine.h, DESIGN.md section 2).
+ * (see machine.h, docs/design.md section 2).
  *
  * Timers live in one list sorted by deadline, touched only by the vCPU
  * thread; timer_fd is armed to the earliest deadline.  The kicker thread
@@ -42,7 +42,7 @@ static void event_drain(int fd)
 		die("event fd read: %s", strerror(errno));
 }
 
-/* event_signal_fd: write 1 to an eventfd. */
+/* event_poke: write 1 to an eventfd. */
 static void event_poke(int fd)
 {
 	uint64_t one = 1;

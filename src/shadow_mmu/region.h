@@ -3,7 +3,7 @@
  * space in which guest addresses are host offsets from the region base.
  *
  * Translated code reaches guest memory as [gs:addr32] with GS base = the
- * region base (DESIGN.md §3.2, §4).  A region starts PROT_NONE; the physical
+ * region base (docs/design.md §3.2, §4).  A region starts PROT_NONE; the physical
  * region (paging off) maps all of guest RAM in as few mmap() calls as the
  * RAM backing allows; everything else (MMIO holes, the guard page past
  * 4 GiB) stays PROT_NONE, so a guest access there faults and is emulated.

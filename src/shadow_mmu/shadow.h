@@ -1,5 +1,5 @@
 /*
- * shadow.h - the shadow MMU (DESIGN.md §4): the host MMU as the shadow page
+ * shadow.h - the shadow MMU (docs/design.md §4): the host MMU as the shadow page
  * table of a paging guest.
  *
  * One shadow holds two regions for the current address space (CR3): the

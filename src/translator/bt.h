@@ -1,5 +1,5 @@
 /*
- * bt.h - the binary translator's internal interfaces (DESIGN.md §3).
+ * bt.h - the binary translator's internal interfaces (docs/design.md §3).
  *
  *   builder.c   decode guest code (Zydis, 32-bit) into blocks
  *   mangle.c    one mangle function per construct, emitting host code

@@ -1,7 +1,7 @@
 /*
  * dispatch.c - the dispatcher: find or translate the block for vcpu->eip,
  * chain the exit that got us here, enter translated code, and handle why it
- * came back (DESIGN.md §3.3-3.7).  Also the C side of callouts.
+ * came back (docs/design.md §3.3-3.7).  Also the C side of callouts.
  */
 #define _GNU_SOURCE
 #include "translator/bt.h"

@@ -112,14 +112,6 @@ static inline void e_insn2(struct bt_emit *e, ZydisMnemonic mnemonic, ZyanU64 pr
 	e_insn(e, mnemonic, prefixes, 2, o);
 }
 
-/* e_jmp_r12: jmp qword [r12 + disp32]. */
-static inline void e_jmp_r12(struct bt_emit *e, uint32_t disp)
-{
-	static const uint8_t op[] = {0x41, 0xff, 0xa4, 0x24};
-	e_bytes(e, op, sizeof(op));
-	e32(e, disp);
-}
-
 /* e_lea_esp: lea esp, [esp + d] with 0x67 (ESP stays 32-bit). */
 static inline void e_lea_esp(struct bt_emit *e, int32_t d)
 {

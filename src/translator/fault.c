@@ -1,5 +1,5 @@
 /*
- * fault.c - host signals raised by translated code (DESIGN.md §3.5, §3.6).
+ * fault.c - host signals raised by translated code (docs/design.md §3.5, §3.6).
  *
  * Translated code runs on the guest's stack, so every handler runs on a
  * sigaltstack.  A fault in the TC is mapped back to its block and guest

@@ -1,5 +1,5 @@
 /*
- * mangle.c - from one decoded guest instruction to host code (DESIGN.md
+ * mangle.c - from one decoded guest instruction to host code (docs/design.md
  * §3.2-3.4): one mangle function per construct.
  *
  * Copied guest instructions keep their own bytes (prefixes added, ModRM/SIB
@@ -69,7 +69,7 @@ void bt_emit_exit(struct bt_ctx *x, uint32_t target)
 		e8(&x->e, 0xcc);
 }
 
-/* emit_callout: movabs r11, site; lea r10, [rip+N]; jmp [r12+BTC_FN_CALL],
+/* emit_callout_site: movabs r11, site; lea r10, [rip+N]; jmp [r12+BTC_FN_CALL],
  * where rip+N is the end of the sequence (the code after the callout). */
 static void emit_callout_site(struct bt_ctx *x, struct bt_site *site)
 {

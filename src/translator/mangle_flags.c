@@ -1,6 +1,6 @@
 /*
  * mangle_flags.c - PUSHF, POPF and STI inline on the virtual EFLAGS
- * (DESIGN.md §3.3, §8): short sequences on struct vcpu instead of
+ * (docs/design.md §3.3, §8): short sequences on struct vcpu instead of
  * callouts for the common cases.
  *
  * Under bt the guest EFLAGS lives in two places: CF PF AF ZF SF OF and DF

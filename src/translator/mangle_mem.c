@@ -1,5 +1,5 @@
 /*
- * mangle_mem.c - guest memory operands (DESIGN.md §3.2): every access goes
+ * mangle_mem.c - guest memory operands (docs/design.md §3.2): every access goes
  * through the GS base with a 0x67 address-size prefix.  Accesses through a
  * segment with a base (FS/GS always; DS/ES/SS/CS when the block's mode says
  * so) and 16-bit addressing compute the linear address into r11 with

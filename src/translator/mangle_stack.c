@@ -1,5 +1,5 @@
 /*
- * mangle_stack.c - stack instructions expanded inline (DESIGN.md §3.2):
+ * mangle_stack.c - stack instructions expanded inline (docs/design.md §3.2):
  * PUSH/POP/PUSHA/POPA/ENTER/LEAVE as accesses through [gs:esp+d] (0x67
  * keeps the address 32-bit) followed by "lea esp,[esp+d]".  Host RSP is
  * the guest's ESP, so no host PUSH/POP is ever used.  Every load or store

@@ -1,6 +1,6 @@
 /*
  * mangle_string.c - single (non-REP) string instructions expanded inline
- * (DESIGN.md §3.2): MOVS, STOS, LODS, CMPS, SCAS, byte/word/dword.
+ * (docs/design.md §3.2): MOVS, STOS, LODS, CMPS, SCAS, byte/word/dword.
  *
  * ES:EDI cannot take the GS override a guest access needs, so each access
  * is emitted as an ordinary MOV/CMP through [gs:esi] / [gs:edi] (or, for

@@ -1,5 +1,5 @@
 /*
- * run.c - the dispatcher loop (DESIGN.md §3.3, §3.6, §3.7).
+ * run.c - the dispatcher loop (docs/design.md §3.3, §3.6, §3.7).
  *
  * One iteration: service the machine if kicked, deliver a pending
  * exception or interrupt, wait while halted, check that the mode is one the

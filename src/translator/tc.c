@@ -1,5 +1,5 @@
 /*
- * tc.c - the translation cache (DESIGN.md §3.7).
+ * tc.c - the translation cache (docs/design.md §3.7).
  *
  * Host code goes into one RWX arena, block metadata (struct bt_block, exit
  * records, callout sites, side tables) into a second arena; both are bump

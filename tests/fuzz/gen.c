@@ -185,7 +185,7 @@ static void gen_state(struct fz_gen *g, struct vcpu *v, const uint64_t *gdt, uin
 	v->eip = eip;
 }
 
-/* gen_data: random data, tables, stubs. */
+/* gen_system: descriptor tables, IDT stubs and the data around them. */
 static void gen_system(struct fz_gen *g, struct vcpu *v, uint32_t stub_limit)
 {
 	uint64_t gdt[FZ_GDT_N], idt[256];

@@ -1,7 +1,7 @@
 /*
  * test_bt_mangle.c - the host code the translator emits for single guest
  * instructions (byte strings in, byte strings out), checked against the
- * encodings DESIGN.md §3.2 prescribes.  Nothing runs.
+ * encodings docs/design.md §3.2 prescribes.  Nothing runs.
  */
 #include <check.h>
 #include <stdlib.h>

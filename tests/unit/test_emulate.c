@@ -70,7 +70,7 @@ static enum callout_result run(const uint8_t *b, unsigned n)
 }
 #define RUN(...) run((const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 
-/* phys_rd32: read guest-physical memory through the cpu layer (bus too). */
+/* lin_rd32: read guest memory at a linear address through the cpu layer (bus too). */
 static uint32_t lin_rd32(uint32_t a)
 {
 	uint32_t v;
@@ -226,7 +226,7 @@ START_TEST(test_alu_mmio_device)
 }
 END_TEST
 
-/* ref_unary: INC/DEC/NEG/NOT/SHL/SAR/ROR/RCL 32-bit, on the host. */
+/* test_unary_and_shifts: INC/DEC/NEG/NOT/SHL/SAR/ROR/RCL 32-bit, against the host. */
 START_TEST(test_unary_and_shifts)
 {
 	static const uint32_t xs[] = {0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x12345678};
