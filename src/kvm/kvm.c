@@ -158,7 +158,7 @@ static int kvm_init(struct machine *m)
 	int err;
 
 	if (!ks)
-		die("out of memory");
+		die_host("out of memory");
 	ks->magic = KVM_STATE_MAGIC;
 	ks->kvm_fd = ks->vm_fd = ks->vcpu_fd = -1;
 	if ((err = kvm_open(ks)))

@@ -123,7 +123,7 @@ int kvm_setup_cpuid(struct kvm_state *ks)
 
 	c = calloc(1, sizeof(*c) + cap * sizeof(c->entries[0]));
 	if (!c)
-		die("out of memory");
+		die_host("out of memory");
 	c->nent = cap;
 	if (ioctl(ks->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
 		err = -errno;

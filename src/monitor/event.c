@@ -39,7 +39,7 @@ static void event_drain(int fd)
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN && errno != EINTR)
-		die("event fd read: %s", strerror(errno));
+		die_host("event fd read: %s", strerror(errno));
 }
 
 /* event_poke: write 1 to an eventfd. */
@@ -48,7 +48,7 @@ static void event_poke(int fd)
 	uint64_t one = 1;
 
 	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		die("eventfd write: %s", strerror(errno));
+		die_host("eventfd write: %s", strerror(errno));
 }
 
 /* event_epoll_add: watch fd for input under tag. */
@@ -145,7 +145,7 @@ static void event_program(struct machine *m)
 	its.it_value.tv_sec = d / 1000000000ull;
 	its.it_value.tv_nsec = d % 1000000000ull;
 	if (timerfd_settime(m->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
-		die("timerfd_settime: %s", strerror(errno));
+		die_host("timerfd_settime: %s", strerror(errno));
 	m->timerfd_deadline = d;
 }
 
@@ -217,7 +217,7 @@ static void event_console_rearm(struct machine *m)
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.u32 = EV_CONSOLE};
 
 	if (epoll_ctl(m->epoll_fd, EPOLL_CTL_MOD, m->console->fd, &ev) < 0)
-		die("epoll re-arm of the console: %s", strerror(errno));
+		die_host("epoll re-arm of the console: %s", strerror(errno));
 }
 
 /* event_console_fill: read input the kicker reported, if the backlog has room. */
@@ -319,7 +319,7 @@ void machine_wait(struct machine *m)
 		tp = &ts;
 	}
 	if (ppoll(&p, 1, tp, NULL) < 0 && errno != EINTR)
-		die("ppoll: %s", strerror(errno));
+		die_host("ppoll: %s", strerror(errno));
 	event_drain(m->wake_efd);
 service:
 	event_service(m);
@@ -369,7 +369,7 @@ static void *event_kicker(void *arg)
 		bool due = false;
 
 		if (n < 0 && errno != EINTR)
-			die("epoll_wait: %s", strerror(errno));
+			die_host("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++) {
 			switch (ev[i].data.u32) {
 			case EV_TIMER:

@@ -65,9 +65,7 @@ enum exit_reason {
 	EXIT_QUIT,	   /* Ctrl-A x on the console: status 0 */
 	EXIT_ENGINE_ERROR, /* the engine cannot go on: status EXIT_STATUS_ENGINE */
 };
-#define EXIT_STATUS_USAGE  2
-#define EXIT_STATUS_TRIPLE 4
-#define EXIT_STATUS_ENGINE 6
+/* the statuses themselves: EXIT_STATUS_* in util.h */
 
 struct machine_exit {
 	enum exit_reason reason;

@@ -13,8 +13,6 @@
 
 #include <string.h>
 
-#define EXIT_STATUS_HOST 8
-
 /* The machine is large (vCPU state, FPU area): keep it off the stack. */
 static struct machine the_machine;
 

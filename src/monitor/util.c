@@ -21,6 +21,18 @@ void util_die(const char *file, int line, const char *fmt, ...)
 	abort();
 }
 
+void util_die_host(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bt86: host failure: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_STATUS_HOST);
+}
+
 void util_error(const char *fmt, ...)
 {
 	va_list ap;

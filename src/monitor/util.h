@@ -1,10 +1,12 @@
 /*
  * util.h - small helpers shared by every subsystem.
  *
- * die() is for monitor bugs and unrecoverable host failures: it prints
- * file:line and aborts.  Recoverable errors are returned as negative errno
- * values.  Guest misbehaviour never reaches die(): it becomes a guest
- * exception or a clean end of the run.
+ * die() is for monitor bugs: it prints file:line and aborts (status 134).
+ * die_host() is for host failures the monitor cannot go on after (out of
+ * memory, a system call that must not fail): one line, exit status 8.
+ * Recoverable errors are returned as negative errno values.  Guest
+ * misbehaviour never reaches either: it becomes a guest exception or a
+ * clean end of the run.
  */
 #ifndef BT86_UTIL_H
 #define BT86_UTIL_H
@@ -22,6 +24,15 @@
 #define MIN(a, b)	 ((a) < (b) ? (a) : (b))
 #define MAX(a, b)	 ((a) > (b) ? (a) : (b))
 
+/* The process exit statuses of bt86, all of them (README "Exit status"):
+ * 0 a clean end (reset with -no-reboot, poweroff, Ctrl-A x), (v << 1) | 1
+ * the guest's isa-debug-exit value v, and these. */
+#define EXIT_STATUS_USAGE  2   /* a usage or input error, one line */
+#define EXIT_STATUS_TRIPLE 4   /* the guest triple-faulted: message + registers */
+#define EXIT_STATUS_ENGINE 6   /* the engine cannot run the guest: one line */
+#define EXIT_STATUS_HOST   8   /* a host failure (out of memory ...): one line */
+#define EXIT_STATUS_BUG	   134 /* die(): a monitor bug (abort, file:line) */
+
 #define KiB (1024ull)
 #define MiB (1024ull * 1024)
 #define GiB (1024ull * 1024 * 1024)
@@ -30,6 +41,11 @@
 #define die(...) util_die(__FILE__, __LINE__, __VA_ARGS__)
 __attribute__((noreturn, format(printf, 3, 4))) void util_die(const char *file, int line,
 							      const char *fmt, ...);
+
+/* die_host: print "bt86: host failure: message" and exit with
+ * EXIT_STATUS_HOST.  Never returns. */
+#define die_host(...) util_die_host(__VA_ARGS__)
+__attribute__((noreturn, format(printf, 1, 2))) void util_die_host(const char *fmt, ...);
 
 /* util_error: print "bt86: message" (one line) to stderr. */
 __attribute__((format(printf, 1, 2))) void util_error(const char *fmt, ...);

@@ -253,7 +253,7 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 		bt->cap_blocks *= 2;
 		bt->by_addr = realloc(bt->by_addr, bt->cap_blocks * sizeof(*bt->by_addr));
 		if (!bt->by_addr)
-			die("out of memory");
+			die_host("out of memory");
 	}
 	bt->by_addr[bt->nr_blocks++] = blk;
 	if (blk->cached)

@@ -115,7 +115,7 @@ void bt_set_gs_base(struct bt *bt)
 		return;
 	}
 	if (syscall(SYS_arch_prctl, ARCH_SET_GS, base) < 0)
-		die("arch_prctl(ARCH_SET_GS) failed");
+		die_host("arch_prctl(ARCH_SET_GS): %s", strerror(errno));
 }
 
 /* paging_key: the CR0/CR4 bits whose change flushes every translation. */

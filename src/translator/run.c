@@ -201,7 +201,7 @@ void bt_run(struct bt *bt)
 	bool fill_ind = false;
 
 	if (bt_fault_thread_init(bt) < 0)
-		die("bt: cannot set up the vCPU thread's signal stack");
+		die_host("bt: cannot set up the vCPU thread's signal stack");
 	bt->gs_cur = NULL; /* this thread's GS base is unknown */
 	bt_set_gs_base(bt);
 	bt->t.start = bt_rdtsc();

@@ -158,7 +158,8 @@ static void bt_protect_frame(struct bt *bt, uint64_t f)
 	if (bt->shadow.pool)
 		shadow_protect_frame(&bt->shadow, f);
 	if (region_protect_page(&bt->region, f << 12, PROT_READ) < 0)
-		die("mprotect of code frame %#llx failed", (unsigned long long)f);
+		die_host("mprotect of code frame %#llx: %s", (unsigned long long)f,
+			 strerror(errno));
 }
 
 /* bt_insert: hash it, list it under its frames, protect the frames. */
@@ -361,7 +362,7 @@ void bt_ind_clear(struct bt *bt)
 {
 	if (bt->ind_log_n > BT_IND_LOG) {
 		if (madvise(bt->ind, BT_IND_SPAN, MADV_DONTNEED) < 0)
-			die("madvise of the indirect table failed");
+			die_host("madvise of the indirect table: %s", strerror(errno));
 	} else {
 		for (unsigned i = 0; i < bt->ind_log_n; i++)
 			bt->ind[bt->ind_log[i]] = 0;
