@@ -31,6 +31,7 @@
 #include "shadow_mmu/region.h"
 #include "shadow_mmu/shadow.h"
 #include "translator/bt_offsets.h"
+#include "translator/mode.h"
 
 /* The indirect-branch table: one uint32 per possible guest EIP (16 GiB of
  * reserved, lazily populated address space), holding the entry's offset in
@@ -272,9 +273,6 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 			      unsigned flags, const char **err);
 /* bt_mode: the mode bits of the current vcpu state (translation key). */
 uint32_t bt_mode(const struct vcpu *v);
-#define BT_MODE_FPU_TRAP  8u
-#define BT_MODE_NO_OSFXSR 16u /* CR4.OSFXSR clear: SSE raises #UD */
-#define BT_MODE_PAGING	  32u /* CR0.PG: code at linear addresses, no chaining across pages */
 
 /* --- mangle.c ------------------------------------------------------------ */
 struct bt_emit {

@@ -26,9 +26,9 @@
  * translation key. */
 uint32_t bt_mode(const struct vcpu *v)
 {
-	uint32_t mode = (v->seg[S_CS].attr & SEG_ATTR_DB) ? 1 : 0;
+	uint32_t mode = (v->seg[S_CS].attr & SEG_ATTR_DB) ? BT_MODE_CS32 : 0;
 
-	mode |= (v->cpl & 3) << 1;
+	mode |= (uint32_t)(v->cpl & 3) << BT_MODE_CPL_SHIFT;
 	if (v->cr0 & (CR0_TS | CR0_EM))
 		mode |= BT_MODE_FPU_TRAP;
 	if (!(v->cr4 & CR4_OSFXSR))

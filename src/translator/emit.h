@@ -151,12 +151,6 @@ struct mem_insn {
 	int ntail;
 };
 
-/* Translation-mode bits (part of the block key, see bt_mode): set when
- * DS/ES/SS/CS has a non-zero base; accesses through a based segment add
- * the base from bt_cpu.seg_base.  s = S_ES, S_CS, S_SS or S_DS. */
-#define BT_MODE_SEG_BASED(s) (0x100u << (s))
-#define BT_MODE_SEG_MASK     (0xfu << 8)
-
 /* mangle.c */
 void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why);
 /* mangle_mem.c */

@@ -144,7 +144,7 @@ static void mangle_incdec(struct bt_ctx *x)
  * False (callout) above CPL 0, where IOPL decides. */
 static bool mangle_cli(struct bt_ctx *x)
 {
-	if (x->insn->mnemonic != ZYDIS_MNEMONIC_CLI || ((x->blk->mode >> 1) & 3) != 0)
+	if (x->insn->mnemonic != ZYDIS_MNEMONIC_CLI || BT_MODE_CPL(x->blk->mode) != 0)
 		return false;
 	ZydisEncoderOperand a[2] = {enc_reg(ZYDIS_REGISTER_R11), e_r12(8, BTC_VCPU)};
 	ZydisEncoderOperand fl =
@@ -194,7 +194,7 @@ static bool mangle_mov_from_cr(struct bt_ctx *x)
 	if (x->insn->mnemonic != ZYDIS_MNEMONIC_MOV || x->insn->operand_count_visible != 2 ||
 	    d->type != ZYDIS_OPERAND_TYPE_REGISTER || c->type != ZYDIS_OPERAND_TYPE_REGISTER ||
 	    ZydisRegisterGetClass(c->reg.value) != ZYDIS_REGCLASS_CONTROL ||
-	    ((x->blk->mode >> 1) & 3) != 0)
+	    BT_MODE_CPL(x->blk->mode) != 0)
 		return false;
 	size_t off;
 	switch (ZydisRegisterGetId(c->reg.value)) {

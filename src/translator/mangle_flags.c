@@ -35,7 +35,7 @@ static const uint32_t df_bit[3] = {EFL_DF, 0, 0};
 /* cpl: the CPL the block was translated for (mode key). */
 static unsigned cpl(const struct bt_ctx *x)
 {
-	return (x->blk->mode >> 1) & 3;
+	return BT_MODE_CPL(x->blk->mode);
 }
 
 /* op2 / op1 / op0: host instruction with 2 / 1 / 0 operands. */
