@@ -200,14 +200,20 @@ void machine_request_exit(struct machine *m, enum exit_reason r, int status, con
 {
 	va_list ap;
 
+	va_start(ap, fmt);
+	machine_request_exitv(m, r, status, fmt, ap);
+	va_end(ap);
+}
+
+void machine_request_exitv(struct machine *m, enum exit_reason r, int status, const char *fmt,
+			   va_list ap)
+{
 	pthread_mutex_lock(&m->exit_lock);
 	if (m->exit.reason != EXIT_NONE) {
 		pthread_mutex_unlock(&m->exit_lock);
 		return;
 	}
-	va_start(ap, fmt);
 	vsnprintf(m->exit.message, sizeof(m->exit.message), fmt, ap);
-	va_end(ap);
 	m->exit.status = status;
 	__atomic_store_n(&m->exit.reason, r, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&m->exit_lock);

@@ -11,6 +11,7 @@
 #define BT86_MACHINE_H
 
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -176,9 +177,15 @@ void machine_reset(struct machine *m);
 /* machine_own: register dev for destruction at machine_destroy. */
 void machine_own(struct machine *m, struct device *dev);
 
-/* machine_request_exit: end the run (first reason wins). */
+/* machine_request_exit: end the run with reason r, process exit status
+ * status (util.h) and a one-line message; the first reason wins.  The one
+ * way to end a run, from any thread: it locks, then kicks the engine and
+ * wakes a halted vCPU thread. */
 void machine_request_exit(struct machine *m, enum exit_reason r, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* machine_request_exitv: the same with a va_list. */
+void machine_request_exitv(struct machine *m, enum exit_reason r, int status, const char *fmt,
+			   va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* machine_intr_pending: an external interrupt is waiting at the CPU's INTR pin. */
 bool machine_intr_pending(struct machine *m);

@@ -341,7 +341,7 @@ void bt_paging_sync(struct bt *bt);
 void bt_paging_mark(struct bt *bt);
 /* bt_kick: from any thread: stop translated code at the next block entry. */
 void bt_kick(struct bt *bt);
-/* bt_stop: end the run with reason r (first reason wins). */
+/* bt_stop: machine_request_exit from the engine (first reason wins). */
 void bt_stop(struct machine *m, enum exit_reason r, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* bt_print_stats: translator statistics. */

@@ -24,12 +24,8 @@ void bt_stop(struct machine *m, enum exit_reason r, int status, const char *fmt,
 {
 	va_list ap;
 
-	if (m->exit.reason != EXIT_NONE)
-		return;
-	m->exit.reason = r;
-	m->exit.status = status;
 	va_start(ap, fmt);
-	vsnprintf(m->exit.message, sizeof(m->exit.message), fmt, ap);
+	machine_request_exitv(m, r, status, fmt, ap);
 	va_end(ap);
 }
 

@@ -82,6 +82,7 @@ static struct vcpu *th_setup(const struct bt_hooks *hooks, const uint8_t *prog, 
 	ck_assert_int_eq(ram_init(&T->m.ram, 64 << 20), 0);
 	bus_init(&T->m.mmio, "mmio");
 	T->m.vcpu.machine = &T->m;
+	T->m.wake_efd = T->m.kick_efd = -1; /* no event loop: nothing to wake */
 	vcpu_set_flat32(&T->m.vcpu, 8, 16);
 	T->m.vcpu.eip = 0x1000;
 	T->m.vcpu.gpr[R_ESP] = 0x80000;
