@@ -347,9 +347,10 @@ static void event_on_signal(struct machine *m)
 		return;
 	if (seen++) {
 		console_restore_tty();
-		_exit(128 + (int)si.ssi_signo);
+		_exit(EXIT_STATUS_SIGNAL((int)si.ssi_signo));
 	}
-	machine_request_exit(m, EXIT_QUIT, 128 + (int)si.ssi_signo, "stopped by SIG%s",
+	machine_request_exit(m, EXIT_QUIT, EXIT_STATUS_SIGNAL((int)si.ssi_signo),
+			     "stopped by SIG%s",
 			     si.ssi_signo == SIGINT    ? "INT"
 			     : si.ssi_signo == SIGTERM ? "TERM"
 						       : "HUP");
