@@ -112,6 +112,26 @@ static inline void e_insn2(struct bt_emit *e, ZydisMnemonic mnemonic, ZyanU64 pr
 	e_insn(e, mnemonic, prefixes, 2, o);
 }
 
+/* e_guest_prefix: "65 67", the prefixes that make the memory operand that
+ * follows a guest access: GS (the region base) and 32-bit addressing (the
+ * guest address wraps at 4 GiB). */
+static inline void e_guest_prefix(struct bt_emit *e)
+{
+	static const uint8_t pfx[] = {0x65, 0x67};
+	e_bytes(e, pfx, sizeof(pfx));
+}
+
+/* e_jshort: a rel8 branch (JECXZ/JRCXZ/Jcc/JMP) to rel bytes past its end. */
+void e_jshort(struct bt_emit *e, ZydisMnemonic mn, int rel);
+/* e_patch_rel8: point the rel8 branch that ends at end to dest; false
+ * (nothing written) when dest is out of rel8 range. */
+bool e_patch_rel8(uint8_t *end, const uint8_t *dest);
+/* e_patch_jmp: make the 5 bytes at `at` "jmp rel32" to dest (chaining an
+ * exit stub); false (nothing written) if dest is out of rel32 range. */
+bool e_patch_jmp(uint8_t *at, const uint8_t *dest);
+/* e_patch_jcc: retarget the "jcc rel32" (0F 8x) at jcc to dest. */
+void e_patch_jcc(uint8_t *jcc, const uint8_t *dest);
+
 /* e_lea_esp: lea esp, [esp + d] with 0x67 (ESP stays 32-bit). */
 static inline void e_lea_esp(struct bt_emit *e, int32_t d)
 {

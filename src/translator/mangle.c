@@ -301,21 +301,6 @@ void bt_emit_side_stubs(struct bt_ctx *x)
 	}
 }
 
-/* e_jshort: a rel8 branch (JECXZ/JRCXZ/Jcc/JMP) to rel bytes past its end. */
-static void e_jshort(struct bt_emit *e, ZydisMnemonic mn, int rel)
-{
-	ZydisEncoderRequest req;
-
-	memset(&req, 0, sizeof(req));
-	req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
-	req.mnemonic = mn;
-	req.branch_type = ZYDIS_BRANCH_TYPE_SHORT;
-	req.branch_width = ZYDIS_BRANCH_WIDTH_8;
-	req.operand_count = 1;
-	req.operands[0] = enc_imm(rel);
-	e_enc(e, &req);
-}
-
 /* mangle_loop: LOOP/LOOPE/LOOPNE/JECXZ without touching flags:
  *   jecxz:  jecxz taken; <fall stub>; taken: <taken stub>
  *   loop:   lea ecx,[rcx-1]; jrcxz fall; [jz/jnz +2; jmp fall;] <taken stub>;

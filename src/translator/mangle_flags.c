@@ -81,16 +81,7 @@ static void load_vcpu(struct bt_ctx *x)
  * address just past it (NULL when the buffer is full). */
 static uint8_t *jshort(struct bt_ctx *x, ZydisMnemonic mn)
 {
-	ZydisEncoderRequest req;
-
-	memset(&req, 0, sizeof(req));
-	req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
-	req.mnemonic = mn;
-	req.branch_type = ZYDIS_BRANCH_TYPE_SHORT;
-	req.branch_width = ZYDIS_BRANCH_WIDTH_8;
-	req.operand_count = 1;
-	req.operands[0] = enc_imm(0);
-	e_enc(&x->e, &req);
+	e_jshort(&x->e, mn, 0);
 	return x->e.full ? NULL : x->e.p;
 }
 
@@ -99,10 +90,8 @@ static void land(struct bt_ctx *x, uint8_t *end)
 {
 	if (x->e.full || !end)
 		return;
-	ptrdiff_t d = x->e.p - end;
-	if (d > 127)
-		die("inline flags: short branch out of range (%td)", d);
-	end[-1] = (uint8_t)d;
+	if (!e_patch_rel8(end, x->e.p))
+		die("inline flags: short branch out of range (%td)", x->e.p - end);
 }
 
 /* emit_df_read: r8d = EFL_DF if DF is set, else 0; flag-free, RAX and RSI

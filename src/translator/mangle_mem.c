@@ -204,8 +204,7 @@ static bool emit_access_r11(struct bt_ctx *x, const struct mem_insn *mi)
 		reg = 1;
 		rex |= REX_R;
 	}
-	e8(&x->e, 0x65);
-	e8(&x->e, 0x67);
+	e_guest_prefix(&x->e);
 	e_bytes(&x->e, mi->pfx, mi->npfx);
 	e8(&x->e, rex);
 	e_bytes(&x->e, mi->opc, mi->nopc);
@@ -231,8 +230,7 @@ bool emit_mem_insn_adj(struct bt_ctx *x, const struct mem_insn *mi, int32_t adj)
 	if (!mop)
 		die("emit_mem_insn: no memory operand at %#x", x->eip);
 	if (!a16 && !esp_adj && !seg_based(x, seg)) {
-		e8(&x->e, 0x65);
-		e8(&x->e, 0x67);
+		e_guest_prefix(&x->e);
 		e_bytes(&x->e, mi->pfx, mi->npfx);
 		if (mi->rex)
 			e8(&x->e, mi->rex);
@@ -518,8 +516,7 @@ void mangle_moffs(struct bt_ctx *x)
 		x->how = HOW_REWRITE;
 		return;
 	}
-	e8(&x->e, 0x65);
-	e8(&x->e, 0x67);
+	e_guest_prefix(&x->e);
 	e_bytes(&x->e, pfx, npfx);
 	e_bytes(&x->e, x->bytes + x->insn->raw.prefix_count,
 		x->insn->length - x->insn->raw.prefix_count);

@@ -222,18 +222,13 @@ void bt_chain(struct bt *bt, struct bt_exit *x, struct bt_block *blk)
 	if (x->to || !blk->valid || !x->from->valid)
 		return;
 	uint8_t *dest = bt_entry(x->from, blk);
-	int64_t rel = dest - (x->stub + 5);
-	if (rel != (int32_t)rel)
+	uint8_t saved[5];
+	memcpy(saved, x->stub, 5);
+	if (!e_patch_jmp(x->stub, dest))
 		return;
-	memcpy(x->saved, x->stub, 5);
-	x->stub[0] = 0xe9;
-	int32_t r32 = (int32_t)rel;
-	memcpy(x->stub + 1, &r32, 4);
-	if (x->jcc) {
-		/* the conditional jump itself goes straight to the target */
-		r32 = (int32_t)(dest - (x->jcc + 6));
-		memcpy(x->jcc + 2, &r32, 4);
-	}
+	memcpy(x->saved, saved, 5);
+	if (x->jcc) /* the conditional jump itself goes straight to the target */
+		e_patch_jcc(x->jcc, dest);
 	x->to = blk;
 	x->next_in = blk->incoming;
 	blk->incoming = x;
@@ -244,10 +239,8 @@ void bt_chain(struct bt *bt, struct bt_exit *x, struct bt_block *blk)
 static void bt_unpatch(struct bt_exit *x)
 {
 	memcpy(x->stub, x->saved, 5);
-	if (x->jcc) {
-		int32_t r32 = (int32_t)(x->stub - (x->jcc + 6));
-		memcpy(x->jcc + 2, &r32, 4);
-	}
+	if (x->jcc)
+		e_patch_jcc(x->jcc, x->stub);
 	x->to = NULL;
 }
 
