@@ -17,15 +17,6 @@
 #include <sys/mman.h>
 #include <time.h>
 
-/* now_ns: CLOCK_MONOTONIC in nanoseconds. */
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* mode_supported: non-PAE paging or none, protected mode, 32-bit CS/SS;
  * otherwise end the run with a clear message. */
 static bool mode_supported(struct bt *bt)
@@ -205,7 +196,7 @@ void bt_run(struct bt *bt)
 	bt->gs_cur = NULL; /* this thread's GS base is unknown */
 	bt_set_gs_base(bt);
 	bt->t.start = bt_rdtsc();
-	bt->t.start_ns = now_ns();
+	bt->t.start_ns = util_now_ns();
 	while (bt->m->exit.reason == EXIT_NONE) {
 		if (!pre_block(bt)) {
 			last = NULL;
@@ -287,14 +278,14 @@ static double raw_mmap_ns(struct bt *bt)
 	if (win == MAP_FAILED)
 		return 0;
 	for (int round = 0; round < 3; round++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = util_now_ns();
 		for (unsigned i = 0; i < n; i++)
 			if (ram_backing(&bt->m->ram, (uint64_t)(i % (bt->m->ram.size >> 12)) << 12,
 					&fd, &off) < 0 ||
 			    mmap(win + i * 4096, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd,
 				 off) == MAP_FAILED)
 				goto out;
-		double ns = (double)(now_ns() - t0) / n;
+		double ns = (double)(util_now_ns() - t0) / n;
 		best = (round == 0 || ns < best) ? ns : best;
 		mmap(win, n * 4096, PROT_NONE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
@@ -310,7 +301,7 @@ void bt_print_stats(struct bt *bt, FILE *f)
 {
 	uint64_t total = bt_rdtsc() - bt->t.start;
 	uint64_t tc = bt->t.in_tc - bt->t.in_callout;
-	double ns = (double)(now_ns() - bt->t.start_ns);
+	double ns = (double)(util_now_ns() - bt->t.start_ns);
 	double tick_ns = total ? ns / (double)total : 0; /* ns per TSC tick */
 
 	fprintf(f, "bt: TC %zu of %zu KiB used, %u blocks live, %u flushes\n",
