@@ -271,6 +271,10 @@ uint8_t *bt_entry(const struct bt_block *from, const struct bt_block *blk);
  * Flushes the TC when full. */
 struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base,
 			      unsigned flags, const char **err);
+/* bt_code_frame_probe: the guest-physical frame an instruction fetch at
+ * linear lin reaches now (paging off: lin >> 12), without setting A; -1
+ * when the fetch would fault.  The one code-frame lookup (builder.c). */
+int64_t bt_code_frame_probe(struct bt *bt, uint32_t lin);
 /* bt_mode: the mode bits of the current vcpu state (translation key). */
 uint32_t bt_mode(const struct vcpu *v);
 

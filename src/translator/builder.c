@@ -84,6 +84,11 @@ static int64_t bt_code_frame(struct bt *bt, uint32_t lin, bool probe, struct fet
 	return w.gpa >> 12;
 }
 
+int64_t bt_code_frame_probe(struct bt *bt, uint32_t lin)
+{
+	return bt_code_frame(bt, lin, true, NULL);
+}
+
 /* fetch_paged: copy up to 15 bytes of guest code at linear addr into buf
  * through the page tables, stopping at an unmapped page, non-RAM, or the
  * block's two pages; NULL when no byte can be fetched. */

@@ -12,7 +12,6 @@
 #include "translator/emit.h"
 #include "monitor/stats.h"
 #include "monitor/util.h"
-#include "shadow_mmu/walk.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -111,26 +110,12 @@ struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t 
 	return NULL;
 }
 
-/* code_frame_of: guest-physical frame of linear address lin under the
- * vcpu's page tables for an instruction fetch (probe: no A/D), or -1. */
-static int64_t code_frame_of(struct bt *bt, uint32_t lin)
-{
-	struct vcpu *v = bt->v;
-	struct walk_result w;
-	uint32_t pfec;
-	unsigned flags = WALK_FETCH | WALK_PROBE | (v->cpl == 3 ? WALK_USER : 0);
-
-	if (walk_guest(bt->m, v->cr0, v->cr3, v->cr4, lin, flags, &w, &pfec) < 0)
-		return -1;
-	return w.gpa >> 12;
-}
-
 /* bt_lookup_paged: hash chain walk; a block matches when its key matches
  * and its first and last bytes still map to its frames. */
 struct bt_block *bt_lookup_paged(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base)
 {
 	uint32_t lin = cs_base + eip;
-	int64_t f0 = code_frame_of(bt, lin), f1 = -2;
+	int64_t f0 = bt_code_frame_probe(bt, lin), f1 = -2;
 
 	if (f0 < 0)
 		return NULL;
@@ -141,7 +126,7 @@ struct bt_block *bt_lookup_paged(struct bt *bt, uint32_t eip, uint32_t mode, uin
 		if ((b->lin_last >> 12) == (lin >> 12))
 			return b;
 		if (f1 == -2)
-			f1 = code_frame_of(bt, b->lin_last);
+			f1 = bt_code_frame_probe(bt, b->lin_last);
 		if (f1 == b->frame[1])
 			return b;
 	}
