@@ -125,14 +125,16 @@ static int lin_chunk_pa(struct vcpu *v, uint32_t lin, unsigned acc, const uint32
 	return cpu_translate(v, lin, acc, pa);
 }
 
-int cpu_read_lin(struct vcpu *v, uint32_t lin, void *dst, unsigned len, unsigned acc)
+/* lin_access: len bytes at linear lin, read into buf or written from it;
+ * every page is translated before the first byte moves, so a fault leaves
+ * memory and buf untouched. */
+static int lin_access(struct vcpu *v, uint32_t lin, uint8_t *buf, unsigned len, unsigned acc,
+		      bool write)
 {
-	uint8_t *d = dst;
 	uint32_t pas[LIN_KEEP_PAGES], pa;
 	unsigned i = 0;
 
-	acc &= ~ACC_WRITE;
-	/* Translate every page first: a fault leaves dst's caller unchanged. */
+	acc = write ? acc | ACC_WRITE : acc & ~ACC_WRITE;
 	if (lin_translate_all(v, lin, len, acc, pas) < 0)
 		return CPU_FAULT;
 	for (unsigned done = 0; done < len; i++) {
@@ -140,30 +142,23 @@ int cpu_read_lin(struct vcpu *v, uint32_t lin, void *dst, unsigned len, unsigned
 
 		if (lin_chunk_pa(v, lin + done, acc, pas, i, &pa) < 0)
 			return CPU_FAULT;
-		phys_read(v->machine, pa, d + done, n);
+		if (write)
+			phys_write(v->machine, pa, buf + done, n);
+		else
+			phys_read(v->machine, pa, buf + done, n);
 		done += n;
 	}
 	return 0;
 }
 
+int cpu_read_lin(struct vcpu *v, uint32_t lin, void *dst, unsigned len, unsigned acc)
+{
+	return lin_access(v, lin, dst, len, acc, false);
+}
+
 int cpu_write_lin(struct vcpu *v, uint32_t lin, const void *src, unsigned len, unsigned acc)
 {
-	const uint8_t *s = src;
-	uint32_t pas[LIN_KEEP_PAGES], pa;
-	unsigned i = 0;
-
-	acc |= ACC_WRITE;
-	if (lin_translate_all(v, lin, len, acc, pas) < 0)
-		return CPU_FAULT;
-	for (unsigned done = 0; done < len; i++) {
-		unsigned n = page_chunk(lin + done, len - done);
-
-		if (lin_chunk_pa(v, lin + done, acc, pas, i, &pa) < 0)
-			return CPU_FAULT;
-		phys_write(v->machine, pa, s + done, n);
-		done += n;
-	}
-	return 0;
+	return lin_access(v, lin, (uint8_t *)src, len, acc, true);
 }
 
 bool cpu_seg_limit_ok(const struct seg *s, uint32_t off, unsigned len)

@@ -306,20 +306,32 @@ static int probe_desc(struct vcpu *v, uint16_t sel, uint64_t *d, bool *ok)
 	return 0;
 }
 
+/* lar_lsl_desc: the descriptor LAR (lsl false) or LSL may report for sel:
+ * code and data always, system types LAR/LSL accept (TSS, LDT, and for
+ * LAR also gates); *zf false when it may not (or the probe failed). */
+static int lar_lsl_desc(struct vcpu *v, uint16_t sel, bool lsl, uint64_t *d, bool *zf)
+{
+	bool ok;
+
+	if (probe_desc(v, sel, d, &ok) < 0)
+		return CPU_FAULT;
+	if (ok && !desc_s(*d)) {
+		unsigned t = desc_type(*d);
+
+		ok = t == 1 || t == 2 || t == 3 || t == 9 || t == 11 ||
+		     (!lsl && (t == 4 || t == 5 || t == 12));
+	}
+	*zf = ok;
+	return 0;
+}
+
 int cpu_lar(struct vcpu *v, uint16_t sel, uint32_t *out, bool *zf)
 {
 	uint64_t d;
-	bool ok;
 
-	if (probe_desc(v, sel, &d, &ok) < 0)
+	if (lar_lsl_desc(v, sel, false, &d, zf) < 0)
 		return CPU_FAULT;
-	if (ok && !desc_s(d)) {
-		unsigned t = desc_type(d);
-
-		ok = t == 1 || t == 2 || t == 3 || t == 4 || t == 5 || t == 9 || t == 11 || t == 12;
-	}
-	*zf = ok;
-	if (ok)
+	if (*zf)
 		*out = (uint32_t)(d >> 32) & 0x00ffff00u;
 	return 0;
 }
@@ -327,17 +339,10 @@ int cpu_lar(struct vcpu *v, uint16_t sel, uint32_t *out, bool *zf)
 int cpu_lsl(struct vcpu *v, uint16_t sel, uint32_t *out, bool *zf)
 {
 	uint64_t d;
-	bool ok;
 
-	if (probe_desc(v, sel, &d, &ok) < 0)
+	if (lar_lsl_desc(v, sel, true, &d, zf) < 0)
 		return CPU_FAULT;
-	if (ok && !desc_s(d)) {
-		unsigned t = desc_type(d);
-
-		ok = t == 1 || t == 2 || t == 3 || t == 9 || t == 11;
-	}
-	*zf = ok;
-	if (ok) {
+	if (*zf) {
 		struct seg s;
 
 		cpu_desc_to_seg(d, sel, &s);
