@@ -394,16 +394,12 @@ static void cmos_destroy(struct device *dev)
 
 struct cmos *cmos_create(struct machine *m, struct irq_line *irq8)
 {
-	struct cmos *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		die("out of memory");
-	c->dev = (struct device){.name = "cmos",
-				 .read = cmos_read,
-				 .write = cmos_write,
-				 .reset = cmos_reset,
-				 .destroy = cmos_destroy,
-				 .byte_wide = true};
+	struct cmos *c = machine_new_device(sizeof(*c), &(struct device){.name = "cmos",
+									 .read = cmos_read,
+									 .write = cmos_write,
+									 .reset = cmos_reset,
+									 .destroy = cmos_destroy,
+									 .byte_wide = true});
 	c->m = m;
 	c->irq8 = irq8;
 	c->timer.fire = cmos_fire;
@@ -411,8 +407,6 @@ struct cmos *cmos_create(struct machine *m, struct irq_line *irq8)
 	cmos_init_ram(c, m->ram.size);
 	c->last_sec = cmos_clock() / NS;
 	cmos_update_flags(c);
-	if (bus_register(&m->io, 0x70, 2, &c->dev) < 0)
-		die("cmos: ports 0x70-0x71 already taken");
-	machine_own(m, &c->dev);
+	machine_add_device(m, &m->io, 0x70, 2, &c->dev);
 	return c;
 }

@@ -36,17 +36,12 @@ static void debugcon_destroy(struct device *dev)
 
 void debugcon_create(struct machine *m, FILE *out)
 {
-	struct debugcon *d = calloc(1, sizeof(*d));
-
-	if (!d)
-		die("out of memory");
-	d->dev = (struct device){.name = "debugcon",
-				 .read = debugcon_read,
-				 .write = debugcon_write,
-				 .destroy = debugcon_destroy,
-				 .byte_wide = true};
+	struct debugcon *d =
+	    machine_new_device(sizeof(*d), &(struct device){.name = "debugcon",
+							    .read = debugcon_read,
+							    .write = debugcon_write,
+							    .destroy = debugcon_destroy,
+							    .byte_wide = true});
 	d->out = out;
-	if (bus_register(&m->io, 0xe9, 1, &d->dev) < 0)
-		die("debugcon: port 0xe9 already taken");
-	machine_own(m, &d->dev);
+	machine_add_device(m, &m->io, 0xe9, 1, &d->dev);
 }

@@ -33,16 +33,11 @@ static void debugexit_destroy(struct device *dev)
 
 void debugexit_create(struct machine *m)
 {
-	struct debugexit *d = calloc(1, sizeof(*d));
-
-	if (!d)
-		die("out of memory");
-	d->dev = (struct device){.name = "isa-debug-exit",
-				 .read = debugexit_read,
-				 .write = debugexit_write,
-				 .destroy = debugexit_destroy};
+	struct debugexit *d =
+	    machine_new_device(sizeof(*d), &(struct device){.name = "isa-debug-exit",
+							    .read = debugexit_read,
+							    .write = debugexit_write,
+							    .destroy = debugexit_destroy});
 	d->m = m;
-	if (bus_register(&m->io, 0xf4, 4, &d->dev) < 0)
-		die("debugexit: ports 0xf4-0xf7 already taken");
-	machine_own(m, &d->dev);
+	machine_add_device(m, &m->io, 0xf4, 4, &d->dev);
 }

@@ -280,16 +280,12 @@ static void kbd_destroy(struct device *dev)
 
 struct i8042 *i8042_create(struct machine *m, struct irq_line *irq1)
 {
-	struct i8042 *k = calloc(1, sizeof(*k));
-
-	if (!k)
-		die("out of memory");
-	k->dev = (struct device){.name = "i8042",
-				 .read = kbd_data_read,
-				 .write = kbd_data_write,
-				 .reset = kbd_reset,
-				 .destroy = kbd_destroy,
-				 .byte_wide = true};
+	struct i8042 *k = machine_new_device(sizeof(*k), &(struct device){.name = "i8042",
+									  .read = kbd_data_read,
+									  .write = kbd_data_write,
+									  .reset = kbd_reset,
+									  .destroy = kbd_destroy,
+									  .byte_wide = true});
 	k->m = m;
 	k->irq1 = irq1;
 	k->cmd_dev = (struct device){.name = "i8042-cmd",
@@ -297,10 +293,8 @@ struct i8042 *i8042_create(struct machine *m, struct irq_line *irq1)
 				     .write = kbd_cmd_write,
 				     .byte_wide = true};
 	kbd_reset(&k->dev);
-	if (bus_register(&m->io, 0x60, 1, &k->dev) < 0 ||
-	    bus_register(&m->io, 0x64, 1, &k->cmd_dev) < 0)
-		die("i8042: ports 0x60/0x64 already taken");
-	machine_own(m, &k->dev);
+	machine_add_device(m, &m->io, 0x60, 1, &k->dev);
+	machine_add_range(&m->io, 0x64, 1, &k->cmd_dev);
 	return k;
 }
 

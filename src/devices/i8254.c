@@ -437,26 +437,21 @@ static void pit_destroy(struct device *dev)
 
 struct pit *pit_create(struct machine *m, struct irq_line *irq0)
 {
-	struct pit *p = calloc(1, sizeof(*p));
+	struct pit *p = machine_new_device(sizeof(*p), &(struct device){.name = "i8254",
+									.read = pit_read,
+									.write = pit_write,
+									.reset = pit_reset,
+									.destroy = pit_destroy,
+									.byte_wide = true});
 
-	if (!p)
-		die("out of memory");
 	p->m = m;
 	p->irq0 = irq0;
 	p->timer.fire = pit_fire;
 	p->timer.opaque = p;
-	p->dev = (struct device){.name = "i8254",
-				 .read = pit_read,
-				 .write = pit_write,
-				 .reset = pit_reset,
-				 .destroy = pit_destroy,
-				 .byte_wide = true};
 	p->port61_dev = (struct device){
 	    .name = "port61", .read = port61_read, .write = port61_write, .byte_wide = true};
 	pit_reset(&p->dev);
-	if (bus_register(&m->io, 0x40, 4, &p->dev) < 0 ||
-	    bus_register(&m->io, 0x61, 1, &p->port61_dev) < 0)
-		die("i8254: ports already taken");
-	machine_own(m, &p->dev);
+	machine_add_device(m, &m->io, 0x40, 4, &p->dev);
+	machine_add_range(&m->io, 0x61, 1, &p->port61_dev);
 	return p;
 }

@@ -326,17 +326,14 @@ static void pic_destroy(struct device *dev)
 
 struct pic *pic_create(struct machine *m)
 {
-	struct pic *p = calloc(1, sizeof(*p));
+	struct pic *p = machine_new_device(sizeof(*p), &(struct device){.name = "i8259-master",
+									.read = pic_master_read,
+									.write = pic_master_write,
+									.reset = pic_reset,
+									.destroy = pic_destroy,
+									.byte_wide = true});
 
-	if (!p)
-		die("out of memory");
 	p->m = m;
-	p->dev = (struct device){.name = "i8259-master",
-				 .read = pic_master_read,
-				 .write = pic_master_write,
-				 .reset = pic_reset,
-				 .destroy = pic_destroy,
-				 .byte_wide = true};
 	p->slave_dev = (struct device){.name = "i8259-slave",
 				       .read = pic_slave_read,
 				       .write = pic_slave_write,
@@ -346,16 +343,14 @@ struct pic *pic_create(struct machine *m)
 				      .write = pic_elcr_write,
 				      .byte_wide = true};
 	pic_reset(&p->dev);
-	if (bus_register(&m->io, 0x20, 2, &p->dev) < 0 ||
-	    bus_register(&m->io, 0xa0, 2, &p->slave_dev) < 0 ||
-	    bus_register(&m->io, 0x4d0, 2, &p->elcr_dev) < 0)
-		die("i8259: ports already taken");
+	machine_add_device(m, &m->io, 0x20, 2, &p->dev);
+	machine_add_range(&m->io, 0xa0, 2, &p->slave_dev);
+	machine_add_range(&m->io, 0x4d0, 2, &p->elcr_dev);
 	for (int i = 0; i < 16; i++) {
 		m->isa_irq[i].set = pic_set_irq;
 		m->isa_irq[i].opaque = p;
 		m->isa_irq[i].pin = i;
 	}
-	machine_own(m, &p->dev);
 	return p;
 }
 

@@ -37,17 +37,12 @@ static void port80_destroy(struct device *dev)
 
 void port80_create(struct machine *m)
 {
-	struct port80 *p = calloc(1, sizeof(*p));
-
-	if (!p)
-		die("out of memory");
-	p->dev = (struct device){.name = "port80",
-				 .read = port80_read,
-				 .write = port80_write,
-				 .reset = port80_reset,
-				 .destroy = port80_destroy,
-				 .byte_wide = true};
-	if (bus_register(&m->io, 0x80, 1, &p->dev) < 0)
-		die("port80: port 0x80 already taken");
-	machine_own(m, &p->dev);
+	struct port80 *p =
+	    machine_new_device(sizeof(*p), &(struct device){.name = "port80",
+							    .read = port80_read,
+							    .write = port80_write,
+							    .reset = port80_reset,
+							    .destroy = port80_destroy,
+							    .byte_wide = true});
+	machine_add_device(m, &m->io, 0x80, 1, &p->dev);
 }

@@ -47,19 +47,14 @@ static void port92_destroy(struct device *dev)
 
 void port92_create(struct machine *m)
 {
-	struct port92 *p = calloc(1, sizeof(*p));
-
-	if (!p)
-		die("out of memory");
-	p->dev = (struct device){.name = "port92",
-				 .read = port92_read,
-				 .write = port92_write,
-				 .reset = port92_reset,
-				 .destroy = port92_destroy,
-				 .byte_wide = true};
+	struct port92 *p =
+	    machine_new_device(sizeof(*p), &(struct device){.name = "port92",
+							    .read = port92_read,
+							    .write = port92_write,
+							    .reset = port92_reset,
+							    .destroy = port92_destroy,
+							    .byte_wide = true});
 	p->m = m;
 	port92_reset(&p->dev);
-	if (bus_register(&m->io, 0x92, 1, &p->dev) < 0)
-		die("port92: port 0x92 already taken");
-	machine_own(m, &p->dev);
+	machine_add_device(m, &m->io, 0x92, 1, &p->dev);
 }

@@ -53,18 +53,13 @@ static void rcr_destroy(struct device *dev)
 
 void reset_cf9_create(struct machine *m)
 {
-	struct reset_cf9 *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		die("out of memory");
-	r->dev = (struct device){.name = "reset-cf9",
-				 .read = rcr_read,
-				 .write = rcr_write,
-				 .reset = rcr_reset,
-				 .destroy = rcr_destroy,
-				 .byte_wide = true};
+	struct reset_cf9 *r =
+	    machine_new_device(sizeof(*r), &(struct device){.name = "reset-cf9",
+							    .read = rcr_read,
+							    .write = rcr_write,
+							    .reset = rcr_reset,
+							    .destroy = rcr_destroy,
+							    .byte_wide = true});
 	r->m = m;
-	if (bus_register(&m->io, 0xcf9, 1, &r->dev) < 0)
-		die("reset_cf9: port 0xcf9 already taken");
-	machine_own(m, &r->dev);
+	machine_add_device(m, &m->io, 0xcf9, 1, &r->dev);
 }

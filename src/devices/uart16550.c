@@ -311,23 +311,17 @@ static void uart_destroy(struct device *dev)
 
 struct uart *uart_create(struct machine *m, uint16_t base, struct irq_line *irq, FILE *out)
 {
-	struct uart *u = calloc(1, sizeof(*u));
-
-	if (!u)
-		die("out of memory");
-	u->dev = (struct device){.name = "uart16550",
-				 .read = uart_read,
-				 .write = uart_write,
-				 .reset = uart_reset,
-				 .destroy = uart_destroy,
-				 .byte_wide = true};
+	struct uart *u = machine_new_device(sizeof(*u), &(struct device){.name = "uart16550",
+									 .read = uart_read,
+									 .write = uart_write,
+									 .reset = uart_reset,
+									 .destroy = uart_destroy,
+									 .byte_wide = true});
 	u->m = m;
 	u->irq = irq;
 	u->out = out;
 	uart_reset(&u->dev);
-	if (bus_register(&m->io, base, 8, &u->dev) < 0)
-		die("uart16550: ports %#x-%#x already taken", base, base + 7);
-	machine_own(m, &u->dev);
+	machine_add_device(m, &m->io, base, 8, &u->dev);
 	return u;
 }
 

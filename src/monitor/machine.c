@@ -130,6 +130,30 @@ fail:
 	return err;
 }
 
+void *machine_new_device(size_t size, const struct device *tmpl)
+{
+	struct device *d = calloc(1, size);
+
+	if (!d)
+		die_host("out of memory");
+	*d = *tmpl;
+	return d;
+}
+
+void machine_add_range(struct bus *bus, uint64_t base, uint64_t len, struct device *dev)
+{
+	if (bus_register(bus, base, len, dev) < 0)
+		die("%s: %s %#llx-%#llx already taken", dev->name, bus->name,
+		    (unsigned long long)base, (unsigned long long)(base + len - 1));
+}
+
+void machine_add_device(struct machine *m, struct bus *bus, uint64_t base, uint64_t len,
+			struct device *dev)
+{
+	machine_add_range(bus, base, len, dev);
+	machine_own(m, dev);
+}
+
 void machine_own(struct machine *m, struct device *dev)
 {
 	if (m->nr_owned >= ARRAY_SIZE(m->owned))

@@ -176,6 +176,16 @@ void machine_destroy(struct machine *m);
 void machine_reset(struct machine *m);
 /* machine_own: register dev for destruction at machine_destroy. */
 void machine_own(struct machine *m, struct device *dev);
+/* machine_new_device: a zeroed device object of size bytes whose first
+ * member, a struct device, is set from tmpl (out of memory: die_host). */
+void *machine_new_device(size_t size, const struct device *tmpl);
+/* machine_add_device: register dev at [base, base + len) of bus and own
+ * it; a range already taken is a monitor bug (die). */
+void machine_add_device(struct machine *m, struct bus *bus, uint64_t base, uint64_t len,
+			struct device *dev);
+/* machine_add_range: one more range for a device already added (a device
+ * with several port blocks); not owned a second time. */
+void machine_add_range(struct bus *bus, uint64_t base, uint64_t len, struct device *dev);
 
 /* machine_request_exit: end the run with reason r, process exit status
  * status (util.h) and a one-line message; the first reason wins.  The one
