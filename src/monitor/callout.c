@@ -228,6 +228,8 @@ bool callout_x87_pointers(const ZydisDecodedInstruction *in)
 	case ZYDIS_MNEMONIC_FNSAVE:
 	case ZYDIS_MNEMONIC_FXSAVE:
 	case ZYDIS_MNEMONIC_FXRSTOR:
+	case ZYDIS_MNEMONIC_FLDENV:
+	case ZYDIS_MNEMONIC_FRSTOR:
 		return true;
 	default:
 		return false;
@@ -371,6 +373,9 @@ static co_handler handler_for(const ZydisDecodedInstruction *in)
 		return co_fxsave;
 	case ZYDIS_MNEMONIC_FXRSTOR:
 		return co_fxrstor;
+	case ZYDIS_MNEMONIC_FLDENV:
+	case ZYDIS_MNEMONIC_FRSTOR:
+		return co_fldenv_frstor;
 	case ZYDIS_MNEMONIC_MASKMOVQ:
 	case ZYDIS_MNEMONIC_MASKMOVDQU:
 		return co_maskmov;

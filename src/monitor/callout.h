@@ -54,8 +54,9 @@ enum callout_result {
 };
 
 /* callout_x87_pointers: in stores or loads the x87 instruction and data
- * pointers (FNSTENV, FNSAVE, FXSAVE, FXRSTOR): a host copy would show the
- * host's RIP and addresses, so callout_fpu.c runs them. */
+ * pointers (FNSTENV, FNSAVE, FXSAVE, FXRSTOR, FLDENV, FRSTOR): a host copy
+ * would show the host's RIP and addresses, or load guest values the
+ * monitor could not tell from its own, so callout_fpu.c runs them. */
 bool callout_x87_pointers(const ZydisDecodedInstruction *in);
 
 /* callout_decoder_init: a Zydis decoder for the guest CPU model, 32-bit

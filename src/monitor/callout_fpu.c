@@ -36,10 +36,10 @@
 #define FX_XMM(i) (160 + 16 * (i))
 #define FX_GUEST  288 /* bytes FXSAVE writes outside 64-bit mode */
 
-/* The x87 pointers as the guest sees them. */
+/* The x87 pointers (and last opcode) as the guest sees them. */
 struct fpu_ptrs {
 	uint32_t fip, fdp;
-	uint16_t fcs, fds;
+	uint16_t fcs, fds, fop;
 };
 
 static uint16_t get16(const uint8_t *p)
@@ -66,53 +66,120 @@ static void put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
-/* fpu_data_seg: the segment the x87 instruction at CS:eip addressed its
- * memory operand through (an override, SS for EBP/ESP bases, else DS). */
-static int fpu_data_seg(struct vcpu *v, uint32_t eip)
+/* fpu_decode_at: decode the x87 instruction at CS:eip: the segment its
+ * memory operand went through (an override, SS for EBP/ESP bases, else DS)
+ * into *seg, and its FOP (the low 3 opcode bits and the ModRM byte) into
+ * *fop.  The read is a probe: no fault reaches the guest. */
+static void fpu_decode_at(struct vcpu *v, uint32_t eip, int *seg, uint16_t *fop)
 {
 	ZydisDecoder d;
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	uint8_t code[15];
 	struct pending_exc saved = v->exc;
+	unsigned n;
 
+	*seg = S_DS;
+	*fop = 0;
 	callout_decoder_init(&d, v->seg[S_CS].attr & SEG_ATTR_DB);
-	int r = cpu_read_lin(v, v->seg[S_CS].base + eip, code, sizeof(code), ACC_EXEC);
-	v->exc = saved; /* a fetch fault here is not the guest's */
-	if (r < 0 || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, code, sizeof(code), &in, ops)))
-		return S_DS;
+	/* as much as the page holds, then the rest if it is mapped */
+	uint32_t lin = v->seg[S_CS].base + eip;
+	n = MIN(15u, 4096 - (lin & 0xfff));
+	int r = cpu_read_lin(v, lin, code, n, ACC_EXEC);
+	if (r == 0 && n < 15 && cpu_read_lin(v, lin + n, code + n, 15 - n, ACC_EXEC) == 0)
+		n = 15;
+	v->exc = saved;
+	if (r < 0 || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, code, n, &in, ops)))
+		return;
+	*fop = (uint16_t)((in.opcode & 7) << 8 | in.raw.modrm.mod << 6 | in.raw.modrm.reg << 3 |
+			  in.raw.modrm.rm);
 	for (unsigned i = 0; i < in.operand_count; i++)
 		if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
 		    co_seg_index(ops[i].mem.segment) >= 0)
-			return co_seg_index(ops[i].mem.segment);
-	return S_DS;
+			*seg = co_seg_index(ops[i].mem.segment);
 }
 
-/* fpu_guest_ptrs: the pointers of vcpu->fxsave in guest terms: mapped by
- * the engine (FIP an EIP in CS, FDP a linear address made an offset in the
- * segment the instruction used), or as saved. */
+/* fpu_guest_ptrs: the pointers of vcpu->fxsave in guest terms.
+ * - Still the ones the guest loaded (no x87 instruction since): those.
+ * - Zero (FNINIT, reset): zero.
+ * - The engine's own (bt: a copied x87 instruction in the TC): its guest
+ *   EIP, CS, the segment offset of its operand and its FOP.  CS and the
+ *   segment base are the ones in force now (the ones of the moment the x87
+ *   instruction ran are not kept).
+ * - Anything else (a TC address after a flush): zero, never host bits. */
 static struct fpu_ptrs fpu_guest_ptrs(struct vcpu *v)
 {
 	const uint8_t *fx = v->fxsave;
 	struct machine *m = v->machine;
-	struct fpu_ptrs p = {get32(fx + FX_FIP), get32(fx + FX_FDP), get16(fx + FX_FCS),
-			     get16(fx + FX_FDS)};
+	uint32_t fip = get32(fx + FX_FIP), fdp = get32(fx + FX_FDP);
+	struct fpu_ptrs p = {0};
 
-	if (m && m->engine && m->engine->fpu_pointers &&
-	    m->engine->fpu_pointers(m, &p.fip, &p.fdp)) {
-		int seg = fpu_data_seg(v, p.fip);
-		p.fcs = v->seg[S_CS].sel;
-		p.fds = v->seg[seg].sel;
-		p.fdp -= v->seg[seg].base;
-	}
+	if (v->fpu_loaded.valid && fip == v->fpu_loaded.fip && fdp == v->fpu_loaded.fdp)
+		return (struct fpu_ptrs){fip, v->fpu_loaded.fdp, v->fpu_loaded.fcs,
+					 v->fpu_loaded.fds, v->fpu_loaded.fop};
+	if (!fip && !fdp)
+		return p;
+	if (!m || !m->engine || !m->engine->fpu_pointers)
+		return (struct fpu_ptrs){fip, fdp, get16(fx + FX_FCS), get16(fx + FX_FDS),
+					 get16(fx + FX_FOP)};
+	if (!m->engine->fpu_pointers(m, &fip, &fdp))
+		return p;
+	int seg;
+	fpu_decode_at(v, fip, &seg, &p.fop);
+	p.fip = fip;
+	p.fcs = v->seg[S_CS].sel;
+	p.fds = v->seg[seg].sel;
+	p.fdp = fdp - v->seg[seg].base;
 	return p;
+}
+
+/* fpu_note_loaded: the guest loaded x87 pointers: remember them with the
+ * host image's FIP/FDP they now sit in. */
+static void fpu_note_loaded(struct vcpu *v, const struct fpu_ptrs *p)
+{
+	v->fpu_loaded.valid = true;
+	v->fpu_loaded.fip = get32(v->fxsave + FX_FIP);
+	v->fpu_loaded.fdp = get32(v->fxsave + FX_FDP);
+	v->fpu_loaded.fcs = p->fcs;
+	v->fpu_loaded.fds = p->fds;
+	v->fpu_loaded.fop = p->fop;
+}
+
+/* fpu_probe: every check a len-byte access at memory operand op (+extra)
+ * would make (segment type and limit, paging for read or write) without
+ * moving a byte; CPU_FAULT with the exception raised. */
+static int fpu_probe(struct vcpu *v, const struct callout_site *s, const ZydisDecodedOperand *op,
+		     uint32_t extra, unsigned len, bool write)
+{
+	int seg;
+	uint32_t ea = callout_ea(v, s, op, &seg) + extra, phys;
+
+	if (s->insn.address_width == 16)
+		ea &= 0xffff;
+	if (cpu_seg_check(v, seg, ea, len, write) < 0)
+		return CPU_FAULT;
+	uint32_t lin = v->seg[seg].base + ea;
+	for (unsigned done = 0; done < len;) {
+		if (cpu_translate(v, lin + done, write ? ACC_WRITE : ACC_READ, &phys) < 0)
+			return CPU_FAULT;
+		done += 4096 - ((lin + done) & 0xfff);
+	}
+	return 0;
+}
+
+/* fpu_exception_pending: an unmasked x87 exception is pending (FSW.ES or
+ * an exception flag whose mask bit is clear): waiting instructions #MF. */
+static bool fpu_exception_pending(const struct vcpu *v)
+{
+	uint16_t fcw = get16(v->fxsave + FX_FCW), fsw = get16(v->fxsave + FX_FSW);
+	return (fsw & 0x80) || (fsw & ~fcw & 0x3f);
 }
 
 /* fpu_host_store: run the host's FNSTENV (save false) or FNSAVE (save
  * true) on the guest's state, operand size o16, into buf. */
 static void fpu_host_store(struct vcpu *v, bool save, bool o16, uint8_t *buf)
 {
-	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave));
+	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave) : "memory");
 	if (save && o16)
 		__asm__ volatile("data16 fnsave %0" : "=m"(*(uint8_t(*)[94])buf));
 	else if (save)
@@ -121,7 +188,7 @@ static void fpu_host_store(struct vcpu *v, bool save, bool o16, uint8_t *buf)
 		__asm__ volatile("data16 fnstenv %0" : "=m"(*(uint8_t(*)[14])buf));
 	else
 		__asm__ volatile("fnstenv %0" : "=m"(*(uint8_t(*)[28])buf));
-	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave));
+	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave) : "memory");
 }
 
 /* fpu_patch_env: the pointers of an FNSTENV/FNSAVE image (protected-mode
@@ -137,8 +204,47 @@ static void fpu_patch_env(uint8_t *env, bool o16, const struct fpu_ptrs *p)
 	}
 	put32(env + 12, p->fip);
 	put16(env + 16, p->fcs);
+	put16(env + 18, p->fop & 0x7ff);
 	put32(env + 20, p->fdp);
 	put16(env + 24, p->fds);
+}
+
+/* fpu_env_ptrs: the pointers an FLDENV/FRSTOR image (protected-mode
+ * layout, 16- or 32-bit) holds. */
+static struct fpu_ptrs fpu_env_ptrs(const uint8_t *env, bool o16)
+{
+	if (o16)
+		return (struct fpu_ptrs){get16(env + 6), get16(env + 10), get16(env + 8),
+					 get16(env + 12), 0};
+	return (struct fpu_ptrs){get32(env + 12), get32(env + 20), get16(env + 16), get16(env + 24),
+				 get16(env + 18) & 0x7ff};
+}
+
+/* co_fldenv_frstor: FLDENV m14/28 and FRSTOR m94/108: the host loads the
+ * image into the guest's state, and the pointers it holds are remembered
+ * as the guest's (so FNSTENV shows them back, and host values never). */
+enum callout_result co_fldenv_frstor(struct vcpu *v, const struct callout_site *s)
+{
+	bool rstor = s->insn.mnemonic == ZYDIS_MNEMONIC_FRSTOR;
+	bool o16 = s->insn.operand_width == 16;
+	unsigned len = (o16 ? 14 : 28) + (rstor ? 80 : 0);
+	uint8_t buf[108];
+
+	if (co_mem_read(v, s, &s->ops[0], 0, buf, len) < 0)
+		return co_fault(v, s);
+	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave) : "memory");
+	if (rstor && o16)
+		__asm__ volatile("data16 frstor %0" : : "m"(*(const uint8_t(*)[94])buf));
+	else if (rstor)
+		__asm__ volatile("frstor %0" : : "m"(*(const uint8_t(*)[108])buf));
+	else if (o16)
+		__asm__ volatile("data16 fldenv %0" : : "m"(*(const uint8_t(*)[14])buf));
+	else
+		__asm__ volatile("fldenv %0" : : "m"(*(const uint8_t(*)[28])buf));
+	__asm__ volatile("fxsave %0" : "=m"(*(uint8_t(*)[512])v->fxsave) : : "memory");
+	struct fpu_ptrs p = fpu_env_ptrs(buf, o16);
+	fpu_note_loaded(v, &p);
+	return co_next(v, s);
 }
 
 /* co_fnstenv_fnsave: FNSTENV m14/28 and FNSAVE m94/108.  The image is
@@ -189,9 +295,10 @@ enum callout_result co_fxsave(struct vcpu *v, const struct callout_site *s)
 	uint8_t img[FX_GUEST];
 	struct fpu_ptrs p = fpu_guest_ptrs(v);
 
-	if (!fx_aligned(v, s))
+	if (!fx_aligned(v, s) || fpu_probe(v, s, &s->ops[0], 0, 512, true) < 0)
 		return co_fault(v, s);
 	memcpy(img, v->fxsave, sizeof(img));
+	put16(img + FX_FOP, p.fop);
 	put32(img + FX_FIP, p.fip);
 	put16(img + FX_FCS, p.fcs);
 	put32(img + FX_FDP, p.fdp);
@@ -210,9 +317,8 @@ enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s)
 {
 	uint8_t img[FX_GUEST];
 
-	if (!fx_aligned(v, s))
-		return co_fault(v, s);
-	if (co_mem_read(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
+	if (!fx_aligned(v, s) || fpu_probe(v, s, &s->ops[0], 0, 512, false) < 0 ||
+	    co_mem_read(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
 		return co_fault(v, s);
 	uint32_t host_mask = get32(v->fxsave + FX_MASK); /* as the entry saved it */
 	if (!host_mask)
@@ -223,6 +329,9 @@ enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s)
 	}
 	put32(img + FX_MASK, get32(v->fxsave + FX_MASK));
 	memcpy(v->fxsave, img, sizeof(img));
+	struct fpu_ptrs p = {get32(img + FX_FIP), get32(img + FX_FDP), get16(img + FX_FCS),
+			     get16(img + FX_FDS), get16(img + FX_FOP)};
+	fpu_note_loaded(v, &p);
 	return co_next(v, s);
 }
 
@@ -277,6 +386,15 @@ enum callout_result co_maskmov(struct vcpu *v, const struct callout_site *s)
 	const uint8_t *d = reg_bytes(v, s->ops[0].reg.value, &len);
 	memcpy(data, d, len);
 	memcpy(mask, reg_bytes(v, s->ops[1].reg.value, &len), len);
+	if (len == 8 && fpu_exception_pending(v)) { /* MMX waits: #MF first */
+		cpu_raise(v, EXC_MF, false, 0);
+		return co_fault(v, s);
+	}
+	/* every selected byte is checked before the first is stored: a fault
+	 * leaves memory as it was */
+	for (unsigned i = 0; i < len; i++)
+		if ((mask[i] & 0x80) && fpu_probe(v, s, mem, i, 1, true) < 0)
+			return co_fault(v, s);
 	for (unsigned i = 0; i < len; i++)
 		if ((mask[i] & 0x80) && co_mem_write(v, s, mem, i, &data[i], 1) < 0)
 			return co_fault(v, s);

@@ -128,6 +128,7 @@ bool co_fpu_trap(struct vcpu *v, const struct callout_site *s, enum callout_resu
 enum callout_result co_fnstenv_fnsave(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_fxsave(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s);
+enum callout_result co_fldenv_frstor(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_maskmov(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_ud(struct vcpu *v, const struct callout_site *s);
 

@@ -73,6 +73,9 @@ int cpu_translate(struct vcpu *v, uint32_t lin, unsigned acc, uint32_t *phys);
  * crossing pages as needed (RAM or MMIO bus); raise #PF. */
 int cpu_read_lin(struct vcpu *v, uint32_t lin, void *dst, unsigned len, unsigned acc);
 int cpu_write_lin(struct vcpu *v, uint32_t lin, const void *src, unsigned len, unsigned acc);
+/* cpu_seg_check: the access of len bytes at off in segment register seg
+ * passes the null, type and limit checks; raises #GP(0) or #SS(0). */
+int cpu_seg_check(struct vcpu *v, int seg, uint32_t off, unsigned len, bool write);
 /* cpu_read_seg / cpu_write_seg: segment-relative access with the segment's
  * limit and type checks (#GP(0), or #SS(0) for SS). */
 int cpu_read_seg(struct vcpu *v, int seg, uint32_t off, void *dst, unsigned len);

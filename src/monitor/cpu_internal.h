@@ -72,9 +72,6 @@ static inline unsigned cpu_iopl(const struct vcpu *v)
 /* cpu_seg_limit_ok: [off, off+len) lies inside segment s's limit (normal
  * or expand-down data); no type check. */
 bool cpu_seg_limit_ok(const struct seg *s, uint32_t off, unsigned len);
-/* cpu_seg_check: the access of len bytes at off in segment register seg
- * passes the null, type and limit checks; raises #GP(0) or #SS(0). */
-int cpu_seg_check(struct vcpu *v, int seg, uint32_t off, unsigned len, bool write);
 
 /* cpu_desc_fetch: like cpu_read_descriptor, with the EXT bit ext (0 or 1)
  * added to the error code (sel & ~3) | ext. */

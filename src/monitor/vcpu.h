@@ -167,6 +167,15 @@ struct vcpu {
 	struct pending_exc exc; /* set by cpu_raise() */
 	/* x87/SSE state, FXSAVE format. */
 	uint8_t fxsave[512] __attribute__((aligned(16)));
+	/* The x87 pointers the guest last loaded (FXRSTOR, FLDENV, FRSTOR),
+	 * as the host image holds them (fip, fdp) and as the guest gave them:
+	 * while the saved FIP/FDP still equal these, no x87 instruction ran
+	 * since (callout_fpu.c). */
+	struct {
+		bool valid;
+		uint32_t fip, fdp;
+		uint16_t fcs, fds, fop;
+	} fpu_loaded;
 	struct machine *machine;
 };
 

@@ -39,12 +39,14 @@ static uint32_t gen_fs_readable(const struct gen_fstate *f)
 /* gen_untaint: the tainted bits that insn i makes right again.  A bit it
  * defines or leaves undefined is rewritten, except DF: a quirk's DF is a
  * garbage bit in the reference's lazily computed flags (quirks.c), which
- * CLD/STD/CLC/STC/CMC keep; it goes when i rewrites the arithmetic flags
- * beyond CF. */
+ * survives CLD/STD/CLC/STC/CMC and also BT*, RCL/RCR, DIV (seen with
+ * qemu-i386 7.2); it goes only with an instruction that computes ZF, SF and
+ * PF afresh (ALU ops, INC/DEC, SAHF ...), which rebuilds the flags. */
 static uint32_t gen_untaint(const struct gen_insn *i)
 {
+	const uint32_t fresh = DIFF_ZF | DIFF_SF | DIFF_PF;
 	uint32_t w = i->def | i->undef;
-	if (!(w & DIFF_ARITH & ~DIFF_CF))
+	if ((i->def & fresh) != fresh)
 		w &= ~DIFF_DF;
 	return w;
 }
