@@ -30,7 +30,7 @@ static int loader_load_kernel(struct machine *m)
 	const char *path = m->cfg.kernel;
 	uint8_t *img;
 	size_t len;
-	int err = loader_read_file(path, "kernel", m->ram.size, &img, &len);
+	int err = loader_read_file(path, "kernel", loader_kernel_max(m->ram.size), &img, &len);
 
 	if (err < 0)
 		return err;

@@ -35,6 +35,13 @@ int loader_read_file(const char *path, const char *what, uint64_t max, uint8_t *
  * line printed and -errno. */
 int loader_probe_file(const char *path, uint64_t max);
 
+/* loader_kernel_max: the largest kernel file taken for ram bytes of RAM: the
+ * RAM, or 1 GiB if more (an ELF's debug sections need not fit in RAM). */
+static inline uint64_t loader_kernel_max(uint64_t ram)
+{
+	return ram > (1ull << 30) ? ram : 1ull << 30;
+}
+
 /* The largest raw firmware image -bios takes. */
 #define BIOS_MAX (128 * 1024)
 

@@ -77,7 +77,7 @@ static int main_boot(const struct machine_config *cfg)
 		util_error("unknown accelerator '%s'", cfg->accel);
 		return EXIT_STATUS_USAGE;
 	}
-	if (cfg->kernel && loader_probe_file(cfg->kernel, cfg->ram_size) < 0)
+	if (cfg->kernel && loader_probe_file(cfg->kernel, loader_kernel_max(cfg->ram_size)) < 0)
 		return EXIT_STATUS_USAGE;
 	if (machine_create(m, cfg) < 0)
 		return EXIT_STATUS_HOST;
