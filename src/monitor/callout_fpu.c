@@ -36,6 +36,14 @@
 #define FX_XMM(i) (160 + 16 * (i))
 #define FX_GUEST  288 /* bytes FXSAVE writes outside 64-bit mode */
 
+/* What loading the guest's x87/SSE state into the host registers changes:
+ * the asm statements that do so say it, so no compiler-kept value lives
+ * there across them. */
+#define FPU_CLOBBERS                                                                               \
+	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",   \
+	    "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)", "st(4)", \
+	    "st(5)", "st(6)", "st(7)"
+
 /* The x87 pointers (and last opcode) as the guest sees them. */
 struct fpu_ptrs {
 	uint32_t fip, fdp;
@@ -179,7 +187,10 @@ static bool fpu_exception_pending(const struct vcpu *v)
  * true) on the guest's state, operand size o16, into buf. */
 static void fpu_host_store(struct vcpu *v, bool save, bool o16, uint8_t *buf)
 {
-	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave) : "memory");
+	__asm__ volatile("fxrstor %0"
+			 :
+			 : "m"(*(const uint8_t(*)[512])v->fxsave)
+			 : "memory", FPU_CLOBBERS);
 	if (save && o16)
 		__asm__ volatile("data16 fnsave %0" : "=m"(*(uint8_t(*)[94])buf));
 	else if (save)
@@ -188,7 +199,10 @@ static void fpu_host_store(struct vcpu *v, bool save, bool o16, uint8_t *buf)
 		__asm__ volatile("data16 fnstenv %0" : "=m"(*(uint8_t(*)[14])buf));
 	else
 		__asm__ volatile("fnstenv %0" : "=m"(*(uint8_t(*)[28])buf));
-	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave) : "memory");
+	__asm__ volatile("fxrstor %0"
+			 :
+			 : "m"(*(const uint8_t(*)[512])v->fxsave)
+			 : "memory", FPU_CLOBBERS);
 }
 
 /* fpu_patch_env: the pointers of an FNSTENV/FNSAVE image (protected-mode
@@ -232,7 +246,10 @@ enum callout_result co_fldenv_frstor(struct vcpu *v, const struct callout_site *
 
 	if (co_mem_read(v, s, &s->ops[0], 0, buf, len) < 0)
 		return co_fault(v, s);
-	__asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])v->fxsave) : "memory");
+	__asm__ volatile("fxrstor %0"
+			 :
+			 : "m"(*(const uint8_t(*)[512])v->fxsave)
+			 : "memory", FPU_CLOBBERS);
 	if (rstor && o16)
 		__asm__ volatile("data16 frstor %0" : : "m"(*(const uint8_t(*)[94])buf));
 	else if (rstor)
