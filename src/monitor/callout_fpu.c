@@ -50,30 +50,6 @@ struct fpu_ptrs {
 	uint16_t fcs, fds, fop;
 };
 
-static uint16_t get16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, 2);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
 /* fpu_decode_at: decode the x87 instruction at CS:eip: the segment its
  * memory operand went through (an override, SS for EBP/ESP bases, else DS)
  * into *seg, and its FOP (the low 3 opcode bits and the ModRM byte) into
@@ -119,7 +95,7 @@ static struct fpu_ptrs fpu_guest_ptrs(struct vcpu *v)
 {
 	const uint8_t *fx = v->fxsave;
 	struct machine *m = v->machine;
-	uint32_t fip = get32(fx + FX_FIP), fdp = get32(fx + FX_FDP);
+	uint32_t fip = le32(fx + FX_FIP), fdp = le32(fx + FX_FDP);
 	struct fpu_ptrs p = {0};
 
 	if (v->fpu_loaded.valid && fip == v->fpu_loaded.fip && fdp == v->fpu_loaded.fdp)
@@ -128,8 +104,8 @@ static struct fpu_ptrs fpu_guest_ptrs(struct vcpu *v)
 	if (!fip && !fdp)
 		return p;
 	if (!m || !m->engine || !m->engine->fpu_pointers)
-		return (struct fpu_ptrs){fip, fdp, get16(fx + FX_FCS), get16(fx + FX_FDS),
-					 get16(fx + FX_FOP)};
+		return (struct fpu_ptrs){fip, fdp, le16(fx + FX_FCS), le16(fx + FX_FDS),
+					 le16(fx + FX_FOP)};
 	if (!m->engine->fpu_pointers(m, &fip, &fdp))
 		return p;
 	int seg;
@@ -146,8 +122,8 @@ static struct fpu_ptrs fpu_guest_ptrs(struct vcpu *v)
 static void fpu_note_loaded(struct vcpu *v, const struct fpu_ptrs *p)
 {
 	v->fpu_loaded.valid = true;
-	v->fpu_loaded.fip = get32(v->fxsave + FX_FIP);
-	v->fpu_loaded.fdp = get32(v->fxsave + FX_FDP);
+	v->fpu_loaded.fip = le32(v->fxsave + FX_FIP);
+	v->fpu_loaded.fdp = le32(v->fxsave + FX_FDP);
 	v->fpu_loaded.fcs = p->fcs;
 	v->fpu_loaded.fds = p->fds;
 	v->fpu_loaded.fop = p->fop;
@@ -173,14 +149,6 @@ static int fpu_probe(struct vcpu *v, const struct callout_site *s, const ZydisDe
 		done += 4096 - ((lin + done) & 0xfff);
 	}
 	return 0;
-}
-
-/* fpu_exception_pending: an unmasked x87 exception is pending (FSW.ES or
- * an exception flag whose mask bit is clear): waiting instructions #MF. */
-static bool fpu_exception_pending(const struct vcpu *v)
-{
-	uint16_t fcw = get16(v->fxsave + FX_FCW), fsw = get16(v->fxsave + FX_FSW);
-	return (fsw & 0x80) || (fsw & ~fcw & 0x3f);
 }
 
 /* fpu_host_store: run the host's FNSTENV (save false) or FNSAVE (save
@@ -210,17 +178,17 @@ static void fpu_host_store(struct vcpu *v, bool save, bool o16, uint8_t *buf)
 static void fpu_patch_env(uint8_t *env, bool o16, const struct fpu_ptrs *p)
 {
 	if (o16) {
-		put16(env + 6, (uint16_t)p->fip);
-		put16(env + 8, p->fcs);
-		put16(env + 10, (uint16_t)p->fdp);
-		put16(env + 12, p->fds);
+		le_put16(env + 6, (uint16_t)p->fip);
+		le_put16(env + 8, p->fcs);
+		le_put16(env + 10, (uint16_t)p->fdp);
+		le_put16(env + 12, p->fds);
 		return;
 	}
-	put32(env + 12, p->fip);
-	put16(env + 16, p->fcs);
-	put16(env + 18, p->fop & 0x7ff);
-	put32(env + 20, p->fdp);
-	put16(env + 24, p->fds);
+	le_put32(env + 12, p->fip);
+	le_put16(env + 16, p->fcs);
+	le_put16(env + 18, p->fop & 0x7ff);
+	le_put32(env + 20, p->fdp);
+	le_put16(env + 24, p->fds);
 }
 
 /* fpu_env_ptrs: the pointers an FLDENV/FRSTOR image (protected-mode
@@ -228,10 +196,10 @@ static void fpu_patch_env(uint8_t *env, bool o16, const struct fpu_ptrs *p)
 static struct fpu_ptrs fpu_env_ptrs(const uint8_t *env, bool o16)
 {
 	if (o16)
-		return (struct fpu_ptrs){get16(env + 6), get16(env + 10), get16(env + 8),
-					 get16(env + 12), 0};
-	return (struct fpu_ptrs){get32(env + 12), get32(env + 20), get16(env + 16), get16(env + 24),
-				 get16(env + 18) & 0x7ff};
+		return (struct fpu_ptrs){le16(env + 6), le16(env + 10), le16(env + 8),
+					 le16(env + 12), 0};
+	return (struct fpu_ptrs){le32(env + 12), le32(env + 20), le16(env + 16), le16(env + 24),
+				 le16(env + 18) & 0x7ff};
 }
 
 /* co_fldenv_frstor: FLDENV m14/28 and FRSTOR m94/108: the host loads the
@@ -282,11 +250,11 @@ enum callout_result co_fnstenv_fnsave(struct vcpu *v, const struct callout_site 
 		return co_fault(v, s);
 	uint8_t *fx = v->fxsave;
 	if (!save) {
-		put16(fx + FX_FCW, get16(fx + FX_FCW) | 0x3f);
+		le_put16(fx + FX_FCW, le16(fx + FX_FCW) | 0x3f);
 		return co_next(v, s);
 	}
-	put16(fx + FX_FCW, 0x37f);
-	put16(fx + FX_FSW, 0);
+	le_put16(fx + FX_FCW, 0x37f);
+	le_put16(fx + FX_FSW, 0);
 	fx[FX_FTW] = 0;
 	memset(fx + FX_FOP, 0, FX_MXCSR - FX_FOP);
 	return co_next(v, s);
@@ -315,12 +283,12 @@ enum callout_result co_fxsave(struct vcpu *v, const struct callout_site *s)
 	if (!fx_aligned(v, s) || fpu_probe(v, s, &s->ops[0], 0, 512, true) < 0)
 		return co_fault(v, s);
 	memcpy(img, v->fxsave, sizeof(img));
-	put16(img + FX_FOP, p.fop);
-	put32(img + FX_FIP, p.fip);
-	put16(img + FX_FCS, p.fcs);
-	put32(img + FX_FDP, p.fdp);
-	put16(img + FX_FDS, p.fds);
-	put32(img + FX_MASK, GUEST_MXCSR_MASK);
+	le_put16(img + FX_FOP, p.fop);
+	le_put32(img + FX_FIP, p.fip);
+	le_put16(img + FX_FCS, p.fcs);
+	le_put32(img + FX_FDP, p.fdp);
+	le_put16(img + FX_FDS, p.fds);
+	le_put32(img + FX_MASK, GUEST_MXCSR_MASK);
 	if (co_mem_write(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
 		return co_fault(v, s);
 	return co_next(v, s);
@@ -337,17 +305,17 @@ enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s)
 	if (!fx_aligned(v, s) || fpu_probe(v, s, &s->ops[0], 0, 512, false) < 0 ||
 	    co_mem_read(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
 		return co_fault(v, s);
-	uint32_t host_mask = get32(v->fxsave + FX_MASK); /* as the entry saved it */
+	uint32_t host_mask = le32(v->fxsave + FX_MASK); /* as the entry saved it */
 	if (!host_mask)
 		host_mask = 0xffbf; /* SDM: a zero MXCSR_MASK field means this */
-	if (get32(img + FX_MXCSR) & ~(GUEST_MXCSR_MASK & host_mask)) {
+	if (le32(img + FX_MXCSR) & ~(GUEST_MXCSR_MASK & host_mask)) {
 		cpu_raise_gp(v, 0);
 		return co_fault(v, s);
 	}
-	put32(img + FX_MASK, get32(v->fxsave + FX_MASK));
+	le_put32(img + FX_MASK, le32(v->fxsave + FX_MASK));
 	memcpy(v->fxsave, img, sizeof(img));
-	struct fpu_ptrs p = {get32(img + FX_FIP), get32(img + FX_FDP), get16(img + FX_FCS),
-			     get16(img + FX_FDS), get16(img + FX_FOP)};
+	struct fpu_ptrs p = {le32(img + FX_FIP), le32(img + FX_FDP), le16(img + FX_FCS),
+			     le16(img + FX_FDS), le16(img + FX_FOP)};
 	fpu_note_loaded(v, &p);
 	return co_next(v, s);
 }
@@ -355,7 +323,7 @@ enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s)
 /* mmx_reg: MMn is physical x87 register Rn, saved in slot (n - TOP) & 7. */
 static uint8_t *mmx_reg(struct vcpu *v, unsigned n)
 {
-	unsigned top = (get16(v->fxsave + FX_FSW) >> 11) & 7;
+	unsigned top = (le16(v->fxsave + FX_FSW) >> 11) & 7;
 	return v->fxsave + FX_ST((n - top) & 7);
 }
 
@@ -364,12 +332,12 @@ static uint8_t *mmx_reg(struct vcpu *v, unsigned n)
 static void mmx_enter(struct vcpu *v)
 {
 	uint8_t regs[8][16];
-	uint16_t fsw = get16(v->fxsave + FX_FSW);
+	uint16_t fsw = le16(v->fxsave + FX_FSW);
 
 	for (unsigned n = 0; n < 8; n++)
 		memcpy(regs[n], mmx_reg(v, n), 16);
 	memcpy(v->fxsave + FX_ST(0), regs, sizeof(regs));
-	put16(v->fxsave + FX_FSW, fsw & ~0x3800);
+	le_put16(v->fxsave + FX_FSW, fsw & ~0x3800);
 	v->fxsave[FX_FTW] = 0xff;
 }
 
@@ -403,7 +371,7 @@ enum callout_result co_maskmov(struct vcpu *v, const struct callout_site *s)
 	const uint8_t *d = reg_bytes(v, s->ops[0].reg.value, &len);
 	memcpy(data, d, len);
 	memcpy(mask, reg_bytes(v, s->ops[1].reg.value, &len), len);
-	if (len == 8 && fpu_exception_pending(v)) { /* MMX waits: #MF first */
+	if (len == 8 && cpu_x87_pending(v)) { /* MMX waits: #MF first */
 		cpu_raise(v, EXC_MF, false, 0);
 		return co_fault(v, s);
 	}

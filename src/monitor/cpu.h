@@ -26,6 +26,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "monitor/util.h"
 #include "monitor/vcpu.h"
 
 #define CPU_FAULT (-1)
@@ -73,6 +74,15 @@ int cpu_translate(struct vcpu *v, uint32_t lin, unsigned acc, uint32_t *phys);
  * crossing pages as needed (RAM or MMIO bus); raise #PF. */
 int cpu_read_lin(struct vcpu *v, uint32_t lin, void *dst, unsigned len, unsigned acc);
 int cpu_write_lin(struct vcpu *v, uint32_t lin, const void *src, unsigned len, unsigned acc);
+/* cpu_x87_pending: an unmasked x87 exception is pending in the saved
+ * state (FSW.ES, or an exception flag whose FCW mask bit is clear): a
+ * waiting x87/MMX instruction raises #MF first. */
+static inline bool cpu_x87_pending(const struct vcpu *v)
+{
+	uint16_t fcw = le16(v->fxsave), fsw = le16(v->fxsave + 2);
+	return (fsw & 0x80) || (fsw & ~fcw & 0x3f);
+}
+
 /* cpu_seg_check: the access of len bytes at off in segment register seg
  * passes the null, type and limit checks; raises #GP(0) or #SS(0). */
 int cpu_seg_check(struct vcpu *v, int seg, uint32_t off, unsigned len, bool write);

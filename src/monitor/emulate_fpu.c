@@ -228,29 +228,6 @@ static const struct x87_form x87_forms[] = {
     {ZYDIS_MNEMONIC_FIDIVR, 32, F_IDIVR32, 'l'},
 };
 
-/* fx16 / fx_set16 / fx_set32: fields of an FXSAVE image. */
-static uint16_t fx16(const uint8_t *img, unsigned off)
-{
-	return (uint16_t)(img[off] | img[off + 1] << 8);
-}
-static void fx_set16(uint8_t *img, unsigned off, uint16_t v)
-{
-	memcpy(img + off, &v, 2);
-}
-static void fx_set32(uint8_t *img, unsigned off, uint32_t v)
-{
-	memcpy(img + off, &v, 4);
-}
-
-/* x87_pending: an unmasked x87 exception is pending (FSW.ES, or a flag
- * whose mask bit is clear). */
-static bool x87_pending(const struct vcpu *v)
-{
-	uint16_t fcw = fx16(v->fxsave, 0), fsw = fx16(v->fxsave, 2);
-
-	return (fsw & 0x80) || (fsw & ~fcw & 0x3f);
-}
-
 /* The memory operand of the instruction: segment, offset, bytes. */
 struct fmem {
 	int seg;
@@ -272,7 +249,7 @@ static enum callout_result fpu_commit(struct emu *e, enum fop op, unsigned reg,
 		return emu_fault(e);
 	memcpy(img.b, v->fxsave, sizeof(img.b));
 	fpu_native(&img, op, reg, buf);
-	bool cancelled = x87_store && (fx16(img.b, 2) & ~fx16(img.b, 0) & 0x1f);
+	bool cancelled = x87_store && (le16(img.b + 2) & ~le16(img.b) & 0x1f);
 	if (!load && !cancelled && cpu_write_seg(v, m->seg, m->off, buf, m->len) < 0)
 		return emu_fault(e);
 	memcpy(v->fxsave, img.b, sizeof(img.b));
@@ -292,7 +269,7 @@ static enum callout_result emu_x87(struct emu *e, const ZydisDecodedOperand *mop
 			f = &x87_forms[i];
 	if (!f)
 		return EMU_REFUSE(e, "x87 form");
-	if (f->kind != 'n' && x87_pending(v)) {
+	if (f->kind != 'n' && cpu_x87_pending(v)) {
 		cpu_raise(v, EXC_MF, false, 0);
 		return emu_fault(e);
 	}
@@ -300,13 +277,12 @@ static enum callout_result emu_x87(struct emu *e, const ZydisDecodedOperand *mop
 	    fpu_commit(e, f->op, 0, m, f->kind == 'l' || f->kind == 'c', f->kind == 's');
 	if (r == CO_NEXT && f->kind != 'c' && f->kind != 'n') {
 		/* last instruction and operand pointers, FOP */
-		fx_set16(v->fxsave, 6,
-			 (uint16_t)((in->opcode & 7) << 8 | in->raw.modrm.mod << 6 |
-				    in->raw.modrm.reg << 3 | in->raw.modrm.rm));
-		fx_set32(v->fxsave, 8, e->s.eip);
-		fx_set16(v->fxsave, 12, v->seg[S_CS].sel);
-		fx_set32(v->fxsave, 16, m->off);
-		fx_set16(v->fxsave, 20, v->seg[m->seg].sel);
+		le_put16(v->fxsave + 6, (uint16_t)((in->opcode & 7) << 8 | in->raw.modrm.mod << 6 |
+						   in->raw.modrm.reg << 3 | in->raw.modrm.rm));
+		le_put32(v->fxsave + 8, e->s.eip);
+		le_put16(v->fxsave + 12, v->seg[S_CS].sel);
+		le_put32(v->fxsave + 16, m->off);
+		le_put16(v->fxsave + 20, v->seg[m->seg].sel);
 	}
 	return r;
 }
@@ -377,7 +353,7 @@ static enum callout_result emu_simd(struct emu *e, const ZydisDecodedOperand *mo
 		cpu_raise_ud(v);
 		return emu_fault(e);
 	}
-	if (cls == ZYDIS_REGCLASS_MMX && x87_pending(v)) {
+	if (cls == ZYDIS_REGCLASS_MMX && cpu_x87_pending(v)) {
 		cpu_raise(v, EXC_MF, false, 0);
 		return emu_fault(e);
 	}

@@ -50,33 +50,6 @@
 #define LINUX_MIN_VER	0x0206
 #define LINUX_HDR_MIN	0x264 /* the header fields this loader reads */
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
 int linux_probe(const uint8_t *img, size_t len)
 {
 	return len >= BP_HEADER + 4 && !memcmp(img + BP_HEADER, "HdrS", 4);
@@ -97,7 +70,7 @@ static int linux_check_header(const char *path, const uint8_t *img, size_t len, 
 		util_error("%s: truncated bzImage header", path);
 		return -EINVAL;
 	}
-	ver = get16(img + BP_VERSION);
+	ver = le16(img + BP_VERSION);
 	if (ver < LINUX_MIN_VER) {
 		util_error("%s: boot protocol %u.%02u is too old (2.06 or later needed)", path,
 			   ver >> 8, ver & 0xff);
@@ -121,8 +94,8 @@ static int linux_check_header(const char *path, const uint8_t *img, size_t len, 
 static int linux_place_kernel(struct machine *m, const char *path, const uint8_t *img,
 			      uint64_t need, uint64_t *load)
 {
-	uint64_t pref = get64(img + BP_PREF_ADDRESS);
-	uint16_t ver = get16(img + BP_VERSION);
+	uint64_t pref = le64(img + BP_PREF_ADDRESS);
+	uint16_t ver = le16(img + BP_VERSION);
 
 	*load = FW_HIGH_START;
 	if (ver >= 0x020a && img[BP_RELOCATABLE] && pref >= FW_HIGH_START && pref <= m->ram.size &&
@@ -141,7 +114,7 @@ static int linux_place_kernel(struct machine *m, const char *path, const uint8_t
  * area [.., kernel_end); fill the zero page fields. */
 static int linux_load_initrd(struct machine *m, uint8_t *zp, uint64_t kernel_end)
 {
-	uint64_t limit = MIN((uint64_t)get32(zp + BP_INITRD_ADDR_MAX) + 1, m->ram.size);
+	uint64_t limit = MIN((uint64_t)le32(zp + BP_INITRD_ADDR_MAX) + 1, m->ram.size);
 	uint8_t *buf;
 	size_t len;
 	uint64_t at;
@@ -160,8 +133,8 @@ static int linux_load_initrd(struct machine *m, uint8_t *zp, uint64_t kernel_end
 		return -EINVAL;
 	}
 	ram_write(&m->ram, at, buf, len);
-	put32(zp + BP_RAMDISK_IMAGE, at);
-	put32(zp + BP_RAMDISK_SIZE, len);
+	le_put32(zp + BP_RAMDISK_IMAGE, at);
+	le_put32(zp + BP_RAMDISK_SIZE, len);
 	free(buf);
 	return 0;
 }
@@ -170,9 +143,9 @@ static int linux_load_initrd(struct machine *m, uint8_t *zp, uint64_t kernel_end
  * or init_size (protocol 2.10+) when larger. */
 static uint64_t linux_kernel_need(const uint8_t *img, uint64_t ksize)
 {
-	if (get16(img + BP_VERSION) < 0x020a)
+	if (le16(img + BP_VERSION) < 0x020a)
 		return ksize;
-	return MAX(ksize, (uint64_t)get32(img + BP_INIT_SIZE));
+	return MAX(ksize, (uint64_t)le32(img + BP_INIT_SIZE));
 }
 
 /* linux_set_cmdline: the -append string at FW_STRINGS, within cmdline_size. */
@@ -180,14 +153,14 @@ static int linux_set_cmdline(struct machine *m, uint8_t *zp)
 {
 	const char *s = m->cfg.append ? m->cfg.append : "";
 	size_t n = strlen(s);
-	uint32_t max = MIN(get32(zp + BP_CMDLINE_SIZE), FW_STRINGS_SIZE - 1);
+	uint32_t max = MIN(le32(zp + BP_CMDLINE_SIZE), FW_STRINGS_SIZE - 1);
 
 	if (n > max) {
 		util_error("kernel command line too long (%zu bytes, the kernel takes %u)", n, max);
 		return -E2BIG;
 	}
 	ram_write(&m->ram, FW_STRINGS, s, n + 1);
-	put32(zp + BP_CMD_LINE_PTR, FW_STRINGS);
+	le_put32(zp + BP_CMD_LINE_PTR, FW_STRINGS);
 	return 0;
 }
 
@@ -200,8 +173,8 @@ static void linux_set_memory(struct machine *m, uint8_t *zp)
 
 	memcpy(zp + BP_E820_TABLE, e820, n * sizeof(e820[0]));
 	zp[BP_E820_ENTRIES] = n;
-	put16(zp + BP_EXT_MEM_K, MIN(ext_k, 0xfc00));
-	put32(zp + BP_ALT_MEM_K, ext_k);
+	le_put16(zp + BP_EXT_MEM_K, MIN(ext_k, 0xfc00));
+	le_put32(zp + BP_ALT_MEM_K, ext_k);
 }
 
 /* linux_set_regs: the 32-bit boot protocol's entry state. */
@@ -244,8 +217,8 @@ int linux_load(struct machine *m, const uint8_t *img, size_t len)
 		die("linux: unchecked kernel range 0x%llx", (unsigned long long)load);
 	zp[BP_TYPE_OF_LOADER] = 0xff;
 	zp[BP_LOADFLAGS] |= LF_CAN_USE_HEAP;
-	put16(zp + BP_HEAP_END_PTR, 0xfe00);
-	put32(zp + BP_CODE32_START, load);
+	le_put16(zp + BP_HEAP_END_PTR, 0xfe00);
+	le_put32(zp + BP_CODE32_START, load);
 	linux_set_memory(m, zp);
 	err = linux_set_cmdline(m, zp);
 	if (err == 0)

@@ -38,6 +38,31 @@
 #define MiB (1024ull * 1024)
 #define GiB (1024ull * 1024 * 1024)
 
+/* le16 / le32 / le64: little-endian fields of a byte image (unaligned);
+ * le_put16 / le_put32 store them. */
+static inline uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint32_t le32(const uint8_t *p)
+{
+	return le16(p) | (uint32_t)le16(p + 2) << 16;
+}
+static inline uint64_t le64(const uint8_t *p)
+{
+	return le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+static inline void le_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+static inline void le_put32(uint8_t *p, uint32_t v)
+{
+	le_put16(p, (uint16_t)v);
+	le_put16(p + 2, (uint16_t)(v >> 16));
+}
+
 /* die: print "bt86: file:line: message" to stderr and abort.  Never returns. */
 #define die(...) util_die(__FILE__, __LINE__, __VA_ARGS__)
 __attribute__((noreturn, format(printf, 3, 4))) void util_die(const char *file, int line,
