@@ -97,24 +97,19 @@ static void fault_segv(struct bt *bt, greg_t *g, siginfo_t *si, struct bt_block 
 	int trapno = (int)g[REG_TRAPNO];
 	int view;
 
-	if (trapno == 14 && (view = shadow_view_of(&bt->shadow, si->si_addr, &gpa)) >= 0) {
+	if (trapno != 14) { /* #AC, else #GP(0) (#GP and anything else) */
+		fault_exc(c, g, eip, trapno == 17 ? EXC_AC : EXC_GP, 0);
+		return;
+	}
+	if ((view = shadow_view_of(&bt->shadow, si->si_addr, &gpa)) >= 0) {
 		fault_shadow(bt, g, view, gpa, blk, eip);
 		return;
 	}
-	if (trapno == 14 && !region_addr(&bt->region, si->si_addr, &gpa)) {
+	if (!region_addr(&bt->region, si->si_addr, &gpa)) {
 		/* every guest access is [gs: 32-bit] inside a region (guard
 		 * included): this one is not, a translator bug (copy_hazard) */
 		c->async_addr = (uint64_t)(uintptr_t)si->si_addr;
 		fault_leave(c, g, BT_ASYNC_BREACH, eip);
-		return;
-	}
-	if (trapno != 14) {
-		if (trapno == 13)
-			fault_exc(c, g, eip, EXC_GP, 0);
-		else if (trapno == 17)
-			fault_exc(c, g, eip, EXC_AC, 0);
-		else
-			fault_exc(c, g, eip, EXC_GP, 0);
 		return;
 	}
 	c->async_addr = gpa;
