@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "translator/bt.h"
+#include "monitor/cpu.h"
 
 struct tenv {
 	struct machine m;
@@ -71,6 +72,20 @@ static void th_wait(struct machine *m)
 {
 	bt_stop(m, EXIT_DEBUG_EXIT, 0, "halted");
 }
+
+/* th_callout_hooks: the monitor's own callout rule and handlers
+ * (callout_needed/callout_exec, cpu_raise) with the recording hooks above;
+ * tests that do not fake the callout side use it. */
+static __attribute__((unused)) const struct bt_hooks th_callout_hooks = {
+    .exec = callout_exec,
+    .needed = callout_needed,
+    .raise = cpu_raise,
+    .deliver_pending = th_deliver,
+    .check_interrupts = th_check_interrupts,
+    .intr_pending = th_intr_pending,
+    .service = th_service,
+    .wait = th_wait,
+};
 
 /* th_setup: the machine with prog at 0x1000, ESP 0x80000, engine built
  * with hooks. */

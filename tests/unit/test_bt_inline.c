@@ -66,22 +66,11 @@ static const uint8_t p_sti[] = {0xfb, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xfb, 0xbb, 
 	(EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_TF | EFL_DF | EFL_OF | EFL_NT | EFL_AC | \
 	 EFL_ID)
 
-static const struct bt_hooks t_hooks = {
-    .exec = callout_exec,
-    .needed = callout_needed,
-    .raise = cpu_raise,
-    .deliver_pending = th_deliver,
-    .check_interrupts = th_check_interrupts,
-    .intr_pending = th_intr_pending,
-    .service = th_service,
-    .wait = th_wait,
-};
-
 /* setup: 64 MiB machine, flat protected mode at CPL 0, prog at 0x1000,
  * ESP 0x80000. */
 static struct vcpu *setup(const uint8_t *prog, size_t len)
 {
-	return th_setup(&t_hooks, prog, len);
+	return th_setup(&th_callout_hooks, prog, len);
 }
 
 /* pushf_expected: what PUSHFD stores for combination i of p_pushf. */

@@ -31,17 +31,6 @@
 #include "monitor/cpu.h"
 #include "bt_harness.h"
 
-static const struct bt_hooks t_hooks = {
-    .exec = callout_exec,
-    .needed = callout_needed,
-    .raise = cpu_raise,
-    .deliver_pending = th_deliver,
-    .check_interrupts = th_check_interrupts,
-    .intr_pending = th_intr_pending,
-    .service = th_service,
-    .wait = th_wait,
-};
-
 /* Legacy-prefix combinations tried in front of every encoding. */
 static const uint8_t prefixes[][3] = {
     {0},
@@ -338,7 +327,7 @@ START_TEST(every_encoding_keeps_to_guest_memory)
 	struct iso_stats st = {0};
 	ZydisDecoder gd, hd;
 
-	struct vcpu *v = th_setup(&t_hooks, prog, sizeof(prog));
+	struct vcpu *v = th_setup(&th_callout_hooks, prog, sizeof(prog));
 	v->cr0 |= CR0_NE;
 	v->cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
 	ZydisDecoderInit(&gd, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
