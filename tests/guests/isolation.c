@@ -46,42 +46,6 @@ static const uint8_t mmask[16] __attribute__((aligned(16))) = {
     0x00, 0x80, 0x7f, 0xfe, 0x80, 0x80, 0x3f, 0x90,
 };
 
-/* Compares N bytes; a failure names the first differing byte. */
-static int check_bytes(const char *desc, const uint8_t *got, const uint8_t *exp, unsigned n)
-{
-	unsigned i = 0;
-	while (i < n && got[i] == exp[i])
-		i++;
-	if (tap_ok(i == n, "%s", desc))
-		return 1;
-	tap_diag("  byte %u is 0x%02x, expected 0x%02x", i, got[i], exp[i]);
-	return 0;
-}
-
-/* Expected contents of a canary-filled buffer after a masked store of N
- * bytes of DATA at offset AT. */
-static void masked_want(uint8_t *w, unsigned at, const uint8_t *data, const uint8_t *mask,
-			unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (mask[i] & 0x80)
-			w[at + i] = data[i];
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return v;
-}
-
 static uint16_t read_ds(void)
 {
 	uint16_t v;
@@ -101,9 +65,9 @@ static SIMD_FN void test_maskmov(void)
 		     : [d] "m"(mdata), [m] "m"(mmask), "D"(&mbuf[16])
 		     : "mm0", "mm1", "memory");
 	memset(want, CANARY, sizeof(mbuf));
-	masked_want(want, 16, mdata, mmask, 8);
-	check_bytes("maskmovq stores the mm0 bytes whose mm1 mask bit 7 is set at DS:EDI", mbuf,
-		    want, sizeof(mbuf));
+	rt_masked_want(want, 16, mdata, mmask, 8);
+	tap_bytes("maskmovq stores the mm0 bytes whose mm1 mask bit 7 is set at DS:EDI", mbuf, want,
+		  sizeof(mbuf));
 
 	memset(mbuf, CANARY, sizeof(mbuf));
 	asm volatile("movdqa %[d], %%xmm0\n\t"
@@ -113,8 +77,8 @@ static SIMD_FN void test_maskmov(void)
 		     : [d] "m"(mdata), [m] "m"(mmask), "D"(&mbuf[16])
 		     : "xmm0", "xmm1", "memory");
 	memset(want, CANARY, sizeof(mbuf));
-	masked_want(want, 16, mdata, mmask, 16);
-	check_bytes("maskmovdqu stores the masked xmm0 bytes at DS:EDI", mbuf, want, sizeof(mbuf));
+	rt_masked_want(want, 16, mdata, mmask, 16);
+	tap_bytes("maskmovdqu stores the masked xmm0 bytes at DS:EDI", mbuf, want, sizeof(mbuf));
 }
 
 /* The same stores with an FS override: they land at FS.base + EDI. */
@@ -131,7 +95,7 @@ static SIMD_FN void test_maskmov_fs(void)
 			d[j] = (uint8_t)(i << 4 | j);
 			m[j] = (i + j) % 3 ? 0x80 : 0x7f;
 		}
-		masked_want(want, 16 + i * 8, d, m, 8);
+		rt_masked_want(want, 16 + i * 8, d, m, 8);
 		asm volatile("movw %w[fs], %%fs\n\t"
 			     "movq %[d], %%mm0\n\t"
 			     "movq %[m], %%mm1\n\t"
@@ -143,10 +107,9 @@ static SIMD_FN void test_maskmov_fs(void)
 			       "D"(i * 8), [fs] "r"(SEL_FSB), [kd] "r"(SEL_KDATA)
 			     : "mm0", "mm1", "memory");
 	}
-	check_bytes("maskmovq fs:[edi], edi = 0..0x38: stores land at FS.base + EDI", fsbuf, want,
-		    sizeof(fsbuf));
-	check_bytes("maskmovq fs:[edi] leaves DS:EDI (linear 0..0x3f) alone", lin0, low,
-		    sizeof(low));
+	tap_bytes("maskmovq fs:[edi], edi = 0..0x38: stores land at FS.base + EDI", fsbuf, want,
+		  sizeof(fsbuf));
+	tap_bytes("maskmovq fs:[edi] leaves DS:EDI (linear 0..0x3f) alone", lin0, low, sizeof(low));
 
 	memset(fsbuf, CANARY, sizeof(fsbuf));
 	asm volatile("movw %w[fs], %%fs\n\t"
@@ -159,10 +122,10 @@ static SIMD_FN void test_maskmov_fs(void)
 		       "D"(0x24), [fs] "r"(SEL_FSB), [kd] "r"(SEL_KDATA)
 		     : "xmm0", "xmm1", "memory");
 	memset(want, CANARY, sizeof(fsbuf));
-	masked_want(want, 16 + 0x24, mdata, mmask, 16);
-	check_bytes("maskmovdqu fs:[edi], edi = 0x24: stores land at FS.base + 0x24", fsbuf, want,
-		    sizeof(fsbuf));
-	check_bytes("maskmovdqu fs:[edi] leaves DS:EDI alone", lin0, low, sizeof(low));
+	rt_masked_want(want, 16 + 0x24, mdata, mmask, 16);
+	tap_bytes("maskmovdqu fs:[edi], edi = 0x24: stores land at FS.base + 0x24", fsbuf, want,
+		  sizeof(fsbuf));
+	tap_bytes("maskmovdqu fs:[edi] leaves DS:EDI alone", lin0, low, sizeof(low));
 }
 
 /*
@@ -238,12 +201,12 @@ static void test_x87_pointers(void)
 	memset(img, CANARY, sizeof(img));
 	memset(img2, CANARY, sizeof(img2));
 	run_fnstenv(img, img2, ip);
-	check_ptr("fnstenv: FIP (offset 12) and FCS (offset 16) point at the fld1", rd32(img + 12),
-		  rd16(img + 16), ip[0], cs, 0);
-	check_ptr("fnstenv after fdivl [zero]: FIP and FCS point at the fdivl", rd32(img2 + 12),
-		  rd16(img2 + 16), ip[1], cs, 0);
+	check_ptr("fnstenv: FIP (offset 12) and FCS (offset 16) point at the fld1",
+		  rt_le32(img + 12), rt_le16(img + 16), ip[0], cs, 0);
+	check_ptr("fnstenv after fdivl [zero]: FIP and FCS point at the fdivl", rt_le32(img2 + 12),
+		  rt_le16(img2 + 16), ip[1], cs, 0);
 	check_ptr("fnstenv after fdivl [zero]: FDP (offset 20) and FDS (offset 24) = DS:zero",
-		  rd32(img2 + 20), rd16(img2 + 24), (uint32_t)&dzero, ds, 0);
+		  rt_le32(img2 + 20), rt_le16(img2 + 24), (uint32_t)&dzero, ds, 0);
 
 	memset(&fsbuf[16 + 8], 0, 8);
 	memset(img, CANARY, sizeof(img));
@@ -254,32 +217,32 @@ static void test_x87_pointers(void)
 		     : "memory");
 	asm volatile("movw %w0, %%fs" : : "r"(SEL_KDATA));
 	check_ptr("fnstenv after fdivl fs:[8]: FDP is the offset 8, FDS the FS selector",
-		  rd32(img + 20), rd16(img + 24), 8, SEL_FSB, 0);
+		  rt_le32(img + 20), rt_le16(img + 24), 8, SEL_FSB, 0);
 
 	memset(img, CANARY, sizeof(img));
 	memset(img2, CANARY, sizeof(img2));
 	run_fnsave(img, img2, ip);
-	check_ptr("fnsave: FIP and FCS point at the fld1", rd32(img + 12), rd16(img + 16), ip[0],
-		  cs, 0);
-	check_bytes("fnsave stores ST(0) = 1.0 at offset 28", img + 28, one80, sizeof(one80));
+	check_ptr("fnsave: FIP and FCS point at the fld1", rt_le32(img + 12), rt_le16(img + 16),
+		  ip[0], cs, 0);
+	tap_bytes("fnsave stores ST(0) = 1.0 at offset 28", img + 28, one80, sizeof(one80));
 	memset(want, CANARY, sizeof(img));
-	check_bytes("fnsave writes 108 bytes", img + 108, want, sizeof(img) - 108);
-	check_ptr("fnsave after fdivl [zero]: FIP/FCS at the fdivl", rd32(img2 + 12),
-		  rd16(img2 + 16), ip[1], cs, 0);
-	check_ptr("fnsave after fdivl [zero]: FDP and FDS = DS:zero", rd32(img2 + 20),
-		  rd16(img2 + 24), (uint32_t)&dzero, ds, 0);
+	tap_bytes("fnsave writes 108 bytes", img + 108, want, sizeof(img) - 108);
+	check_ptr("fnsave after fdivl [zero]: FIP/FCS at the fdivl", rt_le32(img2 + 12),
+		  rt_le16(img2 + 16), ip[1], cs, 0);
+	check_ptr("fnsave after fdivl [zero]: FDP and FDS = DS:zero", rt_le32(img2 + 20),
+		  rt_le16(img2 + 24), (uint32_t)&dzero, ds, 0);
 
 	memset(img, CANARY, sizeof(img));
 	memset(img2, CANARY, sizeof(img2));
 	run_fnstenv16(img, img2, ip);
 	check_ptr("o16 fnstenv: FIP (offset 6, 16 bits) and FCS (offset 8) point at the fld1",
-		  rd16(img + 6), rd16(img + 8), ip[0] & 0xffff, cs, 0);
+		  rt_le16(img + 6), rt_le16(img + 8), ip[0] & 0xffff, cs, 0);
 	memset(want, CANARY, sizeof(img));
-	check_bytes("o16 fnstenv writes 14 bytes", img + 14, want, sizeof(img) - 14);
-	check_ptr("o16 fnstenv after fdivl [zero]: FIP/FCS at the fdivl", rd16(img2 + 6),
-		  rd16(img2 + 8), ip[1] & 0xffff, cs, 0);
+	tap_bytes("o16 fnstenv writes 14 bytes", img + 14, want, sizeof(img) - 14);
+	check_ptr("o16 fnstenv after fdivl [zero]: FIP/FCS at the fdivl", rt_le16(img2 + 6),
+		  rt_le16(img2 + 8), ip[1] & 0xffff, cs, 0);
 	check_ptr("o16 fnstenv: FDP (offset 10, 16 bits) and FDS (offset 12) = DS:zero",
-		  rd16(img2 + 10), rd16(img2 + 12), (uint32_t)&dzero & 0xffff, ds, 0);
+		  rt_le16(img2 + 10), rt_le16(img2 + 12), (uint32_t)&dzero & 0xffff, ds, 0);
 
 	/* The reference stores zeros in the FXSAVE pointers: 0:0 passes, any
 	 * other value must be the guest's pointer (never the engine's). */
@@ -287,12 +250,12 @@ static void test_x87_pointers(void)
 	memset(fx2, CANARY, sizeof(fx2));
 	run_fxsave(fx, fx2, ip);
 	check_ptr("fxsave: FIP (offset 8) and FCS (offset 12) point at the fld1 (or are 0)",
-		  rd32(fx + 8), rd16(fx + 12), ip[0], cs, 1);
-	check_ptr("fxsave after fdivl [zero]: FIP/FCS at the fdivl (or are 0)", rd32(fx2 + 8),
-		  rd16(fx2 + 12), ip[1], cs, 1);
+		  rt_le32(fx + 8), rt_le16(fx + 12), ip[0], cs, 1);
+	check_ptr("fxsave after fdivl [zero]: FIP/FCS at the fdivl (or are 0)", rt_le32(fx2 + 8),
+		  rt_le16(fx2 + 12), ip[1], cs, 1);
 	check_ptr("fxsave after fdivl [zero]: FDP (offset 16) and FDS (offset 20) = DS:zero "
 		  "(or are 0)",
-		  rd32(fx2 + 16), rd16(fx2 + 20), (uint32_t)&dzero, ds, 1);
+		  rt_le32(fx2 + 16), rt_le16(fx2 + 20), (uint32_t)&dzero, ds, 1);
 }
 
 /* FXSAVE leaves bytes 288..415 (XMM8-15) alone in 32-bit mode; FXRSTOR
@@ -310,10 +273,10 @@ static SIMD_FN void test_fxsave_area(void)
 		     : [fx] "=m"(fx)
 		     : [x] "r"(xout), "m"(xout)
 		     : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "memory");
-	check_bytes("fxsave stores xmm0..xmm7 at offsets 160..287", fx + 160, xout, 128);
+	tap_bytes("fxsave stores xmm0..xmm7 at offsets 160..287", fx + 160, xout, 128);
 	memset(want, 0xa5, 128);
-	check_bytes("fxsave in 32-bit mode leaves bytes 288..415 unwritten", fx + 288, want, 128);
-	tap_eq("MXCSR_MASK (offset 28) is 0xffff", rd32(fx + 28), 0xffff);
+	tap_bytes("fxsave in 32-bit mode leaves bytes 288..415 unwritten", fx + 288, want, 128);
+	tap_eq("MXCSR_MASK (offset 28) is 0xffff", rt_le32(fx + 28), 0xffff);
 
 	memcpy(fx2, fx, sizeof(fx2));
 	for (unsigned i = 0; i < 128; i++)
@@ -330,7 +293,7 @@ static SIMD_FN void test_fxsave_area(void)
 		 : [fx] "m"(fx2), [x] "r"(xout)
 		 : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "memory");
 	tap_nofault("fxrstor with garbage in bytes 288..511 raises nothing");
-	check_bytes("fxrstor loads xmm0..xmm7 from offsets 160..287", xout, fx2 + 160, 128);
+	tap_bytes("fxrstor loads xmm0..xmm7 from offsets 160..287", xout, fx2 + 160, 128);
 }
 
 static volatile uint32_t mf_count, mf_eip;
@@ -367,7 +330,7 @@ static void test_pending_mf(void)
 		     : [cw] "m"(cw)
 		     : "memory");
 	tap_eq("fnstenv with a pending unmasked exception: no #MF", mf_count, 0);
-	tap_eq("the stored FSW shows ZE and ES", rd16(img + 4) & (FSW_ZE | FSW_ES),
+	tap_eq("the stored FSW shows ZE and ES", rt_le16(img + 4) & (FSW_ZE | FSW_ES),
 	       FSW_ZE | FSW_ES);
 
 	mf_count = 0;
@@ -377,7 +340,8 @@ static void test_pending_mf(void)
 		     : [cw] "m"(cw)
 		     : "memory");
 	tap_eq("fxsave with a pending unmasked exception: no #MF", mf_count, 0);
-	tap_eq("the FXSAVE FSW shows ZE and ES", rd16(fx + 2) & (FSW_ZE | FSW_ES), FSW_ZE | FSW_ES);
+	tap_eq("the FXSAVE FSW shows ZE and ES", rt_le16(fx + 2) & (FSW_ZE | FSW_ES),
+	       FSW_ZE | FSW_ES);
 
 	mf_count = 0;
 	asm volatile(MAKE_PENDING "fnclex\n\tfnstsw %[sw]\n\tfwait\n\tfninit"

@@ -79,18 +79,6 @@ static const uint8_t mmask_late[16] __attribute__((aligned(16))) = {
     0x7f, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80,
 };
 
-/* Compares N bytes; a failure names the first differing byte. */
-static int check_bytes(const char *desc, const uint8_t *got, const uint8_t *exp, unsigned n)
-{
-	unsigned i = 0;
-	while (i < n && got[i] == exp[i])
-		i++;
-	if (tap_ok(i == n, "%s", desc))
-		return 1;
-	tap_diag("  byte %u is 0x%02x, expected 0x%02x", i, got[i], exp[i]);
-	return 0;
-}
-
 /* Checks that all 4096 bytes of frame P still hold FILL. */
 static int check_page(const char *desc, const uint8_t *p, uint8_t fill)
 {
@@ -113,32 +101,6 @@ static int check_where(const char *desc, uint32_t cr2, uint32_t alt_cr2)
 	tap_diag("  CR2 %08x at %04x:%08x, expected CR2 %08x at %04x:%08x", rt_fault.cr2,
 		 rt_fault.cs, rt_fault.eip, cr2, SEL_UCODE, u_insn);
 	return 0;
-}
-
-/* Expected contents of a canary-filled buffer after a masked store of N
- * bytes of DATA at offset AT. */
-static void masked_want(uint8_t *w, unsigned at, const uint8_t *data, const uint8_t *mask,
-			unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (mask[i] & 0x80)
-			w[at + i] = data[i];
-}
-
-/* Unaligned little-endian loads from a state image. */
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-/* 16-bit field of a state image. */
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return v;
 }
 
 /* Ring 3: maskmovq mm0 = mdata, mm1 = u_mask[0..7] to DS:u_edi. */
@@ -261,17 +223,17 @@ static void test_maskmov_user(void)
 	run_user(user_maskmovq, U_RW + OFF_MMXQ + 16, mmask);
 	tap_nofault("ring 3: maskmovq into a user page raises nothing");
 	memset(want, CANARY, 48);
-	masked_want(want, 16, mdata, mmask, 8);
-	check_bytes("ring 3: maskmovq stores the mm0 bytes whose mm1 mask bit 7 is set at DS:EDI",
-		    f_rw + OFF_MMXQ, want, 48);
+	rt_masked_want(want, 16, mdata, mmask, 8);
+	tap_bytes("ring 3: maskmovq stores the mm0 bytes whose mm1 mask bit 7 is set at DS:EDI",
+		  f_rw + OFF_MMXQ, want, 48);
 
 	memset(f_rw + OFF_MMXDQ, CANARY, 48);
 	run_user(user_maskmovdqu, U_RW + OFF_MMXDQ + 16, mmask);
 	tap_nofault("ring 3: maskmovdqu into a user page raises nothing");
 	memset(want, CANARY, 48);
-	masked_want(want, 16, mdata, mmask, 16);
-	check_bytes("ring 3: maskmovdqu stores the masked xmm0 bytes at DS:EDI", f_rw + OFF_MMXDQ,
-		    want, 48);
+	rt_masked_want(want, 16, mdata, mmask, 16);
+	tap_bytes("ring 3: maskmovdqu stores the masked xmm0 bytes at DS:EDI", f_rw + OFF_MMXDQ,
+		  want, 48);
 }
 
 /* MASKMOVDQU (and MASKMOVQ) at CPL 3 into a read-only user page and into a
@@ -316,13 +278,13 @@ static void test_fnstenv_user(void)
 	memset(env, CANARY, 64);
 	run_user(user_fnstenv, U_RW + OFF_ENV, NULL);
 	tap_nofault("ring 3: fld1; fnstenv into a user page raises nothing");
-	uint32_t fip = rd32(env + 12), fcs = rd16(env + 16);
+	uint32_t fip = rt_le32(env + 12), fcs = rt_le16(env + 16);
 	int good = fip == u_insn && (fcs == SEL_UCODE || (sel_zero_ok && fcs == 0));
 	if (!tap_ok(good, "ring 3: FIP (offset 12) is the fld1, FCS (offset 16) the ring-3 CS "
 			  "with RPL 3"))
 		tap_diag("  got %04x:%08x, expected %04x:%08x", fcs, fip, SEL_UCODE, u_insn);
 	memset(want, CANARY, 64);
-	check_bytes("ring 3: fnstenv writes 28 bytes", env + 28, want, 64 - 28);
+	tap_bytes("ring 3: fnstenv writes 28 bytes", env + 28, want, 64 - 28);
 }
 
 /* FXSAVE at CPL 3: #PF(P|W|U) into a supervisor page; into a user page it
@@ -341,13 +303,13 @@ static void test_fxsave_user(void)
 	memset(fx, FX_FILL, 512);
 	run_user(user_fxsave, U_RW + OFF_FX, NULL);
 	tap_nofault("ring 3: fxsave into a user page raises nothing");
-	if (!tap_ok(rd16(fx) == FCW_INIT && rd32(fx + 24) == MXCSR_SAVE,
+	if (!tap_ok(rt_le16(fx) == FCW_INIT && rt_le32(fx + 24) == MXCSR_SAVE,
 		    "ring 3: fxsave stores FCW (offset 0) and MXCSR (offset 24)"))
-		tap_diag("  FCW %04x MXCSR %08x, expected %04x %08x", rd16(fx), rd32(fx + 24),
+		tap_diag("  FCW %04x MXCSR %08x, expected %04x %08x", rt_le16(fx), rt_le32(fx + 24),
 			 FCW_INIT, MXCSR_SAVE);
-	check_bytes("ring 3: fxsave stores xmm0..xmm7 at offsets 160..287", fx + 160, xout, 128);
+	tap_bytes("ring 3: fxsave stores xmm0..xmm7 at offsets 160..287", fx + 160, xout, 128);
 	memset(want, FX_FILL, 128);
-	check_bytes("ring 3: fxsave leaves bytes 288..415 unwritten", fx + 288, want, 128);
+	tap_bytes("ring 3: fxsave leaves bytes 288..415 unwritten", fx + 288, want, 128);
 }
 
 /*

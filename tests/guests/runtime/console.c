@@ -207,6 +207,17 @@ int tap_eq(const char *desc, uint32_t got, uint32_t want)
 	return 0;
 }
 
+int tap_bytes(const char *desc, const uint8_t *got, const uint8_t *want, unsigned n)
+{
+	unsigned i = 0;
+	while (i < n && got[i] == want[i])
+		i++;
+	if (tap_ok(i == n, "%s", desc))
+		return 1;
+	tap_diag("  byte %u is 0x%02x, expected 0x%02x", i, got[i], want[i]);
+	return 0;
+}
+
 /* A TAP comment line "# ...". */
 void tap_diag(const char *fmt, ...)
 {

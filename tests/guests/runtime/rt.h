@@ -209,6 +209,31 @@ void *memmove(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
+/* rt_le16 / rt_le32: unaligned little-endian fields of a byte image (an
+ * FXSAVE or FNSTENV area). */
+static inline uint16_t rt_le16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+static inline uint32_t rt_le32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* rt_masked_want: what a masked store (MASKMOVQ, MASKMOVDQU) of n bytes of
+ * data at w + at leaves: the bytes whose mask byte has bit 7 set. */
+static inline void rt_masked_want(uint8_t *w, unsigned at, const uint8_t *data, const uint8_t *mask,
+				  unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (mask[i] & 0x80)
+			w[at + i] = data[i];
+}
+
 /* ---- Serial console (COM1, polled) --------------------------------------- */
 void serial_init(void);
 void serial_putc(char c);
@@ -219,6 +244,8 @@ void rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tap_plan(unsigned n);
 int tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int tap_eq(const char *desc, uint32_t got, uint32_t want);
+/* tap_bytes: n bytes equal; a failure names the first differing byte. */
+int tap_bytes(const char *desc, const uint8_t *got, const uint8_t *want, unsigned n);
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tap_bail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void tap_done(void) __attribute__((noreturn));
