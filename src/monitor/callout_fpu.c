@@ -202,9 +202,11 @@ static struct fpu_ptrs fpu_env_ptrs(const uint8_t *env, bool o16)
 				 le16(env + 18) & 0x7ff};
 }
 
-/* co_fldenv_frstor: FLDENV m14/28 and FRSTOR m94/108: the host loads the
- * image into the guest's state, and the pointers it holds are remembered
- * as the guest's (so FNSTENV shows them back, and host values never). */
+/* co_fldenv_frstor: FLDENV m14/28 and FRSTOR m94/108: waiting
+ * instructions, so a pending unmasked exception is #MF first; else the
+ * host loads the image into the guest's state, and the pointers it holds
+ * are remembered as the guest's (so FNSTENV shows them back, and host
+ * values never). */
 enum callout_result co_fldenv_frstor(struct vcpu *v, const struct callout_site *s)
 {
 	bool rstor = s->insn.mnemonic == ZYDIS_MNEMONIC_FRSTOR;
@@ -212,6 +214,10 @@ enum callout_result co_fldenv_frstor(struct vcpu *v, const struct callout_site *
 	unsigned len = (o16 ? 14 : 28) + (rstor ? 80 : 0);
 	uint8_t buf[108];
 
+	if (cpu_x87_pending(v)) {
+		cpu_raise(v, EXC_MF, false, 0);
+		return co_fault(v, s);
+	}
 	if (co_mem_read(v, s, &s->ops[0], 0, buf, len) < 0)
 		return co_fault(v, s);
 	__asm__ volatile("fxrstor %0"

@@ -1,8 +1,8 @@
 /*
  * test_callout_fpu.c - the x87/SSE callouts of callout_fpu.c on the cpu
  * tests' small machine: MASKMOVDQU crossing a segment limit stores nothing
- * (every selected byte is checked first), MASKMOVQ with a pending x87
- * exception raises #MF before any store, FXSAVE checks all 512 bytes while
+ * (every selected byte is checked first), MASKMOVQ, FLDENV and FRSTOR with
+ * a pending x87 exception raise #MF before anything else, FXSAVE checks all 512 bytes while
  * writing 288, and the x87 pointers a guest loaded come back from FNSTENV
  * while a host address that is not the engine's shows as zero.
  */
@@ -61,6 +61,11 @@ START_TEST(test_maskmovq_pending_mf)
 	ck_assert_int_eq(exec("0ff7c1"), CO_FAULT);
 	expect_exc(EXC_MF, false, 0);
 	ck_assert_uint_eq(rd32(0x6000), 0);
+	V->gpr[R_EAX] = 0x6100; /* FLDENV and FRSTOR wait too: #MF, not a host SIGFPE */
+	ck_assert_int_eq(exec("d920"), CO_FAULT);
+	expect_exc(EXC_MF, false, 0);
+	ck_assert_int_eq(exec("dd20"), CO_FAULT);
+	expect_exc(EXC_MF, false, 0);
 	V->fxsave[2] = 0; /* nothing pending: stored */
 	ck_assert_int_eq(exec("0ff7c1"), CO_NEXT);
 	ck_assert_uint_eq(rd32(0x6000), 0x77777777);
