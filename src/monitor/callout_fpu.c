@@ -61,14 +61,13 @@ static void fpu_decode_at(struct vcpu *v, uint32_t eip, int *seg, uint16_t *fop)
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	uint8_t code[15];
 	struct pending_exc saved = v->exc;
-	unsigned n;
+	uint32_t lin = v->seg[S_CS].base + eip;
+	/* as much as the page holds, then the rest if it is mapped */
+	unsigned n = MIN(15u, 4096 - (lin & 0xfff));
 
 	*seg = S_DS;
 	*fop = 0;
 	callout_decoder_init(&d, v->seg[S_CS].attr & SEG_ATTR_DB);
-	/* as much as the page holds, then the rest if it is mapped */
-	uint32_t lin = v->seg[S_CS].base + eip;
-	n = MIN(15u, 4096 - (lin & 0xfff));
 	int r = cpu_read_lin(v, lin, code, n, ACC_EXEC);
 	if (r == 0 && n < 15 && cpu_read_lin(v, lin + n, code + n, 15 - n, ACC_EXEC) == 0)
 		n = 15;
@@ -98,7 +97,7 @@ static struct fpu_ptrs fpu_guest_ptrs(struct vcpu *v)
 	uint32_t fip = le32(fx + FX_FIP), fdp = le32(fx + FX_FDP);
 	struct fpu_ptrs p = {0};
 
-	if (v->fpu_loaded.valid && fip == v->fpu_loaded.fip && fdp == v->fpu_loaded.fdp)
+	if (fip == v->fpu_loaded.fip && fdp == v->fpu_loaded.fdp) /* all zero at reset */
 		return (struct fpu_ptrs){fip, v->fpu_loaded.fdp, v->fpu_loaded.fcs,
 					 v->fpu_loaded.fds, v->fpu_loaded.fop};
 	if (!fip && !fdp)
@@ -121,7 +120,6 @@ static struct fpu_ptrs fpu_guest_ptrs(struct vcpu *v)
  * host image's FIP/FDP they now sit in. */
 static void fpu_note_loaded(struct vcpu *v, const struct fpu_ptrs *p)
 {
-	v->fpu_loaded.valid = true;
 	v->fpu_loaded.fip = le32(v->fxsave + FX_FIP);
 	v->fpu_loaded.fdp = le32(v->fxsave + FX_FDP);
 	v->fpu_loaded.fcs = p->fcs;

@@ -170,9 +170,8 @@ struct vcpu {
 	/* The x87 pointers the guest last loaded (FXRSTOR, FLDENV, FRSTOR),
 	 * as the host image holds them (fip, fdp) and as the guest gave them:
 	 * while the saved FIP/FDP still equal these, no x87 instruction ran
-	 * since (callout_fpu.c). */
+	 * since (callout_fpu.c); all zero until the first load. */
 	struct {
-		bool valid;
 		uint32_t fip, fdp;
 		uint16_t fcs, fds, fop;
 	} fpu_loaded;
