@@ -1,7 +1,7 @@
 /* bootgdt.c - the flat GDT that multiboot and Linux 32-bit entries start
  * with (see firmware.h). */
 #include "firmware/firmware.h"
-#include "monitor/machine.h"
+#include "monitor/machine/machine.h"
 
 #include <errno.h>
 

@@ -8,7 +8,7 @@
  * covers two devices reads one byte from each, as on an ISA bus.
  */
 #include "devices/bus.h"
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 #include <errno.h>
 #include <stdlib.h>

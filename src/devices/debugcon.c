@@ -1,8 +1,8 @@
 /* debugcon.c - the debug console port 0xe9 (see debugcon.h). */
 #include "devices/debugcon.h"
 #include "devices/bus.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 
 #include <stdlib.h>
 

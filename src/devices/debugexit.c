@@ -1,8 +1,8 @@
 /* debugexit.c - isa-debug-exit (see debugexit.h). */
 #include "devices/debugexit.h"
 #include "devices/bus.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 
 #include <stdlib.h>
 

@@ -14,8 +14,8 @@
 #include "devices/i8259.h"
 #include "devices/bus.h"
 #include "devices/irq.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 
 #include <stddef.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* port80.c - the POST code port (see port80.h). */
 #include "devices/port80.h"
 #include "devices/bus.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 
 #include <stdlib.h>
 

@@ -1,8 +1,8 @@
 /* port92.c - system control port A (see port92.h). */
 #include "devices/port92.h"
 #include "devices/bus.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 
 #include <stdlib.h>
 

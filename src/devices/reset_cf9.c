@@ -1,8 +1,8 @@
 /* reset_cf9.c - the 0xcf9 reset control register (see reset_cf9.h). */
 #include "devices/reset_cf9.h"
 #include "devices/bus.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 
 #include <stdlib.h>
 

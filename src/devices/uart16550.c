@@ -16,8 +16,8 @@
 #include "devices/uart16550.h"
 #include "devices/bus.h"
 #include "devices/irq.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 #define KVM_API_VERSION_EXPECTED 12
 

@@ -27,8 +27,8 @@
 #include <signal.h>
 #include <linux/kvm.h>
 
-#include "monitor/machine.h"
-#include "monitor/engine.h"
+#include "monitor/machine/machine.h"
+#include "monitor/machine/engine.h"
 
 /* The signal the kicker thread sends to the vCPU thread to end KVM_RUN. */
 #define KVM_KICK_SIGNAL SIGUSR1

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 /* CPUID.1:EDX bits of the model. */
 #define F_FPU	(1u << 0)

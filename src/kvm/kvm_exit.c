@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 /* kvm_exit_name: see kvm.h. */
 const char *kvm_exit_name(uint32_t reason)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 /* MSRs kept in struct vcpu_msrs (other than the APIC base, in kvm_sregs). */
 #define MSR_SYSENTER_CS	 0x174u

@@ -1,7 +1,7 @@
 /* region.c - shadow regions (see region.h). */
 #define _GNU_SOURCE
 #include "shadow_mmu/region.h"
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 #include <errno.h>
 #include <string.h>

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#include "monitor/ram.h"
+#include "monitor/machine/ram.h"
 
 #define REGION_SPAN  (4ull << 30) /* guest address space */
 #define REGION_GUARD 4096ull	  /* one page past 4 GiB, PROT_NONE */

@@ -1,9 +1,9 @@
 /* shadow.c - the shadow MMU: fills, flushes, reverse map (see shadow.h). */
 #define _GNU_SOURCE
 #include "shadow_mmu/shadow.h"
-#include "shadow_mmu/walk.h"
-#include "monitor/machine.h"
-#include "monitor/stats.h"
+#include "monitor/x86/walk.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/stats.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <Zydis/Zydis.h>
 
-#include "monitor/machine.h"
-#include "monitor/callout.h"
+#include "monitor/machine/machine.h"
+#include "monitor/insn/callout.h"
 #include "shadow_mmu/region.h"
 #include "shadow_mmu/shadow.h"
 #include "translator/bt_offsets.h"

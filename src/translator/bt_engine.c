@@ -4,10 +4,10 @@
  * and the machine's event loop.
  */
 #include "translator/bt.h"
-#include "monitor/cpu.h"
-#include "monitor/engine.h"
-#include "monitor/stats.h"
-#include "monitor/util.h"
+#include "monitor/x86/cpu.h"
+#include "monitor/machine/engine.h"
+#include "monitor/base/stats.h"
+#include "monitor/base/util.h"
 
 static const struct bt_hooks bt_real_hooks = {
     .exec = callout_exec,

@@ -11,11 +11,11 @@
  * guest-physical frames its bytes came from.
  */
 #include "translator/bt.h"
-#include "monitor/trace.h"
+#include "monitor/base/trace.h"
 #include "translator/emit.h" /* bt_seg_mode (mangle_mem.c) */
-#include "monitor/stats.h"
-#include "monitor/util.h"
-#include "shadow_mmu/walk.h"
+#include "monitor/base/stats.h"
+#include "monitor/base/util.h"
+#include "monitor/x86/walk.h"
 
 #include <stdlib.h>
 #include <string.h>

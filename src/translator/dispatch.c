@@ -5,9 +5,9 @@
  */
 #define _GNU_SOURCE
 #include "translator/bt.h"
-#include "monitor/trace.h"
-#include "monitor/stats.h"
-#include "monitor/util.h"
+#include "monitor/base/trace.h"
+#include "monitor/base/stats.h"
+#include "monitor/base/util.h"
 
 #include <asm/prctl.h>
 #include <errno.h>

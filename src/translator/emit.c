@@ -10,7 +10,7 @@
  * own bytes, with prefixes added and ModRM/SIB re-encoded (mangle_mem.c).
  */
 #include "translator/emit.h"
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 #include <string.h>
 

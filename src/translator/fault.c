@@ -12,8 +12,8 @@
  */
 #define _GNU_SOURCE
 #include "translator/bt.h"
-#include "monitor/stats.h"
-#include "monitor/util.h"
+#include "monitor/base/stats.h"
+#include "monitor/base/util.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
  *     instructions with live flags use flag-free instructions only.
  */
 #include "translator/emit.h"
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 /* --- exits, callouts, lookups ---------------------------------------------- */
 

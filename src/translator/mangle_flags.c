@@ -17,7 +17,7 @@
  * value from before the instruction, and before ESP or vcpu changes.
  */
 #include "translator/emit.h"
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 /* The value LODSD leaves beside RSI: the DF bit when DF=1 (RSI steps back
  * to [0]), 0 when DF=0 (RSI steps to [2]). */

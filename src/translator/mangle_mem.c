@@ -11,7 +11,7 @@
  * r11 survives them.
  */
 #include "translator/emit.h"
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 #define R(name) ZYDIS_REGISTER_##name
 

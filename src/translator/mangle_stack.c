@@ -7,7 +7,7 @@
  * With a based SS (block mode) the accesses go through emit_ss_access.
  */
 #include "translator/emit.h"
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 /* gpr: the 16/32-bit host register with number id (0-15). */
 static ZydisRegister gpr(bool o16, int id)

@@ -22,7 +22,7 @@
  * and string I/O stay callouts.
  */
 #include "translator/emit.h"
-#include "monitor/util.h"
+#include "monitor/base/util.h"
 
 #define R(name) ZYDIS_REGISTER_##name
 

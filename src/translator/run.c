@@ -9,9 +9,9 @@
  */
 #define _GNU_SOURCE
 #include "translator/bt.h"
-#include "monitor/emulate.h"
-#include "monitor/stats.h"
-#include "monitor/util.h"
+#include "monitor/insn/emulate.h"
+#include "monitor/base/stats.h"
+#include "monitor/base/util.h"
 
 #include <string.h>
 #include <sys/mman.h>

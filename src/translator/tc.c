@@ -10,8 +10,8 @@
  */
 #define _GNU_SOURCE
 #include "translator/emit.h"
-#include "monitor/stats.h"
-#include "monitor/util.h"
+#include "monitor/base/stats.h"
+#include "monitor/base/util.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "runner.h"
-#include "monitor/engine.h"
-#include "monitor/machine.h"
-#include "monitor/vcpu.h"
-#include "monitor/util.h"
+#include "monitor/machine/engine.h"
+#include "monitor/machine/machine.h"
+#include "monitor/machine/vcpu.h"
+#include "monitor/base/util.h"
 
 extern char **environ;
 

@@ -32,9 +32,9 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "monitor/engine.h"
-#include "monitor/loader.h"
-#include "monitor/util.h"
+#include "monitor/machine/engine.h"
+#include "monitor/boot/loader.h"
+#include "monitor/base/util.h"
 #include "translator/bt.h"
 
 #define FZ_GUARD	 (1u << 20)

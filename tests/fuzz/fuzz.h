@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "monitor/machine.h"
+#include "monitor/machine/machine.h"
 
 #define FZ_RAM_SIZE   (4u << 20)
 #define FZ_MUTANT_RAM (64u << 20) /* RAM for mutated test kernels (-m 64) */

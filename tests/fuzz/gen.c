@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "monitor/cpu.h"
-#include "monitor/loader.h"
-#include "monitor/vcpu.h"
+#include "monitor/x86/cpu.h"
+#include "monitor/boot/loader.h"
+#include "monitor/machine/vcpu.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

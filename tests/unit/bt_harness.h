@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "translator/bt.h"
-#include "monitor/cpu.h"
+#include "monitor/x86/cpu.h"
 
 struct tenv {
 	struct machine m;

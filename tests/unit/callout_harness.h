@@ -7,7 +7,7 @@
 #define BT86_TEST_CALLOUT_HARNESS_H
 
 #include "test_cpu_fixture.h"
-#include "monitor/callout.h"
+#include "monitor/insn/callout.h"
 
 /* site_at: decode the bytes `hex` (pairs of hex digits) at eip with the
  * guest CPU model's 32-bit decoder into a callout site. */

@@ -19,8 +19,8 @@
 #include <time.h>
 
 #include "translator/bt.h"
-#include "monitor/cpu.h"
-#include "monitor/stats.h"
+#include "monitor/x86/cpu.h"
+#include "monitor/base/stats.h"
 #include "bt_harness.h"
 
 /*

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "translator/bt.h"
-#include "monitor/stats.h"
+#include "monitor/base/stats.h"
 #include "bt_harness.h"
 
 static const uint8_t p_bcd[] = {0xb8, 0x79, 0x00, 0x00, 0x00, 0x04, 0x35, 0x27, 0x0f,

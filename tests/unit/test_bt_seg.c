@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "translator/bt.h"
-#include "monitor/stats.h"
+#include "monitor/base/stats.h"
 #include "bt_harness.h"
 
 /*

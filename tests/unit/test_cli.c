@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/cli.h"
-#include "monitor/util.h"
+#include "monitor/cli/cli.h"
+#include "monitor/base/util.h"
 
 static char kernel_path[64], initrd_path[64];
 static struct machine_config cfg;

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/console.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/machine/console.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 #include "devices/uart16550.h"
 
 static struct machine m;

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "monitor/cpu.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/x86/cpu.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 
 #define GDT_BASE  0x1000u
 #define IDT_BASE  0x2000u

@@ -1,7 +1,7 @@
 /* test_cpu_mem.c - page walk (walk.c), linear accesses (cpu_mem.c) and
  * string instructions (cpu_string.c). */
 #include "test_cpu_fixture.h"
-#include "shadow_mmu/walk.h"
+#include "monitor/x86/walk.h"
 
 #include <stdlib.h>
 

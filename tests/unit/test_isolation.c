@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "translator/bt.h"
-#include "monitor/cpu.h"
+#include "monitor/x86/cpu.h"
 #include "bt_harness.h"
 
 /* Legacy-prefix combinations tried in front of every encoding. */

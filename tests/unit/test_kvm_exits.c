@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "kvm/kvm.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 
 /* The kvm_run page plus room for string I/O data, as KVM lays it out. */
 struct fake_run {

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/loader.h"
-#include "monitor/machine.h"
-#include "monitor/util.h"
+#include "monitor/boot/loader.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
 #include "firmware/firmware.h"
 
 #define RAM_SIZE (64 * MiB)

@@ -2,8 +2,8 @@
  * A/D bits, #PF error codes, CR0.WP, non-RAM frames, code frames. */
 #include "test_cpu_fixture.h"
 #include "shadow_mmu/shadow.h"
-#include "shadow_mmu/walk.h"
-#include "monitor/stats.h"
+#include "monitor/x86/walk.h"
+#include "monitor/base/stats.h"
 
 #include <stdlib.h>
 

@@ -5,8 +5,8 @@
 #define _GNU_SOURCE
 #include "test_cpu_fixture.h"
 #include "shadow_mmu/shadow.h"
-#include "shadow_mmu/walk.h"
-#include "monitor/stats.h"
+#include "monitor/x86/walk.h"
+#include "monitor/base/stats.h"
 
 #include <signal.h>
 #include <stdlib.h>

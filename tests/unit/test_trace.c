@@ -2,7 +2,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "monitor/trace.h"
+#include "monitor/base/trace.h"
 
 START_TEST(test_trace_kinds)
 {

@@ -1,0 +1,299 @@
+/* cli.c - command-line parsing (see cli.h). */
+#include "monitor/cli/cli.h"
+#include "monitor/base/trace.h"
+#include "monitor/machine/engine.h"
+#include "monitor/base/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct cli_state {
+	struct machine_config *cfg;
+	char *err;
+	size_t errlen;
+};
+
+/* cli_fail: format the error line; returns -1 for the handlers. */
+__attribute__((format(printf, 2, 3))) static int cli_fail(struct cli_state *st, const char *fmt,
+							  ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, st->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void cli_defaults(struct machine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->accel = "bt";
+	cfg->ram_size = (uint64_t)CLI_DEFAULT_RAM_MB * MiB;
+	cfg->serial = SERIAL_STDIO;
+	cfg->debugcon = SERIAL_NONE;
+}
+
+/* cli_check_file: path names a readable regular file. */
+static int cli_check_file(struct cli_state *st, const char *what, const char *path, size_t n)
+{
+	char buf[4096];
+	struct stat sb;
+
+	if (n >= sizeof(buf) || n == 0)
+		return cli_fail(st, "bad %s file name '%.*s'", what, (int)MIN(n, 64), path);
+	memcpy(buf, path, n);
+	buf[n] = 0;
+	if (stat(buf, &sb) < 0 || access(buf, R_OK) < 0)
+		return cli_fail(st, "cannot read %s %s: %s", what, buf, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return cli_fail(st, "%s %s is not a regular file", what, buf);
+	return 0;
+}
+
+static int opt_accel(struct cli_state *st, const char *v)
+{
+	const char *name = strncmp(v, "accel=", 6) ? v : v + 6;
+
+	if (!engine_find(name))
+		return cli_fail(st, "unknown accelerator '%s' (use bt or kvm)", v);
+	st->cfg->accel = name;
+	return 0;
+}
+
+/* opt_m: -m [size=]N[M|G] with N in MiB by default. */
+static int opt_m(struct cli_state *st, const char *v)
+{
+	const char *s = strncmp(v, "size=", 5) ? v : v + 5;
+	unsigned long long n, mb;
+	char *end;
+
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-' || *s == '+')
+		return cli_fail(st, "bad RAM size '%s' (a number of MiB)", v);
+	if (!strcmp(end, "") || !strcmp(end, "M") || !strcmp(end, "m"))
+		mb = n;
+	else if ((!strcmp(end, "G") || !strcmp(end, "g")) && n < (1ull << 20))
+		mb = n << 10;
+	else
+		return cli_fail(st, "bad RAM size '%s' (a number of MiB)", v);
+	if (mb < CLI_MIN_RAM_MB || mb > (RAM_MAX >> 20))
+		return cli_fail(st, "RAM size %s out of range (%d to %llu MiB)", v, CLI_MIN_RAM_MB,
+				RAM_MAX >> 20);
+	st->cfg->ram_size = mb * MiB;
+	return 0;
+}
+
+static int opt_kernel(struct cli_state *st, const char *v)
+{
+	st->cfg->kernel = v;
+	return cli_check_file(st, "kernel", v, strlen(v));
+}
+
+/* opt_initrd: each comma-separated item "path [args]" must be readable. */
+static int opt_initrd(struct cli_state *st, const char *v)
+{
+	const char *s = v;
+
+	st->cfg->initrd = v;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		size_t plen = MIN(strcspn(s, " "), n);
+
+		if (n && cli_check_file(st, "initrd", s, plen) < 0)
+			return -1;
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
+static int opt_append(struct cli_state *st, const char *v)
+{
+	st->cfg->append = v;
+	return 0;
+}
+
+static int opt_bios(struct cli_state *st, const char *v)
+{
+	st->cfg->bios = v;
+	return cli_check_file(st, "firmware image", v, strlen(v));
+}
+
+/* cli_output: stdio | file:PATH | none (or null). */
+static int cli_output(struct cli_state *st, const char *opt, const char *v, enum serial_mode *mode,
+		      const char **path)
+{
+	if (!strcmp(v, "stdio")) {
+		*mode = SERIAL_STDIO;
+	} else if (!strcmp(v, "none") || !strcmp(v, "null")) {
+		*mode = SERIAL_NONE;
+	} else if (!strncmp(v, "file:", 5) && v[5]) {
+		*mode = SERIAL_FILE;
+		*path = v + 5;
+	} else {
+		return cli_fail(st, "bad %s backend '%s' (use stdio, file:PATH or none)", opt, v);
+	}
+	return 0;
+}
+
+static int opt_serial(struct cli_state *st, const char *v)
+{
+	return cli_output(st, "-serial", v, &st->cfg->serial, &st->cfg->serial_path);
+}
+
+static int opt_debugcon(struct cli_state *st, const char *v)
+{
+	return cli_output(st, "-debugcon", v, &st->cfg->debugcon, &st->cfg->debugcon_path);
+}
+
+static int opt_trace(struct cli_state *st, const char *v)
+{
+	const char *bad;
+
+	if (trace_parse(v, &bad) < 0)
+		return cli_fail(st,
+				"unknown --trace kind '%.*s' (exc, int, io, blocks, callouts, all)",
+				(int)strcspn(bad, ","), bad);
+	st->cfg->trace = v;
+	return 0;
+}
+
+static int opt_no_reboot(struct cli_state *st, const char *v)
+{
+	(void)v;
+	st->cfg->no_reboot = true;
+	return 0;
+}
+
+static int opt_stats(struct cli_state *st, const char *v)
+{
+	(void)v;
+	st->cfg->stats = true;
+	return 0;
+}
+
+struct cli_option {
+	const char *name; /* without dashes */
+	bool has_arg;
+	int (*handle)(struct cli_state *st, const char *v);
+};
+
+static const struct cli_option cli_options[] = {
+    {"accel", true, opt_accel},	  {"m", true, opt_m},
+    {"kernel", true, opt_kernel}, {"initrd", true, opt_initrd},
+    {"append", true, opt_append}, {"bios", true, opt_bios},
+    {"serial", true, opt_serial}, {"debugcon", true, opt_debugcon},
+    {"trace", true, opt_trace},	  {"no-reboot", false, opt_no_reboot},
+    {"stats", false, opt_stats},
+};
+
+/* cli_lookup: the option named by arg ("-x", "--x" or "--x=v"); *inline_v
+ * receives the text after '=' in the last form. */
+static const struct cli_option *cli_lookup(const char *arg, const char **inline_v)
+{
+	bool dd = arg[1] == '-';
+	const char *name = arg + 1 + dd;
+	size_t n = dd ? strcspn(name, "=") : strlen(name);
+
+	*inline_v = dd && name[n] == '=' ? name + n + 1 : NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(cli_options); i++) {
+		if (strlen(cli_options[i].name) == n && !strncmp(cli_options[i].name, name, n))
+			return &cli_options[i];
+	}
+	return NULL;
+}
+
+/* cli_check_config: constraints between options. */
+static int cli_check_config(struct cli_state *st)
+{
+	if (!st->cfg->kernel && !st->cfg->bios)
+		return cli_fail(st, "no guest given: use -kernel FILE or -bios FILE (see --help)");
+	if (st->cfg->kernel && st->cfg->bios)
+		return cli_fail(st, "-kernel and -bios cannot be used together");
+	if (st->cfg->bios && (st->cfg->initrd || st->cfg->append))
+		return cli_fail(st, "-initrd and -append need -kernel");
+	return 0;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct machine_config *cfg, char *err,
+			  size_t errlen)
+{
+	struct cli_state st = {.cfg = cfg, .err = err, .errlen = errlen};
+
+	cli_defaults(cfg);
+	err[0] = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *v;
+		const struct cli_option *o;
+
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-help") || !strcmp(arg, "-h"))
+			return CLI_HELP;
+		if (arg[0] != '-' || !arg[1]) {
+			cli_fail(&st, "unexpected argument '%s' (see --help)", arg);
+			return CLI_ERROR;
+		}
+		o = cli_lookup(arg, &v);
+		if (!o) {
+			cli_fail(&st, "unknown option '%s' (see --help)", arg);
+			return CLI_ERROR;
+		}
+		if (!o->has_arg && v) {
+			cli_fail(&st, "option '%s' takes no argument", arg);
+			return CLI_ERROR;
+		}
+		if (o->has_arg && !v) {
+			if (i + 1 >= argc) {
+				cli_fail(&st, "option '%s' needs an argument", arg);
+				return CLI_ERROR;
+			}
+			v = argv[++i];
+		}
+		if (o->handle(&st, v) < 0)
+			return CLI_ERROR;
+	}
+	return cli_check_config(&st) < 0 ? CLI_ERROR : CLI_RUN;
+}
+
+void cli_usage(FILE *f)
+{
+	fputs("usage: bt86 [options] -kernel FILE | -bios FILE\n"
+	      "       bt86 xlat ...           show guest code and its translation\n"
+	      "\n"
+	      "Runs a 32-bit x86 guest on a binary translator (bt) or on KVM.\n"
+	      "\n"
+	      "  -accel bt|kvm               CPU engine (default bt)\n"
+	      "  -m MB                       guest RAM in MiB, 2 to 3584 (default 128;\n"
+	      "                              a G suffix means GiB)\n"
+	      "  -kernel FILE                multiboot ELF32 kernel or Linux bzImage\n"
+	      "  -initrd FILE[,FILE...]      Linux initrd, or multiboot modules\n"
+	      "                              (each \"path [args]\")\n"
+	      "  -append CMDLINE             kernel command line\n"
+	      "  -bios FILE                  raw firmware image (64-128 KiB), started at\n"
+	      "                              F000:FFF0 instead of a kernel\n"
+	      "  -serial stdio|file:PATH|none   COM1 backend (default stdio)\n"
+	      "  -debugcon stdio|file:PATH|none port 0xe9 console (default none)\n"
+	      "  -no-reboot                  exit instead of rebooting the guest\n"
+	      "  --stats                     print engine counters at exit (stderr)\n"
+	      "  --trace KIND[,KIND...]      one stderr line per event: exc, int, io,\n"
+	      "                              blocks (bt), callouts (bt), all\n"
+	      "  --help                      this text\n"
+	      "\n"
+	      "Options may be written with one or two dashes; --opt=VALUE also works.\n"
+	      "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A h helps.\n"
+	      "\n"
+	      "Exit status:\n"
+	      "  0        the guest was stopped (Ctrl-A x, or a reset with -no-reboot)\n"
+	      "  (v<<1)|1 the guest wrote v to isa-debug-exit (port 0xf4)\n"
+	      "  2        usage or input error (bad option, unreadable or invalid image)\n"
+	      "  4        guest triple fault (registers are dumped on stderr)\n"
+	      "  6        the engine cannot run this guest\n"
+	      "  8        host failure (out of memory, cannot set up the machine)\n"
+	      "  128+n    ended by signal n (SIGINT, SIGTERM, SIGHUP)\n",
+	      f);
+}

@@ -1,0 +1,286 @@
+/*
+ * machine.c - one PC: RAM, port and MMIO buses, the ISA devices wired to
+ * their IRQ lines, the console, and the end-of-run protocol (see machine.h).
+ *
+ * Wiring: 8259A pair (ISA IRQ 0-15), 8254 PIT on IRQ0 (and port 0x61),
+ * i8042 on IRQ1, COM1 16550A at 0x3f8 on IRQ4, CMOS/RTC on IRQ8, port 0x92,
+ * port 0x80, debugcon at 0xe9 (only with -debugcon), isa-debug-exit at 0xf4,
+ * reset control at 0xcf9.
+ */
+#include "monitor/machine/machine.h"
+#include "monitor/base/trace.h"
+#include "monitor/machine/console.h"
+#include "monitor/base/stats.h"
+#include "monitor/base/util.h"
+#include "devices/uart16550.h"
+#include "devices/i8259.h"
+#include "devices/i8254.h"
+#include "devices/cmos.h"
+#include "devices/i8042.h"
+#include "devices/port92.h"
+#include "devices/port80.h"
+#include "devices/debugcon.h"
+#include "devices/debugexit.h"
+#include "devices/reset_cf9.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* machine_open_output: the FILE for an output mode (stdio, file:PATH, none);
+ * NULL for none, or on error (printed; *err set). */
+static FILE *machine_open_output(enum serial_mode mode, const char *path, bool *owned, int *err)
+{
+	FILE *f;
+
+	*owned = false;
+	if (mode == SERIAL_NONE)
+		return NULL;
+	if (mode == SERIAL_STDIO)
+		return stdout;
+	f = fopen(path, "w");
+	if (!f) {
+		*err = -errno;
+		util_error("cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	*owned = true;
+	return f;
+}
+
+/* machine_open_console: outputs and, for -serial stdio, stdin as input. */
+static int machine_open_console(struct machine *m)
+{
+	int err = 0;
+
+	m->serial_out =
+	    machine_open_output(m->cfg.serial, m->cfg.serial_path, &m->serial_out_owned, &err);
+	if (err)
+		return err;
+	m->debugcon_out = machine_open_output(m->cfg.debugcon, m->cfg.debugcon_path,
+					      &m->debugcon_out_owned, &err);
+	if (err)
+		return err;
+	if (m->cfg.serial != SERIAL_STDIO)
+		return 0;
+	m->console = calloc(1, sizeof(*m->console));
+	if (!m->console)
+		return -ENOMEM;
+	err = console_open(m->console, STDIN_FILENO);
+	if (err < 0) {
+		/* No usable stdin (closed): the guest just gets no input. */
+		free(m->console);
+		m->console = NULL;
+		return 0;
+	}
+	m->serial_in_fd = STDIN_FILENO;
+	return 0;
+}
+
+/* machine_create_devices: every PC device, wired to its IRQ line. */
+static void machine_create_devices(struct machine *m)
+{
+	m->pic = pic_create(m);
+	m->pit = pit_create(m, &m->isa_irq[0]);
+	m->kbd = i8042_create(m, &m->isa_irq[1]);
+	m->com1 = uart_create(m, 0x3f8, &m->isa_irq[4], m->serial_out);
+	m->cmos = cmos_create(m, &m->isa_irq[8]);
+	port92_create(m);
+	port80_create(m);
+	if (m->debugcon_out)
+		debugcon_create(m, m->debugcon_out);
+	debugexit_create(m);
+	reset_cf9_create(m);
+}
+
+int machine_create(struct machine *m, const struct machine_config *cfg)
+{
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	m->serial_in_fd = -1;
+	m->epoll_fd = m->signal_fd = m->timer_fd = m->kick_efd = m->wake_efd = -1;
+	pthread_mutex_init(&m->exit_lock, NULL);
+	m->vcpu.machine = m;
+	vcpu_reset(&m->vcpu);
+	bus_init(&m->io, "io");
+	bus_init(&m->mmio, "mmio");
+	err = ram_init(&m->ram, cfg->ram_size);
+	if (err < 0) {
+		util_error("cannot allocate %llu MiB of guest RAM: %s",
+			   (unsigned long long)(cfg->ram_size >> 20), strerror(-err));
+		goto fail;
+	}
+	err = machine_open_console(m);
+	if (err < 0)
+		goto fail;
+	err = event_init(m);
+	if (err < 0) {
+		util_error("cannot set up the event loop: %s", strerror(-err));
+		goto fail;
+	}
+	machine_create_devices(m);
+	return 0;
+fail:
+	machine_destroy(m);
+	return err;
+}
+
+void *machine_new_device(size_t size, const struct device *tmpl)
+{
+	struct device *d = calloc(1, size);
+
+	if (!d)
+		die_host("out of memory");
+	*d = *tmpl;
+	return d;
+}
+
+void machine_add_range(struct bus *bus, uint64_t base, uint64_t len, struct device *dev)
+{
+	if (bus_register(bus, base, len, dev) < 0)
+		die("%s: %s %#llx-%#llx already taken", dev->name, bus->name,
+		    (unsigned long long)base, (unsigned long long)(base + len - 1));
+}
+
+void machine_add_device(struct machine *m, struct bus *bus, uint64_t base, uint64_t len,
+			struct device *dev)
+{
+	machine_add_range(bus, base, len, dev);
+	machine_own(m, dev);
+}
+
+void machine_own(struct machine *m, struct device *dev)
+{
+	if (m->nr_owned >= ARRAY_SIZE(m->owned))
+		die("too many devices (at most %zu)", ARRAY_SIZE(m->owned));
+	m->owned[m->nr_owned++] = dev;
+}
+
+/* machine_close_outputs: flush and close the files the machine opened. */
+static void machine_close_outputs(struct machine *m)
+{
+	if (m->serial_out)
+		fflush(m->serial_out);
+	if (m->debugcon_out)
+		fflush(m->debugcon_out);
+	if (m->serial_out_owned)
+		fclose(m->serial_out);
+	if (m->debugcon_out_owned)
+		fclose(m->debugcon_out);
+	m->serial_out = m->debugcon_out = NULL;
+	m->serial_out_owned = m->debugcon_out_owned = false;
+}
+
+void machine_destroy(struct machine *m)
+{
+	event_stop(m);
+	if (m->engine && m->engine->destroy)
+		m->engine->destroy(m);
+	m->engine = NULL;
+	while (m->nr_owned) {
+		struct device *dev = m->owned[--m->nr_owned];
+
+		if (dev->destroy)
+			dev->destroy(dev);
+	}
+	m->com1 = NULL;
+	m->pic = NULL;
+	m->pit = NULL;
+	m->cmos = NULL;
+	m->kbd = NULL;
+	m->timers = NULL;
+	event_destroy(m);
+	if (m->console) {
+		console_close(m->console);
+		free(m->console);
+		m->console = NULL;
+	}
+	machine_close_outputs(m);
+	bus_destroy(&m->io);
+	bus_destroy(&m->mmio);
+	ram_destroy(&m->ram);
+}
+
+void machine_reset(struct machine *m)
+{
+	while (m->timers)
+		timer_disarm(m, m->timers);
+	for (unsigned i = 0; i < m->nr_owned; i++) {
+		if (m->owned[i]->reset)
+			m->owned[i]->reset(m->owned[i]);
+	}
+	vcpu_reset(&m->vcpu);
+	pthread_mutex_lock(&m->exit_lock);
+	memset(&m->exit, 0, sizeof(m->exit));
+	pthread_mutex_unlock(&m->exit_lock);
+}
+
+void machine_request_exit(struct machine *m, enum exit_reason r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	machine_request_exitv(m, r, status, fmt, ap);
+	va_end(ap);
+}
+
+void machine_request_exitv(struct machine *m, enum exit_reason r, int status, const char *fmt,
+			   va_list ap)
+{
+	pthread_mutex_lock(&m->exit_lock);
+	if (m->exit.reason != EXIT_NONE) {
+		pthread_mutex_unlock(&m->exit_lock);
+		return;
+	}
+	vsnprintf(m->exit.message, sizeof(m->exit.message), fmt, ap);
+	m->exit.status = status;
+	__atomic_store_n(&m->exit.reason, r, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&m->exit_lock);
+	if (m->engine && m->engine->kick)
+		m->engine->kick(m);
+	if (m->wake_efd >= 0) {
+		uint64_t one = 1;
+
+		if (write(m->wake_efd, &one, sizeof(one)) < 0) {
+			/* counter saturated: the vCPU wakes anyway */
+		}
+	}
+}
+
+bool machine_intr_pending(struct machine *m)
+{
+	return m->pic && pic_intr_pending(m->pic);
+}
+
+int machine_intr_ack(struct machine *m)
+{
+	if (!m->pic)
+		die("interrupt acknowledge without a PIC");
+	return pic_intr_ack(m->pic);
+}
+
+uint32_t machine_io_in(struct machine *m, uint16_t port, unsigned size)
+{
+	uint32_t v;
+
+	STAT_INC(io_exits);
+	v = (uint32_t)bus_read(&m->io, port, size);
+	TRACE(TRACE_IO, "in%c  %#06x -> %#x", size == 1 ? 'b' : size == 2 ? 'w' : 'd', port, v);
+	if (unlikely(m->console_backlog))
+		event_console_pump(m);
+	return v;
+}
+
+void machine_io_out(struct machine *m, uint16_t port, unsigned size, uint32_t value)
+{
+	STAT_INC(io_exits);
+	TRACE(TRACE_IO, "out%c %#06x <- %#x", size == 1 ? 'b' : size == 2 ? 'w' : 'd', port, value);
+	bus_write(&m->io, port, size, value);
+	if (unlikely(m->console_backlog))
+		event_console_pump(m);
+}
