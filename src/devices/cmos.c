@@ -18,7 +18,7 @@
 #include "devices/cmos.h"
 #include "devices/bus.h"
 #include "devices/irq.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stddef.h>
@@ -56,7 +56,7 @@ enum {
 
 struct cmos {
 	struct device dev;
-	struct machine *m;
+	struct devhost *h;
 	struct irq_line *irq8;
 	uint8_t ram[128];
 	uint8_t index;
@@ -233,10 +233,10 @@ static void cmos_rearm(struct cmos *c)
 	if ((b & (REGC_AF | REGC_UF)) && !(b & REGB_SET))
 		next = MIN(next, (now / NS + 1) * NS);
 	if (next == UINT64_MAX || (c->ram[RTC_REG_C] & REGC_IRQF)) {
-		timer_disarm(c->m, &c->timer);
+		devhost_timer_disarm(c->h, &c->timer);
 		return;
 	}
-	timer_arm(c->m, &c->timer, util_now_ns() + (next > now ? next - now : 0));
+	devhost_timer_arm(c->h, &c->timer, util_now_ns() + (next > now ? next - now : 0));
 }
 
 /* cmos_fire: the timer expired: update the flags, maybe raise IRQ8. */
@@ -380,7 +380,7 @@ static void cmos_reset(struct device *dev)
 	c->nmi_masked = false;
 	if (c->irq8)
 		irq_set(c->irq8, 0);
-	timer_disarm(c->m, &c->timer);
+	devhost_timer_disarm(c->h, &c->timer);
 }
 
 /* cmos_destroy: stop the timer and free the device. */
@@ -388,25 +388,25 @@ static void cmos_destroy(struct device *dev)
 {
 	struct cmos *c = (struct cmos *)dev;
 
-	timer_disarm(c->m, &c->timer);
+	devhost_timer_disarm(c->h, &c->timer);
 	free(c);
 }
 
-struct cmos *cmos_create(struct machine *m, struct irq_line *irq8)
+struct cmos *cmos_create(struct devhost *h, struct irq_line *irq8)
 {
-	struct cmos *c = machine_new_device(sizeof(*c), &(struct device){.name = "cmos",
+	struct cmos *c = devhost_new_device(sizeof(*c), &(struct device){.name = "cmos",
 									 .read = cmos_read,
 									 .write = cmos_write,
 									 .reset = cmos_reset,
 									 .destroy = cmos_destroy,
 									 .byte_wide = true});
-	c->m = m;
+	c->h = h;
 	c->irq8 = irq8;
 	c->timer.fire = cmos_fire;
 	c->timer.opaque = c;
-	cmos_init_ram(c, m->ram.size);
+	cmos_init_ram(c, devhost_ram_size(h));
 	c->last_sec = cmos_clock() / NS;
 	cmos_update_flags(c);
-	machine_add_device(m, &m->io, 0x70, 2, &c->dev);
+	devhost_add_device(h, DEVHOST_IO, 0x70, 2, &c->dev);
 	return c;
 }

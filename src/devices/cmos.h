@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-struct machine;
+struct devhost;
 struct irq_line;
 struct cmos;
 
@@ -25,8 +25,8 @@ struct cmos;
  * CLOCK_REALTIME by default, replaced by unit tests with a fake clock. */
 extern uint64_t (*cmos_clock)(void);
 
-/* cmos_create: the RTC/CMOS on m->io for a machine with m->ram.size bytes
- * of RAM, owned by m.  Dies if the ports are taken. */
-struct cmos *cmos_create(struct machine *m, struct irq_line *irq8);
+/* cmos_create: the RTC/CMOS on h's port bus, reporting devhost_ram_size(h)
+ * bytes of RAM, owned by h.  Dies if the ports are taken. */
+struct cmos *cmos_create(struct devhost *h, struct irq_line *irq8);
 
 #endif

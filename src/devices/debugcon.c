@@ -1,7 +1,7 @@
 /* debugcon.c - the debug console port 0xe9 (see debugcon.h). */
 #include "devices/debugcon.h"
 #include "devices/bus.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stdlib.h>
@@ -34,14 +34,14 @@ static void debugcon_destroy(struct device *dev)
 	free(dev);
 }
 
-void debugcon_create(struct machine *m, FILE *out)
+void debugcon_create(struct devhost *h, FILE *out)
 {
 	struct debugcon *d =
-	    machine_new_device(sizeof(*d), &(struct device){.name = "debugcon",
+	    devhost_new_device(sizeof(*d), &(struct device){.name = "debugcon",
 							    .read = debugcon_read,
 							    .write = debugcon_write,
 							    .destroy = debugcon_destroy,
 							    .byte_wide = true});
 	d->out = out;
-	machine_add_device(m, &m->io, 0xe9, 1, &d->dev);
+	devhost_add_device(h, DEVHOST_IO, 0xe9, 1, &d->dev);
 }

@@ -8,10 +8,10 @@
 
 #include <stdio.h>
 
-struct machine;
+struct devhost;
 
-/* debugcon_create: the port on m->io writing to out (NULL discards),
- * owned by m.  Dies if the port is taken. */
-void debugcon_create(struct machine *m, FILE *out);
+/* debugcon_create: the port on h's port bus writing to out (NULL discards),
+ * owned by h.  Dies if the port is taken. */
+void debugcon_create(struct devhost *h, FILE *out);
 
 #endif

@@ -1,14 +1,14 @@
 /* debugexit.c - isa-debug-exit (see debugexit.h). */
 #include "devices/debugexit.h"
 #include "devices/bus.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stdlib.h>
 
 struct debugexit {
 	struct device dev;
-	struct machine *m;
+	struct devhost *h;
 };
 
 /* debugexit_read: nothing to read: all ones of the access size. */
@@ -22,7 +22,7 @@ static void debugexit_write(struct device *dev, uint64_t off, unsigned size, uin
 {
 	struct debugexit *d = (struct debugexit *)dev;
 
-	machine_request_exit(d->m, EXIT_DEBUG_EXIT, (int)((value << 1) | 1), "%s", "");
+	devhost_request_exit(d->h, EXIT_DEBUG_EXIT, (int)((value << 1) | 1), "%s", "");
 }
 
 /* debugexit_destroy: free the device. */
@@ -31,13 +31,13 @@ static void debugexit_destroy(struct device *dev)
 	free(dev);
 }
 
-void debugexit_create(struct machine *m)
+void debugexit_create(struct devhost *h)
 {
 	struct debugexit *d =
-	    machine_new_device(sizeof(*d), &(struct device){.name = "isa-debug-exit",
+	    devhost_new_device(sizeof(*d), &(struct device){.name = "isa-debug-exit",
 							    .read = debugexit_read,
 							    .write = debugexit_write,
 							    .destroy = debugexit_destroy});
-	d->m = m;
-	machine_add_device(m, &m->io, 0xf4, 4, &d->dev);
+	d->h = h;
+	devhost_add_device(h, DEVHOST_IO, 0xf4, 4, &d->dev);
 }

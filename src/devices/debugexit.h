@@ -6,9 +6,9 @@
 #ifndef BT86_DEBUGEXIT_H
 #define BT86_DEBUGEXIT_H
 
-struct machine;
+struct devhost;
 
-/* debugexit_create: the ports on m->io, owned by m.  Dies if taken. */
-void debugexit_create(struct machine *m);
+/* debugexit_create: the ports on h's port bus, owned by h.  Dies if taken. */
+void debugexit_create(struct devhost *h);
 
 #endif

@@ -10,7 +10,7 @@
 #include "devices/i8042.h"
 #include "devices/bus.h"
 #include "devices/irq.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stddef.h>
@@ -38,7 +38,7 @@
 struct i8042 {
 	struct device dev;     /* port 0x60 (owned by the machine) */
 	struct device cmd_dev; /* port 0x64 */
-	struct machine *m;
+	struct devhost *h;
 	struct irq_line *irq1;
 	uint8_t queue[KBD_QUEUE];
 	unsigned head, count;
@@ -90,7 +90,7 @@ static void kbd_write_outport(struct i8042 *k, uint8_t v)
 {
 	k->outport = v;
 	if (!(v & OUT_RESET))
-		machine_request_exit(k->m, EXIT_RESET, 0, "reset by i8042");
+		devhost_request_exit(k->h, EXIT_RESET, 0, "reset by i8042");
 }
 
 /* kbd_keyboard: a byte sent to the keyboard itself: every command is
@@ -214,7 +214,7 @@ static void kbd_command(struct i8042 *k, uint8_t v)
 		/* 0xf0-0xff pulse the output port bits that are 0 in the
 		 * command's low nibble; bit 0 is the reset line. */
 		if (v >= 0xf0 && !(v & 1))
-			machine_request_exit(k->m, EXIT_RESET, 0, "reset by i8042");
+			devhost_request_exit(k->h, EXIT_RESET, 0, "reset by i8042");
 		break;
 	}
 }
@@ -278,23 +278,23 @@ static void kbd_destroy(struct device *dev)
 	free(dev);
 }
 
-struct i8042 *i8042_create(struct machine *m, struct irq_line *irq1)
+struct i8042 *i8042_create(struct devhost *h, struct irq_line *irq1)
 {
-	struct i8042 *k = machine_new_device(sizeof(*k), &(struct device){.name = "i8042",
+	struct i8042 *k = devhost_new_device(sizeof(*k), &(struct device){.name = "i8042",
 									  .read = kbd_data_read,
 									  .write = kbd_data_write,
 									  .reset = kbd_reset,
 									  .destroy = kbd_destroy,
 									  .byte_wide = true});
-	k->m = m;
+	k->h = h;
 	k->irq1 = irq1;
 	k->cmd_dev = (struct device){.name = "i8042-cmd",
 				     .read = kbd_status_read,
 				     .write = kbd_cmd_write,
 				     .byte_wide = true};
 	kbd_reset(&k->dev);
-	machine_add_device(m, &m->io, 0x60, 1, &k->dev);
-	machine_add_range(&m->io, 0x64, 1, &k->cmd_dev);
+	devhost_add_device(h, DEVHOST_IO, 0x60, 1, &k->dev);
+	devhost_add_range(h, DEVHOST_IO, 0x64, 1, &k->cmd_dev);
 	return k;
 }
 

@@ -14,14 +14,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct machine;
+struct devhost;
 struct irq_line;
 struct i8042;
 
-/* i8042_create: the controller on m->io (0x60, 0x64) raising irq1 when
- * keyboard data waits and the command byte enables it; owned by m.  Dies
+/* i8042_create: the controller on h's port bus (0x60, 0x64) raising irq1 when
+ * keyboard data waits and the command byte enables it; owned by h.  Dies
  * if the ports are taken. */
-struct i8042 *i8042_create(struct machine *m, struct irq_line *irq1);
+struct i8042 *i8042_create(struct devhost *h, struct irq_line *irq1);
 /* i8042_a20: the A20 gate bit of the output port (reported only). */
 bool i8042_a20(struct i8042 *k);
 

@@ -19,7 +19,7 @@
 #include "devices/i8254.h"
 #include "devices/bus.h"
 #include "devices/irq.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stddef.h>
@@ -53,7 +53,7 @@ struct pit_channel {
 struct pit {
 	struct device dev;	  /* 0x40-0x43 (owned by the machine) */
 	struct device port61_dev; /* 0x61 */
-	struct machine *m;
+	struct devhost *h;
 	struct irq_line *irq0;
 	struct timer timer;
 	struct pit_channel ch[3];
@@ -177,9 +177,9 @@ static void pit_ch0_rearm(struct pit *p, uint64_t now)
 
 	c->next_event = ch_next_edge(c, now);
 	if (c->next_event == PIT_NEVER)
-		timer_disarm(p->m, &p->timer);
+		devhost_timer_disarm(p->h, &p->timer);
 	else
-		timer_arm(p->m, &p->timer, pit_tick_ns(c->next_event));
+		devhost_timer_arm(p->h, &p->timer, pit_tick_ns(c->next_event));
 }
 
 /* pit_fire: the channel 0 timer expired: raise IRQ0 (mode 0 holds it up,
@@ -193,7 +193,7 @@ static void pit_fire(struct timer *t, uint64_t now_ns)
 	if (c->next_event == PIT_NEVER || c->state != PIT_RUN)
 		return;
 	if (now < c->next_event) {
-		timer_arm(p->m, &p->timer, pit_tick_ns(c->next_event));
+		devhost_timer_arm(p->h, &p->timer, pit_tick_ns(c->next_event));
 		return;
 	}
 	if (c->mode == 0)
@@ -422,7 +422,7 @@ static void pit_reset(struct device *dev)
 		p->ch[i] = (struct pit_channel){
 		    .rw = 3, .reload = 65536, .gate = i != 2, .next_event = PIT_NEVER};
 	p->port61 = 0;
-	timer_disarm(p->m, &p->timer);
+	devhost_timer_disarm(p->h, &p->timer);
 	irq_set(p->irq0, 0);
 }
 
@@ -431,27 +431,27 @@ static void pit_destroy(struct device *dev)
 {
 	struct pit *p = pit_of(dev, dev);
 
-	timer_disarm(p->m, &p->timer);
+	devhost_timer_disarm(p->h, &p->timer);
 	free(p);
 }
 
-struct pit *pit_create(struct machine *m, struct irq_line *irq0)
+struct pit *pit_create(struct devhost *h, struct irq_line *irq0)
 {
-	struct pit *p = machine_new_device(sizeof(*p), &(struct device){.name = "i8254",
+	struct pit *p = devhost_new_device(sizeof(*p), &(struct device){.name = "i8254",
 									.read = pit_read,
 									.write = pit_write,
 									.reset = pit_reset,
 									.destroy = pit_destroy,
 									.byte_wide = true});
 
-	p->m = m;
+	p->h = h;
 	p->irq0 = irq0;
 	p->timer.fire = pit_fire;
 	p->timer.opaque = p;
 	p->port61_dev = (struct device){
 	    .name = "port61", .read = port61_read, .write = port61_write, .byte_wide = true};
 	pit_reset(&p->dev);
-	machine_add_device(m, &m->io, 0x40, 4, &p->dev);
-	machine_add_range(&m->io, 0x61, 1, &p->port61_dev);
+	devhost_add_device(h, DEVHOST_IO, 0x40, 4, &p->dev);
+	devhost_add_range(h, DEVHOST_IO, 0x61, 1, &p->port61_dev);
 	return p;
 }

@@ -17,7 +17,7 @@
 
 #define PIT_HZ 1193182u
 
-struct machine;
+struct devhost;
 struct irq_line;
 struct pit;
 
@@ -25,8 +25,8 @@ struct pit;
  * util_now_ns by default, replaced by unit tests with a fake clock. */
 extern uint64_t (*pit_clock)(void);
 
-/* pit_create: the PIT on m->io (0x40-0x43 and 0x61), channel 0 driving
- * irq0, owned by m.  Dies if the ports are taken. */
-struct pit *pit_create(struct machine *m, struct irq_line *irq0);
+/* pit_create: the PIT on h's port bus (0x40-0x43 and 0x61), channel 0 driving
+ * irq0, owned by h.  Dies if the ports are taken. */
+struct pit *pit_create(struct devhost *h, struct irq_line *irq0);
 
 #endif

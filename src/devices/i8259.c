@@ -14,7 +14,7 @@
 #include "devices/i8259.h"
 #include "devices/bus.h"
 #include "devices/irq.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stddef.h>
@@ -43,7 +43,7 @@ struct pic {
 	struct device dev;	 /* master, 0x20-0x21 (owned by the machine) */
 	struct device slave_dev; /* slave, 0xa0-0xa1 */
 	struct device elcr_dev;	 /* ELCR, 0x4d0-0x4d1 */
-	struct machine *m;
+	struct devhost *h;
 	struct pic_chip chip[2]; /* [0] master, [1] slave */
 };
 
@@ -324,16 +324,16 @@ static void pic_destroy(struct device *dev)
 	free(pic_of(dev, dev));
 }
 
-struct pic *pic_create(struct machine *m)
+struct pic *pic_create(struct devhost *h, struct irq_line *isa)
 {
-	struct pic *p = machine_new_device(sizeof(*p), &(struct device){.name = "i8259-master",
+	struct pic *p = devhost_new_device(sizeof(*p), &(struct device){.name = "i8259-master",
 									.read = pic_master_read,
 									.write = pic_master_write,
 									.reset = pic_reset,
 									.destroy = pic_destroy,
 									.byte_wide = true});
 
-	p->m = m;
+	p->h = h;
 	p->slave_dev = (struct device){.name = "i8259-slave",
 				       .read = pic_slave_read,
 				       .write = pic_slave_write,
@@ -343,13 +343,13 @@ struct pic *pic_create(struct machine *m)
 				      .write = pic_elcr_write,
 				      .byte_wide = true};
 	pic_reset(&p->dev);
-	machine_add_device(m, &m->io, 0x20, 2, &p->dev);
-	machine_add_range(&m->io, 0xa0, 2, &p->slave_dev);
-	machine_add_range(&m->io, 0x4d0, 2, &p->elcr_dev);
+	devhost_add_device(h, DEVHOST_IO, 0x20, 2, &p->dev);
+	devhost_add_range(h, DEVHOST_IO, 0xa0, 2, &p->slave_dev);
+	devhost_add_range(h, DEVHOST_IO, 0x4d0, 2, &p->elcr_dev);
 	for (int i = 0; i < 16; i++) {
-		m->isa_irq[i].set = pic_set_irq;
-		m->isa_irq[i].opaque = p;
-		m->isa_irq[i].pin = i;
+		isa[i].set = pic_set_irq;
+		isa[i].opaque = p;
+		isa[i].pin = i;
 	}
 	return p;
 }

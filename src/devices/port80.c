@@ -1,7 +1,7 @@
 /* port80.c - the POST code port (see port80.h). */
 #include "devices/port80.h"
 #include "devices/bus.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stdlib.h>
@@ -35,14 +35,14 @@ static void port80_destroy(struct device *dev)
 	free(dev);
 }
 
-void port80_create(struct machine *m)
+void port80_create(struct devhost *h)
 {
 	struct port80 *p =
-	    machine_new_device(sizeof(*p), &(struct device){.name = "port80",
+	    devhost_new_device(sizeof(*p), &(struct device){.name = "port80",
 							    .read = port80_read,
 							    .write = port80_write,
 							    .reset = port80_reset,
 							    .destroy = port80_destroy,
 							    .byte_wide = true});
-	machine_add_device(m, &m->io, 0x80, 1, &p->dev);
+	devhost_add_device(h, DEVHOST_IO, 0x80, 1, &p->dev);
 }

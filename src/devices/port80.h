@@ -5,9 +5,9 @@
 #ifndef BT86_PORT80_H
 #define BT86_PORT80_H
 
-struct machine;
+struct devhost;
 
-/* port80_create: the port on m->io, owned by m.  Dies if it is taken. */
-void port80_create(struct machine *m);
+/* port80_create: the port on h's port bus, owned by h.  Dies if it is taken. */
+void port80_create(struct devhost *h);
 
 #endif

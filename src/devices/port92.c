@@ -1,7 +1,7 @@
 /* port92.c - system control port A (see port92.h). */
 #include "devices/port92.h"
 #include "devices/bus.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 
 struct port92 {
 	struct device dev;
-	struct machine *m;
+	struct devhost *h;
 	uint8_t value;
 };
 
@@ -30,7 +30,7 @@ static void port92_write(struct device *dev, uint64_t off, unsigned size, uint64
 
 	p->value = value;
 	if (!(old & P92_RESET) && (value & P92_RESET))
-		machine_request_exit(p->m, EXIT_RESET, 0, "reset by port 0x92");
+		devhost_request_exit(p->h, EXIT_RESET, 0, "reset by port 0x92");
 }
 
 /* port92_reset: power-on state: A20 enabled, reset bit clear. */
@@ -45,16 +45,16 @@ static void port92_destroy(struct device *dev)
 	free(dev);
 }
 
-void port92_create(struct machine *m)
+void port92_create(struct devhost *h)
 {
 	struct port92 *p =
-	    machine_new_device(sizeof(*p), &(struct device){.name = "port92",
+	    devhost_new_device(sizeof(*p), &(struct device){.name = "port92",
 							    .read = port92_read,
 							    .write = port92_write,
 							    .reset = port92_reset,
 							    .destroy = port92_destroy,
 							    .byte_wide = true});
-	p->m = m;
+	p->h = h;
 	port92_reset(&p->dev);
-	machine_add_device(m, &m->io, 0x92, 1, &p->dev);
+	devhost_add_device(h, DEVHOST_IO, 0x92, 1, &p->dev);
 }

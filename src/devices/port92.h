@@ -8,9 +8,9 @@
 #ifndef BT86_PORT92_H
 #define BT86_PORT92_H
 
-struct machine;
+struct devhost;
 
-/* port92_create: the port on m->io, owned by m.  Dies if it is taken. */
-void port92_create(struct machine *m);
+/* port92_create: the port on h's port bus, owned by h.  Dies if it is taken. */
+void port92_create(struct devhost *h);
 
 #endif

@@ -1,7 +1,7 @@
 /* reset_cf9.c - the 0xcf9 reset control register (see reset_cf9.h). */
 #include "devices/reset_cf9.h"
 #include "devices/bus.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stdlib.h>
@@ -11,14 +11,14 @@
 
 struct reset_cf9 {
 	struct device dev;
-	struct machine *m;
+	struct devhost *h;
 	uint8_t value;
 };
 
-void reset_cf9_write(struct machine *m, uint8_t old, uint8_t v)
+void reset_cf9_write(struct devhost *h, uint8_t old, uint8_t v)
 {
 	if ((v & RCR_RST_CPU) && !(old & RCR_RST_CPU))
-		machine_request_exit(m, EXIT_RESET, 0, "%s reset by port 0xcf9",
+		devhost_request_exit(h, EXIT_RESET, 0, "%s reset by port 0xcf9",
 				     (v & RCR_SYS_RST) ? "hard" : "soft");
 }
 
@@ -35,7 +35,7 @@ static void rcr_write(struct device *dev, uint64_t off, unsigned size, uint64_t 
 	uint8_t old = r->value;
 
 	r->value = value & 0x0e;
-	reset_cf9_write(r->m, old, value);
+	reset_cf9_write(r->h, old, value);
 	r->value &= ~RCR_RST_CPU;
 }
 
@@ -51,15 +51,15 @@ static void rcr_destroy(struct device *dev)
 	free(dev);
 }
 
-void reset_cf9_create(struct machine *m)
+void reset_cf9_create(struct devhost *h)
 {
 	struct reset_cf9 *r =
-	    machine_new_device(sizeof(*r), &(struct device){.name = "reset-cf9",
+	    devhost_new_device(sizeof(*r), &(struct device){.name = "reset-cf9",
 							    .read = rcr_read,
 							    .write = rcr_write,
 							    .reset = rcr_reset,
 							    .destroy = rcr_destroy,
 							    .byte_wide = true});
-	r->m = m;
-	machine_add_device(m, &m->io, 0xcf9, 1, &r->dev);
+	r->h = h;
+	devhost_add_device(h, DEVHOST_IO, 0xcf9, 1, &r->dev);
 }

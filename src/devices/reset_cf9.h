@@ -12,12 +12,12 @@
 
 #include <stdint.h>
 
-struct machine;
+struct devhost;
 
-/* reset_cf9_create: the port on m->io, owned by m.  Dies if it is taken. */
-void reset_cf9_create(struct machine *m);
+/* reset_cf9_create: the port on h's port bus, owned by h.  Dies if it is taken. */
+void reset_cf9_create(struct devhost *h);
 /* reset_cf9_write: the reset control register's behaviour for a write of
  * v when the previous value was old: requests EXIT_RESET on 0->1 of bit 2. */
-void reset_cf9_write(struct machine *m, uint8_t old, uint8_t v);
+void reset_cf9_write(struct devhost *h, uint8_t old, uint8_t v);
 
 #endif

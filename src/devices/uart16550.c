@@ -16,7 +16,7 @@
 #include "devices/uart16550.h"
 #include "devices/bus.h"
 #include "devices/irq.h"
-#include "monitor/machine/machine.h"
+#include "devices/devhost.h"
 #include "monitor/base/util.h"
 
 #include <stdlib.h>
@@ -59,7 +59,7 @@ enum {
 
 struct uart {
 	struct device dev;
-	struct machine *m;
+	struct devhost *h;
 	struct irq_line *irq;
 	FILE *out;
 	uint8_t rx[UART_FIFO];
@@ -309,19 +309,19 @@ static void uart_destroy(struct device *dev)
 	free(dev);
 }
 
-struct uart *uart_create(struct machine *m, uint16_t base, struct irq_line *irq, FILE *out)
+struct uart *uart_create(struct devhost *h, uint16_t base, struct irq_line *irq, FILE *out)
 {
-	struct uart *u = machine_new_device(sizeof(*u), &(struct device){.name = "uart16550",
+	struct uart *u = devhost_new_device(sizeof(*u), &(struct device){.name = "uart16550",
 									 .read = uart_read,
 									 .write = uart_write,
 									 .reset = uart_reset,
 									 .destroy = uart_destroy,
 									 .byte_wide = true});
-	u->m = m;
+	u->h = h;
 	u->irq = irq;
 	u->out = out;
 	uart_reset(&u->dev);
-	machine_add_device(m, &m->io, base, 8, &u->dev);
+	devhost_add_device(h, DEVHOST_IO, base, 8, &u->dev);
 	return u;
 }
 

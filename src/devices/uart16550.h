@@ -15,13 +15,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct machine;
+struct devhost;
 struct irq_line;
 struct uart;
 
-/* uart_create: a UART at ports [base, base+8) on m->io driving irq, owned
- * by m; bytes sent go to out (may be NULL).  Dies if the ports are taken. */
-struct uart *uart_create(struct machine *m, uint16_t base, struct irq_line *irq, FILE *out);
+/* uart_create: a UART at ports [base, base+8) on h's port bus driving irq, owned
+ * by h; bytes sent go to out (may be NULL).  Dies if the ports are taken. */
+struct uart *uart_create(struct devhost *h, uint16_t base, struct irq_line *irq, FILE *out);
 /* uart_receive: bytes arriving on the serial line (console input).  Bytes
  * beyond the FIFO's room overrun it (LSR.OE), as on the real chip; callers
  * feed at most uart_rx_space() bytes.  Dropped in loopback mode. */

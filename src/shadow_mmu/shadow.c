@@ -263,7 +263,7 @@ enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool w
 	uint32_t frame = w.gpa >> 12;
 	if (frame >= s->nr_frames || !ram_ptr(&s->m->ram, (uint64_t)frame << 12, 4096))
 		return SHADOW_MMIO;
-	bool code = s->m->code_map && s->m->code_map[frame];
+	bool code = s->code_map && s->code_map[frame];
 	if (write && code)
 		return SHADOW_CODE;
 	int prot = PROT_READ;

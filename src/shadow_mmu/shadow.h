@@ -9,7 +9,7 @@
  * 4 KiB page with an mmap(MAP_SHARED|MAP_FIXED) of the guest frame from the
  * RAM memfd, with the protection the guest allows in that view, or reports
  * the guest #PF.  A page is mapped read-only until its D bit is set, and
- * read-only while its frame holds translated code (m->code_map).
+ * read-only while its frame holds translated code (shadow.code_map).
  *
  * Every filled page is an entry in a fixed pool (the "filled list"), found
  * from its linear page (per view) and from its frame (the reverse map), so
@@ -44,6 +44,10 @@ struct shadow_entry {
 
 struct shadow {
 	struct machine *m;
+	/* One byte per RAM frame, non-zero while the frame holds translated
+	 * code (the translator's map; NULL: none): such frames are never
+	 * mapped writable. */
+	const uint8_t *code_map;
 	struct region view[2];
 	uint32_t *slot[2]; /* per view, lin_page -> entry index + 1 (0: none) */
 	int32_t *rmap;	   /* per RAM frame: first entry, -1 = none */

@@ -201,9 +201,9 @@ struct bt {
 	unsigned nr_blocks, cap_blocks;
 	struct bt_block **page_blocks; /* per RAM frame */
 	uint64_t nr_frames;
-	uint8_t *code_map;	       /* == m->code_map */
-	bool invalidated;	       /* set by invalidation, cleared by the dispatcher */
-	bool step_one;		       /* next: one uncached instruction (SMC) */
+	uint8_t *code_map; /* per RAM frame: holds translated code (== shadow.code_map) */
+	bool invalidated;  /* set by invalidation, cleared by the dispatcher */
+	bool step_one;	   /* next: one uncached instruction (SMC) */
 	enum callout_result co_result; /* of the last callout that left */
 	uint32_t *ind;		       /* the indirect table (BT_IND_SPAN bytes) */
 	uint32_t ind_log[BT_IND_LOG];  /* indices filled since the last clear */

@@ -62,6 +62,19 @@ static void bt_engine_invalidate(struct machine *m, uint64_t gpa, uint64_t len)
 			bt_invalidate_frame(bt, f);
 }
 
+/* bt_engine_note_write: the monitor wrote guest RAM on the guest's behalf:
+ * drop the translations of the frames that hold code (cheap when none). */
+static void bt_engine_note_write(struct machine *m, uint64_t gpa, uint64_t len)
+{
+	struct bt *bt = m->engine_data;
+
+	if (!bt)
+		return;
+	for (uint64_t f = gpa >> 12; f <= (gpa + len - 1) >> 12; f++)
+		if (f < bt->nr_frames && bt->code_map[f])
+			bt_invalidate_frame(bt, f);
+}
+
 /* bt_engine_invlpg: INVLPG: drop the page from both shadow views and
  * empty the indirect table (keyed by linear EIP). */
 static void bt_engine_invlpg(struct machine *m, uint32_t lin)
@@ -124,6 +137,7 @@ const struct engine bt_engine = {
     .kick = bt_engine_kick,
     .print_stats = bt_engine_print_stats,
     .invalidate = bt_engine_invalidate,
+    .note_write = bt_engine_note_write,
     .invlpg = bt_engine_invlpg,
     .flush_tlb = bt_engine_flush_tlb,
     .fpu_pointers = bt_engine_fpu_pointers,

@@ -6,7 +6,7 @@
  * allocated and reset together by bt_flush().  Blocks are found by a hash
  * on (guest EIP, mode) and listed per guest frame for invalidation.  A frame
  * that holds cached translations is write-protected in the region and
- * marked in m->code_map.
+ * marked in bt->code_map.
  */
 #define _GNU_SOURCE
 #include "translator/emit.h"
@@ -62,7 +62,7 @@ int bt_tc_init(struct bt *bt, size_t tc_size, size_t meta_size)
 	bt->by_addr = malloc(bt->cap_blocks * sizeof(*bt->by_addr));
 	if (!bt->page_blocks || !bt->code_map || !bt->by_addr)
 		return -ENOMEM;
-	bt->m->code_map = bt->code_map;
+	bt->shadow.code_map = bt->code_map;
 	return 0;
 }
 
@@ -76,8 +76,7 @@ void bt_tc_destroy(struct bt *bt)
 	if (bt->ind)
 		munmap(bt->ind, BT_IND_SPAN);
 	bt->ind = NULL;
-	if (bt->m && bt->m->code_map == bt->code_map)
-		bt->m->code_map = NULL;
+	bt->shadow.code_map = NULL;
 	free(bt->page_blocks);
 	free(bt->code_map);
 	free(bt->by_addr);

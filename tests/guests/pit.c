@@ -35,7 +35,10 @@ static void test_counting(void)
 		halts++;
 	}
 	tap_eq("20 ticks counted with sti;hlt", rt_ticks, 20);
-	tap_ok(halts >= 20 && halts < 1000, "each hlt woke on an interrupt");
+	/* No spurious wake-ups: at most one HLT per tick.  Fewer when the host
+	 * was late and two ticks came in one wake-up (the second is taken
+	 * between the handler's IRET and CLI). */
+	tap_ok(halts >= 1 && halts <= 20, "each hlt woke on an interrupt");
 
 	rt_irq_set(0, tick_hook);
 	hook_ticks = 0;

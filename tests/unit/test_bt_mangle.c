@@ -146,9 +146,9 @@ START_TEST(branches_end_the_block)
 	ck_assert_uint_eq(one->host[BT_POLL_LEN + 2], 18);
 	ck_assert_uint_eq(one->exits[0].target, 0x2002);
 	/* the block's code page is now write-protected and marked */
-	ck_assert_uint_eq(M->code_map[2], 1);
+	ck_assert_uint_eq(B->code_map[2], 1);
 	bt_invalidate_frame(B, 2);
-	ck_assert_uint_eq(M->code_map[2], 0);
+	ck_assert_uint_eq(B->code_map[2], 0);
 	ck_assert_ptr_null(bt_lookup(B, 0x2000, bt_mode(&M->vcpu), 0));
 	ck_assert_uint_eq(b->exits[0].stub[0], 0x49); /* unchained: movabs r11 */
 }

@@ -171,7 +171,7 @@ START_TEST(test_console_to_uart)
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(console_open(&con, p[0]), 0);
 	bare_machine(&con);
-	m.com1 = uart_create(&m, 0x3f8, &m.isa_irq[4], NULL);
+	m.board.com1 = uart_create(machine_devhost(&m), 0x3f8, &m.isa_irq[4], NULL);
 	ck_assert_int_eq(event_start(&m), 0);
 	ck_assert_int_eq(write(p[1], "hi\x01\x01!", 5), 5);
 	start = util_now_ns();

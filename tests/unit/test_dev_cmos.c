@@ -49,7 +49,7 @@ static void make(uint64_t ram_size)
 	dev_machine_init(ram_size);
 	cmos_clock = fake_clock;
 	set_clock(2024, 2, 29, 13, 45, 56, 0); /* a Thursday */
-	cmos_create(&m, &m.isa_irq[8]);
+	cmos_create(machine_devhost(&m), &m.isa_irq[8]);
 }
 
 static void setup(void)

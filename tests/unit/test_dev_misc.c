@@ -23,12 +23,12 @@ static void setup(void)
 	test_line_init(&irq1);
 	con = open_memstream(&conbuf, &conlen);
 	ck_assert_ptr_nonnull(con);
-	kbd = i8042_create(&m, &irq1.line);
-	port92_create(&m);
-	port80_create(&m);
-	debugcon_create(&m, con);
-	debugexit_create(&m);
-	reset_cf9_create(&m);
+	kbd = i8042_create(machine_devhost(&m), &irq1.line);
+	port92_create(machine_devhost(&m));
+	port80_create(machine_devhost(&m));
+	debugcon_create(machine_devhost(&m), con);
+	debugexit_create(machine_devhost(&m));
+	reset_cf9_create(machine_devhost(&m));
 }
 
 static void teardown(void)
@@ -220,7 +220,7 @@ START_TEST(test_debugcon_null)
 {
 	dev_machine_fini();
 	dev_machine_init(16 * MiB);
-	debugcon_create(&m, NULL);
+	debugcon_create(machine_devhost(&m), NULL);
 	outb(0xe9, 'x'); /* discarded */
 	ck_assert_uint_eq(inb(0xe9), 0xe9);
 }

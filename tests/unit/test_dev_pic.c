@@ -10,7 +10,7 @@ static struct pic *pic;
 static void setup(void)
 {
 	dev_machine_init(16 * MiB);
-	pic = pic_create(&m);
+	pic = pic_create(machine_devhost(&m), m.isa_irq);
 }
 
 static void teardown(void)

@@ -32,7 +32,7 @@ static void setup(void)
 	test_line_init(&irq0);
 	pit_clock = fake_clock;
 	at(0);
-	pit_create(&m, &irq0.line);
+	pit_create(machine_devhost(&m), &irq0.line);
 }
 
 static void teardown(void)

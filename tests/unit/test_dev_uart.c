@@ -28,7 +28,7 @@ static void setup(void)
 	test_line_init(&irq);
 	out = open_memstream(&outbuf, &outlen);
 	ck_assert_ptr_nonnull(out);
-	u = uart_create(&m, COM1, &irq.line, out);
+	u = uart_create(machine_devhost(&m), COM1, &irq.line, out);
 }
 
 static void teardown(void)
@@ -94,7 +94,7 @@ START_TEST(test_null_output)
 {
 	dev_machine_fini();
 	dev_machine_init(16 * MiB);
-	u = uart_create(&m, COM1, &irq.line, NULL);
+	u = uart_create(machine_devhost(&m), COM1, &irq.line, NULL);
 	outb(RBR, 'x'); /* discarded, no crash */
 	ck_assert_uint_eq(inb(LSR) & 0x60, 0x60);
 }

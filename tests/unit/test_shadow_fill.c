@@ -140,7 +140,7 @@ START_TEST(test_code_frames_read_only)
 {
 	uint8_t *code_map = calloc(M.ram.size >> 12, 1);
 
-	M.code_map = code_map;
+	S.code_map = code_map;
 	/* two linear pages alias frame 0x205, one in each view */
 	wr32(PT + 5 * 4, 0x205000 | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
 	wr32(PT + 6 * 4, 0x205000 | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
@@ -161,7 +161,7 @@ START_TEST(test_code_frames_read_only)
 	code_map[0x205] = 0;
 	ck_assert_int_eq(fault(SHADOW_SUP, LV + 0x5000, true, NULL), SHADOW_FILLED);
 	ck_assert(entry_of(SHADOW_SUP, LV + 0x5000)->writable);
-	M.code_map = NULL;
+	S.code_map = NULL;
 	free(code_map);
 }
 END_TEST

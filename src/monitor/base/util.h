@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "monitor/base/exit.h"
+
 #define likely(x)	 __builtin_expect(!!(x), 1)
 #define unlikely(x)	 __builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
@@ -23,16 +25,6 @@
 #define ALIGN_DOWN(x, a) ((x) & ~((typeof(x))(a)-1))
 #define MIN(a, b)	 ((a) < (b) ? (a) : (b))
 #define MAX(a, b)	 ((a) > (b) ? (a) : (b))
-
-/* The process exit statuses of bt86, all of them (README "Exit status"):
- * 0 a clean end (reset with -no-reboot, poweroff, Ctrl-A x), (v << 1) | 1
- * the guest's isa-debug-exit value v, and these. */
-#define EXIT_STATUS_USAGE     2		  /* a usage or input error, one line */
-#define EXIT_STATUS_TRIPLE    4		  /* the guest triple-faulted: message + registers */
-#define EXIT_STATUS_ENGINE    6		  /* the engine cannot run the guest: one line */
-#define EXIT_STATUS_HOST      8		  /* a host failure (out of memory ...): one line */
-#define EXIT_STATUS_BUG	      134	  /* die(): a monitor bug (abort, file:line) */
-#define EXIT_STATUS_SIGNAL(n) (128 + (n)) /* ended by SIGINT/SIGTERM/SIGHUP */
 
 #define KiB (1024ull)
 #define MiB (1024ull * 1024)

@@ -242,7 +242,7 @@ static void event_console_fill(struct machine *m, struct console *c)
  * escape keys act here.  Returns the bytes delivered. */
 static size_t event_console_deliver(struct machine *m, struct console *c)
 {
-	size_t space = m->com1 ? uart_rx_space(m->com1) : 0;
+	size_t space = m->board.com1 ? uart_rx_space(m->board.com1) : 0;
 	uint8_t out[64];
 	size_t n = 0;
 
@@ -258,7 +258,7 @@ static size_t event_console_deliver(struct machine *m, struct console *c)
 		n++;
 	}
 	if (n)
-		uart_receive(m->com1, out, n);
+		uart_receive(m->board.com1, out, n);
 	return n;
 }
 

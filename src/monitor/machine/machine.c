@@ -1,27 +1,13 @@
 /*
- * machine.c - one PC: RAM, port and MMIO buses, the ISA devices wired to
- * their IRQ lines, the console, and the end-of-run protocol (see machine.h).
- *
- * Wiring: 8259A pair (ISA IRQ 0-15), 8254 PIT on IRQ0 (and port 0x61),
- * i8042 on IRQ1, COM1 16550A at 0x3f8 on IRQ4, CMOS/RTC on IRQ8, port 0x92,
- * port 0x80, debugcon at 0xe9 (only with -debugcon), isa-debug-exit at 0xf4,
- * reset control at 0xcf9.
+ * machine.c - one PC: RAM, port and MMIO buses, the console, reset and
+ * teardown, and the end-of-run protocol (see machine.h).  The devices and
+ * their wiring are the board's (board.c).
  */
 #include "monitor/machine/machine.h"
 #include "monitor/base/trace.h"
 #include "monitor/machine/console.h"
 #include "monitor/base/stats.h"
 #include "monitor/base/util.h"
-#include "devices/uart16550.h"
-#include "devices/i8259.h"
-#include "devices/i8254.h"
-#include "devices/cmos.h"
-#include "devices/i8042.h"
-#include "devices/port92.h"
-#include "devices/port80.h"
-#include "devices/debugcon.h"
-#include "devices/debugexit.h"
-#include "devices/reset_cf9.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -80,22 +66,6 @@ static int machine_open_console(struct machine *m)
 	return 0;
 }
 
-/* machine_create_devices: every PC device, wired to its IRQ line. */
-static void machine_create_devices(struct machine *m)
-{
-	m->pic = pic_create(m);
-	m->pit = pit_create(m, &m->isa_irq[0]);
-	m->kbd = i8042_create(m, &m->isa_irq[1]);
-	m->com1 = uart_create(m, 0x3f8, &m->isa_irq[4], m->serial_out);
-	m->cmos = cmos_create(m, &m->isa_irq[8]);
-	port92_create(m);
-	port80_create(m);
-	if (m->debugcon_out)
-		debugcon_create(m, m->debugcon_out);
-	debugexit_create(m);
-	reset_cf9_create(m);
-}
-
 int machine_create(struct machine *m, const struct machine_config *cfg)
 {
 	int err;
@@ -123,42 +93,11 @@ int machine_create(struct machine *m, const struct machine_config *cfg)
 		util_error("cannot set up the event loop: %s", strerror(-err));
 		goto fail;
 	}
-	machine_create_devices(m);
+	board_create(m);
 	return 0;
 fail:
 	machine_destroy(m);
 	return err;
-}
-
-void *machine_new_device(size_t size, const struct device *tmpl)
-{
-	struct device *d = calloc(1, size);
-
-	if (!d)
-		die_host("out of memory");
-	*d = *tmpl;
-	return d;
-}
-
-void machine_add_range(struct bus *bus, uint64_t base, uint64_t len, struct device *dev)
-{
-	if (bus_register(bus, base, len, dev) < 0)
-		die("%s: %s %#llx-%#llx already taken", dev->name, bus->name,
-		    (unsigned long long)base, (unsigned long long)(base + len - 1));
-}
-
-void machine_add_device(struct machine *m, struct bus *bus, uint64_t base, uint64_t len,
-			struct device *dev)
-{
-	machine_add_range(bus, base, len, dev);
-	machine_own(m, dev);
-}
-
-void machine_own(struct machine *m, struct device *dev)
-{
-	if (m->nr_owned >= ARRAY_SIZE(m->owned))
-		die("too many devices (at most %zu)", ARRAY_SIZE(m->owned));
-	m->owned[m->nr_owned++] = dev;
 }
 
 /* machine_close_outputs: flush and close the files the machine opened. */
@@ -188,11 +127,7 @@ void machine_destroy(struct machine *m)
 		if (dev->destroy)
 			dev->destroy(dev);
 	}
-	m->com1 = NULL;
-	m->pic = NULL;
-	m->pit = NULL;
-	m->cmos = NULL;
-	m->kbd = NULL;
+	memset(&m->board, 0, sizeof(m->board));
 	m->timers = NULL;
 	event_destroy(m);
 	if (m->console) {
@@ -250,18 +185,6 @@ void machine_request_exitv(struct machine *m, enum exit_reason r, int status, co
 			/* counter saturated: the vCPU wakes anyway */
 		}
 	}
-}
-
-bool machine_intr_pending(struct machine *m)
-{
-	return m->pic && pic_intr_pending(m->pic);
-}
-
-int machine_intr_ack(struct machine *m)
-{
-	if (!m->pic)
-		die("interrupt acknowledge without a PIC");
-	return pic_intr_ack(m->pic);
 }
 
 uint32_t machine_io_in(struct machine *m, uint16_t port, unsigned size)

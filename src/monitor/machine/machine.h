@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <pthread.h>
 
-#include "devices/bus.h"
-#include "devices/irq.h"
+#include "devices/devhost.h"
 #include "monitor/machine/vcpu.h"
 #include "monitor/machine/ram.h"
+#include "monitor/machine/board.h"
 
 struct machine;
 
@@ -39,6 +39,10 @@ struct engine {
 	 * guest's back (loader, test harness, DMA): drop stale translations.
 	 * May be NULL. */
 	void (*invalidate)(struct machine *m, uint64_t gpa, uint64_t len);
+	/* note_write: the monitor wrote guest RAM [gpa, gpa+len) on the
+	 * guest's behalf (machine_note_write); called often, so cheap when
+	 * nothing is derived from those bytes.  May be NULL. */
+	void (*note_write)(struct machine *m, uint64_t gpa, uint64_t len);
 	void (*destroy)(struct machine *m);
 	/* invlpg: the guest executed INVLPG for linear address lin: drop that
 	 * page's translation.  Optional (NULL: nothing to do). */
@@ -57,29 +61,10 @@ struct engine {
 	bool (*fpu_pointers)(struct machine *m, uint32_t *fip, uint32_t *fdp);
 };
 
-/* Why a run ended, and the exit status that follows. */
-enum exit_reason {
-	EXIT_NONE,
-	EXIT_DEBUG_EXIT,   /* isa-debug-exit: status (v << 1) | 1 */
-	EXIT_RESET,	   /* reboot requested (i8042, port 0x92, 0xcf9) */
-	EXIT_SHUTDOWN,	   /* triple fault: message, status EXIT_STATUS_TRIPLE */
-	EXIT_QUIT,	   /* Ctrl-A x on the console: status 0 */
-	EXIT_ENGINE_ERROR, /* the engine cannot go on: status EXIT_STATUS_ENGINE */
-};
-/* the statuses themselves: EXIT_STATUS_* in util.h */
-
 struct machine_exit {
 	enum exit_reason reason;
 	int status;	   /* process exit status for this reason */
 	char message[256]; /* one line shown to the user, may be empty */
-};
-
-/* A one-shot timer on the guest clock (CLOCK_MONOTONIC ns). */
-struct timer {
-	uint64_t deadline; /* 0 when disarmed */
-	void (*fire)(struct timer *t, uint64_t now);
-	void *opaque;
-	struct timer *next; /* machine's timer list */
 };
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
@@ -97,12 +82,6 @@ struct machine_config {
 	const char *trace; /* engine trace options, may be NULL */
 };
 
-struct uart;
-struct pic;
-struct pit;
-struct cmos;
-struct i8042;
-
 struct machine {
 	struct machine_config cfg;
 	struct ram ram;
@@ -113,11 +92,7 @@ struct machine {
 	void *engine_data;
 
 	/* devices */
-	struct uart *com1;
-	struct pic *pic;
-	struct pit *pit;
-	struct cmos *cmos;
-	struct i8042 *kbd;
+	struct pc_board board;	  /* what board.c wired, for the machine's own use */
 	struct device *owned[32]; /* every device, destroyed at teardown */
 	unsigned nr_owned;
 
@@ -135,11 +110,6 @@ struct machine {
 	int wake_efd; /* wakes the vCPU thread from machine_wait */
 	int timer_fd;
 
-	/* One byte per RAM frame, non-zero while translated code comes from
-	 * that frame (maintained by the bt engine; NULL under kvm).  Writes the
-	 * monitor makes on the guest's behalf go through machine_note_write(). */
-	uint8_t *code_map;
-
 	struct machine_exit exit;
 
 	/* console input (console.c) and event-loop internals (event.c) */
@@ -154,17 +124,18 @@ struct machine {
 };
 
 /* machine_note_write: the monitor wrote guest RAM [gpa, gpa+len) on the
- * guest's behalf (string callout, device DMA): invalidate translations of
- * the frames that hold code.  Cheap when none does. */
+ * guest's behalf (string callout, page walker A/D bits, device DMA): the
+ * engine drops what it derived from those bytes (bt: translated code). */
 static inline void machine_note_write(struct machine *m, uint64_t gpa, uint64_t len)
 {
-	if (!m->code_map || !len)
-		return;
-	for (uint64_t f = gpa >> 12; f <= (gpa + len - 1) >> 12; f++) {
-		if (f < (m->ram.size >> 12) && m->code_map[f]) {
-			m->engine->invalidate(m, f << 12, 4096);
-		}
-	}
+	if (len && m->engine && m->engine->note_write)
+		m->engine->note_write(m, gpa, len);
+}
+
+/* machine_devhost: the machine as its devices see it (devices/devhost.h). */
+static inline struct devhost *machine_devhost(struct machine *m)
+{
+	return (struct devhost *)m;
 }
 
 /* machine_create: RAM, buses and every PC device, wired; -errno with a
@@ -174,19 +145,6 @@ int machine_create(struct machine *m, const struct machine_config *cfg);
 void machine_destroy(struct machine *m);
 /* machine_reset: devices back to power-on state (for a reboot). */
 void machine_reset(struct machine *m);
-/* machine_own: register dev for destruction at machine_destroy. */
-void machine_own(struct machine *m, struct device *dev);
-/* machine_new_device: a zeroed device object of size bytes whose first
- * member, a struct device, is set from tmpl (out of memory: die_host). */
-void *machine_new_device(size_t size, const struct device *tmpl);
-/* machine_add_device: register dev at [base, base + len) of bus and own
- * it; a range already taken is a monitor bug (die). */
-void machine_add_device(struct machine *m, struct bus *bus, uint64_t base, uint64_t len,
-			struct device *dev);
-/* machine_add_range: one more range for a device already added (a device
- * with several port blocks); not owned a second time. */
-void machine_add_range(struct bus *bus, uint64_t base, uint64_t len, struct device *dev);
-
 /* machine_request_exit: end the run with reason r, process exit status
  * status (util.h) and a one-line message; the first reason wins.  The one
  * way to end a run, from any thread: it locks, then kicks the engine and

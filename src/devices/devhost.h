@@ -1,0 +1,63 @@
+/*
+ * devhost.h - the machine as a device sees it: bus registration, timers on
+ * the guest clock, the size of RAM and the end-of-run request.  Devices
+ * include this header, bus.h and irq.h, and never the machine's own.
+ *
+ * The machine implements it (monitor/machine/devhost.c) and hands each
+ * device a struct devhost * at creation; IRQ lines are plain objects
+ * (irq.h) that the board wires (monitor/machine/board.c).  Every call is
+ * made on the vCPU thread, except devhost_request_exit (any thread).
+ */
+#ifndef BT86_DEVHOST_H
+#define BT86_DEVHOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/bus.h"
+#include "devices/irq.h"
+#include "monitor/base/exit.h"
+
+/* The machine, opaque to devices. */
+struct devhost;
+
+/* Which bus a range is registered on. */
+enum devhost_bus { DEVHOST_IO, DEVHOST_MMIO };
+
+/* A one-shot timer on the guest clock (CLOCK_MONOTONIC ns, util_now_ns). */
+struct timer {
+	uint64_t deadline; /* 0 when disarmed */
+	void (*fire)(struct timer *t, uint64_t now);
+	void *opaque;
+	struct timer *next; /* the machine's timer list */
+};
+
+/* devhost_new_device: a zeroed device object of size bytes whose first
+ * member, a struct device, is set from tmpl (out of memory: die_host). */
+void *devhost_new_device(size_t size, const struct device *tmpl);
+
+/* devhost_add_device: register dev at [base, base + len) of bus; the
+ * machine destroys it at teardown and resets it at reboot.  A range
+ * already taken is a monitor bug (die). */
+void devhost_add_device(struct devhost *h, enum devhost_bus bus, uint64_t base, uint64_t len,
+			struct device *dev);
+
+/* devhost_add_range: one more range for a device already added (a device
+ * with several port blocks). */
+void devhost_add_range(struct devhost *h, enum devhost_bus bus, uint64_t base, uint64_t len,
+		       struct device *dev);
+
+/* devhost_timer_arm: fire t at deadline (ns); re-arming moves it. */
+void devhost_timer_arm(struct devhost *h, struct timer *t, uint64_t deadline);
+/* devhost_timer_disarm: t will not fire (no-op when not armed). */
+void devhost_timer_disarm(struct devhost *h, struct timer *t);
+
+/* devhost_ram_size: guest RAM in bytes (the CMOS reports it). */
+uint64_t devhost_ram_size(const struct devhost *h);
+
+/* devhost_request_exit: end the run with reason r and process exit status
+ * status (exit.h) and a one-line message; the first reason wins. */
+void devhost_request_exit(struct devhost *h, enum exit_reason r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

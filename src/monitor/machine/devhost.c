@@ -1,0 +1,76 @@
+/*
+ * devhost.c - the machine's side of devices/devhost.h: what a device may
+ * ask of the machine it is plugged into.
+ */
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+/* machine_of: the machine behind a device's handle (machine_devhost). */
+static struct machine *machine_of(struct devhost *h)
+{
+	return (struct machine *)h;
+}
+
+/* devhost_bus: the bus named by which. */
+static struct bus *devhost_bus(struct devhost *h, enum devhost_bus which)
+{
+	return which == DEVHOST_IO ? &machine_of(h)->io : &machine_of(h)->mmio;
+}
+
+void *devhost_new_device(size_t size, const struct device *tmpl)
+{
+	struct device *d = calloc(1, size);
+
+	if (!d)
+		die_host("out of memory");
+	*d = *tmpl;
+	return d;
+}
+
+void devhost_add_range(struct devhost *h, enum devhost_bus which, uint64_t base, uint64_t len,
+		       struct device *dev)
+{
+	struct bus *bus = devhost_bus(h, which);
+
+	if (bus_register(bus, base, len, dev) < 0)
+		die("%s: %s %#llx-%#llx already taken", dev->name, bus->name,
+		    (unsigned long long)base, (unsigned long long)(base + len - 1));
+}
+
+void devhost_add_device(struct devhost *h, enum devhost_bus which, uint64_t base, uint64_t len,
+			struct device *dev)
+{
+	struct machine *m = machine_of(h);
+
+	devhost_add_range(h, which, base, len, dev);
+	if (m->nr_owned >= ARRAY_SIZE(m->owned))
+		die("too many devices (at most %zu)", ARRAY_SIZE(m->owned));
+	m->owned[m->nr_owned++] = dev;
+}
+
+void devhost_timer_arm(struct devhost *h, struct timer *t, uint64_t deadline)
+{
+	timer_arm(machine_of(h), t, deadline);
+}
+
+void devhost_timer_disarm(struct devhost *h, struct timer *t)
+{
+	timer_disarm(machine_of(h), t);
+}
+
+uint64_t devhost_ram_size(const struct devhost *h)
+{
+	return ((const struct machine *)h)->ram.size;
+}
+
+void devhost_request_exit(struct devhost *h, enum exit_reason r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	machine_request_exitv(machine_of(h), r, status, fmt, ap);
+	va_end(ap);
+}
