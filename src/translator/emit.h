@@ -8,6 +8,7 @@
 #define BT86_EMIT_H
 
 #include "translator/bt.h"
+#include "monitor/insn/insn.h"
 
 #include <string.h>
 

@@ -167,8 +167,6 @@ static bool mangle_cli(struct bt_ctx *x)
  * there); false for a plain callout. */
 static bool mangle_flags(struct bt_ctx *x)
 {
-	if (x->insn->attributes & ZYDIS_ATTRIB_HAS_LOCK)
-		return false; /* #UD: callout_needed's rule */
 	switch (x->insn->mnemonic) {
 	case ZYDIS_MNEMONIC_PUSHF:
 	case ZYDIS_MNEMONIC_PUSHFD:
@@ -398,126 +396,80 @@ static void mangle_branch(struct bt_ctx *x)
 
 /* --- dispatch by construct -------------------------------------------------- */
 
-/* legacy_kind: opcodes that change meaning in 64-bit mode and need the
- * monitor; NULL if none of them. */
-static const char *legacy_kind(const struct bt_ctx *x, enum bt_site_kind *kind)
-{
-	*kind = SITE_EXEC;
-	switch (x->insn->mnemonic) {
-	case ZYDIS_MNEMONIC_DAA:
-	case ZYDIS_MNEMONIC_DAS:
-	case ZYDIS_MNEMONIC_AAA:
-	case ZYDIS_MNEMONIC_AAS:
-	case ZYDIS_MNEMONIC_AAM:
-	case ZYDIS_MNEMONIC_AAD:
-	case ZYDIS_MNEMONIC_SALC:
-		return "BCD/SALC (invalid in 64-bit mode)";
-	case ZYDIS_MNEMONIC_BOUND:
-	case ZYDIS_MNEMONIC_INTO:
-	case ZYDIS_MNEMONIC_ARPL:
-	case ZYDIS_MNEMONIC_LDS:
-	case ZYDIS_MNEMONIC_LES:
-	case ZYDIS_MNEMONIC_LSS:
-	case ZYDIS_MNEMONIC_LFS:
-	case ZYDIS_MNEMONIC_LGS:
-		return "legacy opcode (segment load or trap)";
-	case ZYDIS_MNEMONIC_PUSHFD:
-	case ZYDIS_MNEMONIC_PUSHF:
-	case ZYDIS_MNEMONIC_POPFD:
-	case ZYDIS_MNEMONIC_POPF:
-		return "EFLAGS (virtual IF/IOPL)";
-	default:
-		break;
-	}
-	if (x->insn->meta.category == ZYDIS_CATEGORY_STRINGOP)
-		return "string instruction (ES:EDI)";
-	return NULL;
-}
-
-/* ends_block: callouts after which code is never straight-line. */
-static bool ends_block(const ZydisDecodedInstruction *in)
-{
-	switch (in->meta.category) {
-	case ZYDIS_CATEGORY_CALL:
-	case ZYDIS_CATEGORY_RET:
-	case ZYDIS_CATEGORY_UNCOND_BR:
-	case ZYDIS_CATEGORY_COND_BR:
-	case ZYDIS_CATEGORY_INTERRUPT:
-	case ZYDIS_CATEGORY_SYSCALL:
-	case ZYDIS_CATEGORY_SYSRET:
-		return true;
-	default:
-		return in->mnemonic == ZYDIS_MNEMONIC_HLT;
-	}
-}
-
-/* mangle_special: constructs with their own function; false if none. */
-static bool mangle_special(struct bt_ctx *x)
+/* mangle_jcc_insn: Jcc rel8 (7x) or rel32 (0F 8x); 16-bit ones end the
+ * run as not supported. */
+static void mangle_jcc_insn(struct bt_ctx *x, uint8_t op0)
 {
 	const ZydisDecodedInstruction *in = x->insn;
-	uint8_t op0 = x->bytes[in->raw.prefix_count];
+	int cc = op0 == 0x0f ? x->bytes[in->raw.prefix_count + 1] & 0xf : op0 & 0xf;
 
-	switch (in->mnemonic) {
-	case ZYDIS_MNEMONIC_JMP:
-	case ZYDIS_MNEMONIC_CALL:
-	case ZYDIS_MNEMONIC_RET:
+	if (in->operand_width == 16)
+		mangle_callout(x, SITE_UNSUPP, "16-bit Jcc");
+	else
+		mangle_jcc(x, cc);
+}
+
+/* mangle_expand: the translator's own code for the instruction (the
+ * expand column of the instruction table, insn.h).  False when there is
+ * none or it declines: the entry's callout or the copy follow. */
+static bool mangle_expand(struct bt_ctx *x, enum insn_expand e)
+{
+	uint8_t op0 = x->bytes[x->insn->raw.prefix_count];
+
+	switch (e) {
+	case XP_NONE:
+	case XP_COUNT:
+		return false;
+	case XP_BRANCH:
 		mangle_branch(x);
 		return true;
-	case ZYDIS_MNEMONIC_LOOP:
-	case ZYDIS_MNEMONIC_LOOPE:
-	case ZYDIS_MNEMONIC_LOOPNE:
-	case ZYDIS_MNEMONIC_JECXZ:
-	case ZYDIS_MNEMONIC_JCXZ:
+	case XP_JCC:
+		mangle_jcc_insn(x, op0);
+		return true;
+	case XP_LOOP:
 		mangle_loop(x, op0);
 		return true;
-	case ZYDIS_MNEMONIC_PUSH:
+	case XP_PUSH:
 		mangle_push(x);
 		return true;
-	case ZYDIS_MNEMONIC_POP:
+	case XP_POP:
 		mangle_pop(x);
 		return true;
-	case ZYDIS_MNEMONIC_PUSHAD:
-	case ZYDIS_MNEMONIC_PUSHA:
+	case XP_PUSHA:
 		mangle_pusha(x);
 		return true;
-	case ZYDIS_MNEMONIC_POPAD:
-	case ZYDIS_MNEMONIC_POPA:
+	case XP_POPA:
 		mangle_popa(x);
 		return true;
-	case ZYDIS_MNEMONIC_ENTER:
+	case XP_ENTER:
 		mangle_enter(x);
 		return true;
-	case ZYDIS_MNEMONIC_LEAVE:
+	case XP_LEAVE:
 		mangle_leave(x);
 		return true;
-	case ZYDIS_MNEMONIC_XLAT:
+	case XP_MOFFS:
 		mangle_moffs(x);
 		return true;
-	default:
-		break;
-	}
-	if (in->meta.category == ZYDIS_CATEGORY_COND_BR) {
-		int cc = op0 == 0x0f ? x->bytes[in->raw.prefix_count + 1] & 0xf : op0 & 0xf;
-		if (in->operand_width == 16) {
-			mangle_callout(x, SITE_UNSUPP, "16-bit Jcc");
-			return true;
-		}
-		mangle_jcc(x, cc);
+	case XP_INCDEC:
+		mangle_incdec(x);
 		return true;
-	}
-	if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT) {
-		if (op0 >= 0x40 && op0 <= 0x4f) {
-			mangle_incdec(x);
-			return true;
-		}
-		if (op0 >= 0xa0 && op0 <= 0xa3) {
-			mangle_moffs(x);
-			return true;
-		}
-		if (op0 == 0x82) {
-			mangle_copy(x, 0x80);
-			return true;
-		}
+	case XP_GRP82:
+		mangle_copy(x, 0x80);
+		return true;
+	case XP_STRING:
+		return mangle_string(x);
+	case XP_CLI:
+		return mangle_cli(x);
+	case XP_FLAGS:
+		return mangle_flags(x);
+	case XP_MOV_FROM_CR:
+		return mangle_mov_from_cr(x);
+	case XP_HINT_NOP:
+		/* hint NOPs of the guest model (0F 18-1F): nothing to run.  The
+		 * host may give the same bytes a meaning: MPX bound-table loads,
+		 * CET's RDSSP, CLDEMOTE. */
+		x->how = HOW_REWRITE;
+		return true;
 	}
 	return false;
 }
@@ -536,12 +488,15 @@ static bool uses_xmm(const struct bt_ctx *x)
 	return false;
 }
 
-/* bt_mangle: decide how the instruction is translated and emit it. */
+/* bt_mangle: decide how the instruction is translated and emit it: by
+ * its entry in the instruction table (insn.h), the translator's expansion
+ * first, then the callout (the rule in bt->hooks.needed, or an entry that
+ * must never be copied), else the copy. */
 void bt_mangle(struct bt_ctx *x)
 {
 	const ZydisDecodedInstruction *in = x->insn;
+	const struct insn_rule *r = insn_rule(in);
 	const char *why = NULL;
-	enum bt_site_kind kind;
 	bool fpu_trap = x->blk->mode & BT_MODE_FPU_TRAP;
 
 	if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY) {
@@ -552,31 +507,14 @@ void bt_mangle(struct bt_ctx *x)
 		mangle_callout(x, SITE_UD, "SSE with CR4.OSFXSR clear");
 		return;
 	}
-	if (mangle_mov_from_cr(x) || mangle_cli(x) || mangle_flags(x))
+	if (mangle_expand(x, r->expand))
 		return;
-	bool needed = x->bt->hooks.needed(in, fpu_trap, &why);
-	bool inline_ok =
-	    in->mnemonic == ZYDIS_MNEMONIC_PUSHAD || in->mnemonic == ZYDIS_MNEMONIC_POPAD;
-	if (needed && inline_ok && why && !strcmp(why, "not in 64-bit mode"))
-		needed = false; /* expanded inline below */
-	if (needed) {
-		mangle_callout(x, SITE_EXEC, why ? why : "sensitive");
-		if (ends_block(in))
+	if (x->bt->hooks.needed(in, fpu_trap, &why) || (r->flags & INSN_NO_COPY)) {
+		mangle_callout(x, SITE_EXEC, why && *why ? why : r->why);
+		if (r->flags & INSN_ENDS_BLOCK)
 			x->end = true;
 		return;
 	}
-	if (mangle_string(x)) /* single MOVS/STOS/LODS/CMPS/SCAS inline (mangle_string.c) */
-		return;
-	if ((why = legacy_kind(x, &kind)) != NULL) {
-		mangle_callout(x, kind, why);
-		if (ends_block(in))
-			x->end = true;
-		return;
-	}
-	/* 16-bit addressing (0x67): memory operands are computed into r11 by
-	 * mangle_mem.c; 16-bit LOOP/JCXZ say "not supported" in mangle_loop. */
-	if (mangle_special(x))
-		return;
 	mangle_copy(x, -1);
 }
 

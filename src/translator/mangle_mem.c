@@ -359,7 +359,9 @@ static void mangle_lea_a16(struct bt_ctx *x)
  * (which emit_mem_insn makes [gs: 32-bit guest address]) and it reads or
  * writes no state the host CPU holds for itself: segment registers (the
  * host's FS/GS bases, selectors), control, debug and descriptor-table
- * registers, or the x87 pointers (host RIP and addresses).  Returns why x
+ * registers, or the x87 pointers (host RIP and addresses); and the
+ * instruction table (insn.h) neither forbids the copy nor lists memory it
+ * touches beyond that operand.  Returns why x
  * breaks it, or NULL.  Callers route such instructions elsewhere first
  * (callout.c, mangle_*.c); one that still gets here is refused with #UD. */
 const char *copy_hazard(const struct bt_ctx *x)
@@ -401,7 +403,11 @@ const char *copy_hazard(const struct bt_ctx *x)
 			break;
 		}
 	}
-	return callout_x87_pointers(x->insn) ? "x87 state with pointers" : NULL;
+	/* and what the instruction table says of it */
+	const struct insn_rule *r = insn_rule(x->insn);
+	if ((r->flags & INSN_NO_COPY) || (r->mem & ~MEM_OPERAND))
+		return r->why ? r->why : "not copyable";
+	return NULL;
 }
 
 /* mangle_copy: an innocuous instruction; memory operands become guest
@@ -418,14 +424,6 @@ void mangle_copy(struct bt_ctx *x, int opcode0)
 	int op_start = in->raw.prefix_count;
 	const char *hazard = copy_hazard(x);
 
-	if ((in->mnemonic == ZYDIS_MNEMONIC_NOP && in->opcode_map == ZYDIS_OPCODE_MAP_0F) ||
-	    in->meta.isa_set == ZYDIS_ISA_SET_MPX) {
-		/* hint NOPs of the guest model (0F 18-1F): nothing to run.  The
-		 * host may give the same bytes a meaning: MPX bound-table
-		 * loads, CET's RDSSP, CLDEMOTE. */
-		x->how = HOW_REWRITE;
-		return;
-	}
 	if (hazard) {
 		mangle_callout(x, SITE_UD, hazard);
 		return;

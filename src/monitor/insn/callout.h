@@ -53,11 +53,9 @@ enum callout_result {
 	CO_HALT,
 };
 
-/* callout_x87_pointers: in stores or loads the x87 instruction and data
- * pointers (FNSTENV, FNSAVE, FXSAVE, FXRSTOR, FLDENV, FRSTOR): a host copy
- * would show the host's RIP and addresses, or load guest values the
- * monitor could not tell from its own, so callout_fpu.c runs them. */
-bool callout_x87_pointers(const ZydisDecodedInstruction *in);
+/* A callout handler (callout*.c), named by the instruction table (insn.h):
+ * runs the instruction of s on v and says how the engine goes on. */
+typedef enum callout_result (*co_handler)(struct vcpu *v, const struct callout_site *s);
 
 /* callout_decoder_init: a Zydis decoder for the guest CPU model, 32-bit
  * code (big) or 16-bit.  The model has no MPX, CET or CLDEMOTE, so the hint

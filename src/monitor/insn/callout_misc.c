@@ -149,7 +149,7 @@ bool co_fpu_trap(struct vcpu *v, const struct callout_site *s, enum callout_resu
 {
 	uint32_t cr0 = v->cr0;
 
-	switch (co_fpu_class(&s->insn)) {
+	switch (insn_fpu_class(&s->insn)) {
 	case 'x':
 	case 'f':
 		if (cr0 & (CR0_EM | CR0_TS))

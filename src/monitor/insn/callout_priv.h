@@ -10,10 +10,8 @@
 #ifndef BT86_CALLOUT_PRIV_H
 #define BT86_CALLOUT_PRIV_H
 
-#include "monitor/insn/callout.h"
+#include "monitor/insn/insn.h"
 #include "monitor/x86/cpu.h"
-
-typedef enum callout_result (*co_handler)(struct vcpu *v, const struct callout_site *s);
 
 /* co_next: vcpu->eip = the instruction after s (IP wraps at 64 KiB in a
  * 16-bit code segment); returns CO_NEXT. */
@@ -58,11 +56,6 @@ int co_mem_write(struct vcpu *v, const struct callout_site *s, const ZydisDecode
 int co_stack_peek(struct vcpu *v, uint32_t off, unsigned size, uint32_t *val);
 /* co_stack_adjust: ESP += delta (only SP in a 16-bit stack segment). */
 void co_stack_adjust(struct vcpu *v, int32_t delta);
-
-/* co_fpu_class: 0 for instructions CR0.TS/EM do not affect; 'x' x87 (EM
- * or TS -> #NM), 'f' FXSAVE/FXRSTOR (same), 'w' WAIT/FWAIT (TS and MP ->
- * #NM), 's' MMX/SSE/SSE2 (EM -> #UD, TS -> #NM). */
-int co_fpu_class(const ZydisDecodedInstruction *in);
 
 /* co_set_zf: set or clear ZF in vcpu->eflags. */
 void co_set_zf(struct vcpu *v, bool zf);
