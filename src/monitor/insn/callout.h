@@ -86,13 +86,4 @@ enum callout_result callout_exec(struct vcpu *v, const struct callout_site *s);
  * or later, no AVX, no long mode (SYSCALL/SYSRET), no VMX/SVM. */
 bool callout_needed(const ZydisDecodedInstruction *insn, bool fpu_trap, const char **why);
 
-/* callout_ea: the effective address (offset within segment *seg) of memory
- * operand op of site s for the current register values: base + index *
- * scale + displacement, wrapped to the address size; *seg (if not NULL)
- * receives the segment register used: the override, else SS for EBP/ESP
- * (BP/SP) based addressing, else DS (as Zydis resolved it at decode).  Use
- * it with cpu_read_seg/cpu_write_seg, which check the limit. */
-uint32_t callout_ea(const struct vcpu *v, const struct callout_site *s,
-		    const ZydisDecodedOperand *op, int *seg);
-
 #endif

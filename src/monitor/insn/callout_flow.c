@@ -34,7 +34,7 @@ static int read_far_ptr(struct vcpu *v, const struct callout_site *s, const Zydi
 {
 	uint8_t b[6] = {0};
 
-	if (co_mem_read(v, s, op, 0, b, size + 2))
+	if (insn_mem_read(v, s, op, 0, b, size + 2))
 		return CPU_FAULT;
 	*off = b[0] | b[1] << 8 | (size == 4 ? (b[2] << 16 | (uint32_t)b[3] << 24) : 0);
 	*sel = b[size] | b[size + 1] << 8;
@@ -60,7 +60,7 @@ enum callout_result co_far_jmp_call(struct vcpu *v, const struct callout_site *s
 	} else {
 		return ud(v, s); /* FF /3, FF /5 with a register operand */
 	}
-	v->eip = co_next_eip(v, s);
+	v->eip = insn_next_eip(v, s);
 	if (s->insn.mnemonic == ZYDIS_MNEMONIC_CALL)
 		return transfer_done(v, s, cpu_far_call(v, sel, off, size));
 	return transfer_done(v, s, cpu_far_jmp(v, sel, off, size));
@@ -75,14 +75,14 @@ enum callout_result co_far_ret(struct vcpu *v, const struct callout_site *s)
 		return ud(v, s);
 	if (s->insn.operand_count_visible > 0 && s->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
 		imm = (uint16_t)s->ops[0].imm.value.u;
-	v->eip = co_next_eip(v, s);
+	v->eip = insn_next_eip(v, s);
 	return transfer_done(v, s, cpu_far_ret(v, imm, co_opsize(s)));
 }
 
 /* co_iret: IRET (16-bit) / IRETD. */
 enum callout_result co_iret(struct vcpu *v, const struct callout_site *s)
 {
-	v->eip = co_next_eip(v, s);
+	v->eip = insn_next_eip(v, s);
 	return transfer_done(v, s, cpu_iret(v, co_opsize(s)));
 }
 
@@ -93,18 +93,18 @@ enum callout_result co_int(struct vcpu *v, const struct callout_site *s)
 {
 	switch (s->insn.mnemonic) {
 	case ZYDIS_MNEMONIC_INT:
-		v->eip = co_next_eip(v, s);
+		v->eip = insn_next_eip(v, s);
 		return transfer_done(v, s, cpu_int(v, (uint8_t)s->ops[0].imm.value.u, EV_SOFTINT));
 	case ZYDIS_MNEMONIC_INT3:
-		v->eip = co_next_eip(v, s);
+		v->eip = insn_next_eip(v, s);
 		return transfer_done(v, s, cpu_int(v, EXC_BP, EV_SOFTEXC));
 	case ZYDIS_MNEMONIC_INTO:
 		if (!(v->eflags & EFL_OF))
 			return co_next(v, s);
-		v->eip = co_next_eip(v, s);
+		v->eip = insn_next_eip(v, s);
 		return transfer_done(v, s, cpu_int(v, EXC_OF, EV_SOFTEXC));
 	default: /* INT1: a trap; delivery faults escalate inside the cpu layer */
-		v->eip = co_next_eip(v, s);
+		v->eip = insn_next_eip(v, s);
 		cpu_deliver_event(v, EV_EXCEPTION, EXC_DB, false, 0);
 		return CO_EXIT;
 	}
@@ -120,14 +120,14 @@ enum callout_result co_bound(struct vcpu *v, const struct callout_site *s)
 
 	if (s->ops[1].type != ZYDIS_OPERAND_TYPE_MEMORY)
 		return ud(v, s);
-	if (co_mem_read(v, s, &s->ops[1], 0, b, 2 * size))
+	if (insn_mem_read(v, s, &s->ops[1], 0, b, 2 * size))
 		return co_fault(v, s);
 	if (size == 2) {
-		idx = (int16_t)co_reg_read(v, s->ops[0].reg.value);
+		idx = (int16_t)insn_reg_read(v, s->ops[0].reg.value);
 		lo = (int16_t)(b[0] | b[1] << 8);
 		hi = (int16_t)(b[2] | b[3] << 8);
 	} else {
-		idx = (int32_t)co_reg_read(v, s->ops[0].reg.value);
+		idx = (int32_t)insn_reg_read(v, s->ops[0].reg.value);
 		lo = (int32_t)(b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24);
 		hi = (int32_t)(b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24);
 	}
@@ -141,13 +141,13 @@ enum callout_result co_bound(struct vcpu *v, const struct callout_site *s)
 /* co_sysenter / co_sysexit: fast system call entry and return. */
 enum callout_result co_sysenter(struct vcpu *v, const struct callout_site *s)
 {
-	v->eip = co_next_eip(v, s);
+	v->eip = insn_next_eip(v, s);
 	return transfer_done(v, s, cpu_sysenter(v));
 }
 
 enum callout_result co_sysexit(struct vcpu *v, const struct callout_site *s)
 {
-	v->eip = co_next_eip(v, s);
+	v->eip = insn_next_eip(v, s);
 	return transfer_done(v, s, cpu_sysexit(v));
 }
 

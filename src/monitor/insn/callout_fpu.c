@@ -78,8 +78,8 @@ static void fpu_decode_at(struct vcpu *v, uint32_t eip, int *seg, uint16_t *fop)
 			  in.raw.modrm.rm);
 	for (unsigned i = 0; i < in.operand_count; i++)
 		if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-		    co_seg_index(ops[i].mem.segment) >= 0)
-			*seg = co_seg_index(ops[i].mem.segment);
+		    insn_seg_index(ops[i].mem.segment) >= 0)
+			*seg = insn_seg_index(ops[i].mem.segment);
 }
 
 /* fpu_guest_ptrs: the pointers of vcpu->fxsave in guest terms.
@@ -134,7 +134,7 @@ static int fpu_probe(struct vcpu *v, const struct callout_site *s, const ZydisDe
 		     uint32_t extra, unsigned len, bool write)
 {
 	int seg;
-	uint32_t ea = callout_ea(v, s, op, &seg) + extra, phys;
+	uint32_t ea = insn_ea(v, s, op, 0, &seg) + extra, phys;
 
 	if (s->insn.address_width == 16)
 		ea &= 0xffff;
@@ -216,7 +216,7 @@ enum callout_result co_fldenv_frstor(struct vcpu *v, const struct callout_site *
 		cpu_raise(v, EXC_MF, false, 0);
 		return co_fault(v, s);
 	}
-	if (co_mem_read(v, s, &s->ops[0], 0, buf, len) < 0)
+	if (insn_mem_read(v, s, &s->ops[0], 0, buf, len) < 0)
 		return co_fault(v, s);
 	__asm__ volatile("fxrstor %0"
 			 :
@@ -250,7 +250,7 @@ enum callout_result co_fnstenv_fnsave(struct vcpu *v, const struct callout_site 
 
 	fpu_host_store(v, save, o16, buf);
 	fpu_patch_env(buf, o16, &p);
-	if (co_mem_write(v, s, &s->ops[0], 0, buf, len) < 0)
+	if (insn_mem_write(v, s, &s->ops[0], 0, buf, len) < 0)
 		return co_fault(v, s);
 	uint8_t *fx = v->fxsave;
 	if (!save) {
@@ -268,7 +268,7 @@ enum callout_result co_fnstenv_fnsave(struct vcpu *v, const struct callout_site 
 static bool fx_aligned(struct vcpu *v, const struct callout_site *s)
 {
 	int seg;
-	uint32_t ea = callout_ea(v, s, &s->ops[0], &seg);
+	uint32_t ea = insn_ea(v, s, &s->ops[0], 0, &seg);
 
 	if (((v->seg[seg].base + ea) & 15) == 0)
 		return true;
@@ -293,7 +293,7 @@ enum callout_result co_fxsave(struct vcpu *v, const struct callout_site *s)
 	le_put32(img + FX_FDP, p.fdp);
 	le_put16(img + FX_FDS, p.fds);
 	le_put32(img + FX_MASK, GUEST_MXCSR_MASK);
-	if (co_mem_write(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
+	if (insn_mem_write(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
 		return co_fault(v, s);
 	return co_next(v, s);
 }
@@ -307,7 +307,7 @@ enum callout_result co_fxrstor(struct vcpu *v, const struct callout_site *s)
 	uint8_t img[FX_GUEST];
 
 	if (!fx_aligned(v, s) || fpu_probe(v, s, &s->ops[0], 0, 512, false) < 0 ||
-	    co_mem_read(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
+	    insn_mem_read(v, s, &s->ops[0], 0, img, sizeof(img)) < 0)
 		return co_fault(v, s);
 	uint32_t host_mask = le32(v->fxsave + FX_MASK); /* as the entry saved it */
 	if (!host_mask)
@@ -385,7 +385,7 @@ enum callout_result co_maskmov(struct vcpu *v, const struct callout_site *s)
 		if ((mask[i] & 0x80) && fpu_probe(v, s, mem, i, 1, true) < 0)
 			return co_fault(v, s);
 	for (unsigned i = 0; i < len; i++)
-		if ((mask[i] & 0x80) && co_mem_write(v, s, mem, i, &data[i], 1) < 0)
+		if ((mask[i] & 0x80) && insn_mem_write(v, s, mem, i, &data[i], 1) < 0)
 			return co_fault(v, s);
 	if (len == 8)
 		mmx_enter(v);

@@ -43,9 +43,9 @@ enum callout_result co_in_out(struct vcpu *v, const struct callout_site *s)
 	if (in) {
 		if (cpu_in(v, port, size, &val))
 			return co_fault(v, s);
-		co_reg_write(v, data->reg.value, val);
+		insn_reg_write(v, data->reg.value, val);
 	} else {
-		if (cpu_out(v, port, size, co_reg_read(v, data->reg.value)))
+		if (cpu_out(v, port, size, insn_reg_read(v, data->reg.value)))
 			return co_fault(v, s);
 	}
 	co_next(v, s);
@@ -92,7 +92,7 @@ static int source_seg(const struct callout_site *s)
 
 		if (op->type == ZYDIS_OPERAND_TYPE_MEMORY &&
 		    (op->mem.base == ZYDIS_REGISTER_ESI || op->mem.base == ZYDIS_REGISTER_SI)) {
-			int seg = co_seg_index(op->mem.segment);
+			int seg = insn_seg_index(op->mem.segment);
 			return seg >= 0 ? seg : S_DS;
 		}
 	}

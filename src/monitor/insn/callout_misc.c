@@ -90,10 +90,10 @@ enum callout_result co_grp82(struct vcpu *v, const struct callout_site *s)
 	unsigned op = s->insn.raw.modrm.reg;
 	uint32_t a, b;
 
-	if (co_op_read(v, s, &s->ops[0], &a) || co_op_read(v, s, &s->ops[1], &b))
+	if (insn_op_read(v, s, &s->ops[0], &a) || insn_op_read(v, s, &s->ops[1], &b))
 		return co_fault(v, s);
 	uint8_t r = callout_alu8(op, (uint8_t)a, (uint8_t)b, &v->eflags);
-	if (op != 7 && co_op_write(v, s, &s->ops[0], r))
+	if (op != 7 && insn_op_write(v, s, &s->ops[0], r))
 		return co_fault(v, s);
 	return co_next(v, s);
 }
@@ -104,10 +104,10 @@ enum callout_result co_grp82(struct vcpu *v, const struct callout_site *s)
 enum callout_result co_bitscan(struct vcpu *v, const struct callout_site *s)
 {
 	bool rev = s->insn.mnemonic == ZYDIS_MNEMONIC_LZCNT;
-	uint32_t src, dst = co_reg_read(v, s->ops[0].reg.value);
+	uint32_t src, dst = insn_reg_read(v, s->ops[0].reg.value);
 	uint64_t fl;
 
-	if (co_op_read(v, s, &s->ops[1], &src))
+	if (insn_op_read(v, s, &s->ops[1], &src))
 		return co_fault(v, s);
 	if (rev)
 		__asm__("bsr %k[s], %k[d]\n\tpushf\n\tpop %q[f]"
@@ -120,7 +120,7 @@ enum callout_result co_bitscan(struct vcpu *v, const struct callout_site *s)
 			: [s] "r"(src)
 			: "cc");
 	if (src)
-		co_reg_write(v, s->ops[0].reg.value, dst);
+		insn_reg_write(v, s->ops[0].reg.value, dst);
 	v->eflags = (v->eflags & ~EFL_ARITH) | ((uint32_t)fl & EFL_ARITH);
 	return co_next(v, s);
 }

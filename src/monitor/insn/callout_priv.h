@@ -11,6 +11,7 @@
 #define BT86_CALLOUT_PRIV_H
 
 #include "monitor/insn/insn.h"
+#include "monitor/insn/operand.h"
 #include "monitor/x86/cpu.h"
 
 /* co_next: vcpu->eip = the instruction after s (IP wraps at 64 KiB in a
@@ -18,8 +19,6 @@
 enum callout_result co_next(struct vcpu *v, const struct callout_site *s);
 /* co_fault: an exception was recorded: eip back at the instruction. */
 enum callout_result co_fault(struct vcpu *v, const struct callout_site *s);
-/* co_next_eip: the address of the next instruction (no side effect). */
-uint32_t co_next_eip(const struct vcpu *v, const struct callout_site *s);
 
 /* co_opsize: operand size in bytes (2 or 4) of the instruction. */
 unsigned co_opsize(const struct callout_site *s);
@@ -27,29 +26,6 @@ unsigned co_opsize(const struct callout_site *s);
 unsigned co_addrsize(const struct callout_site *s);
 /* co_stack_size: 4 if SS is a 32-bit (B=1) stack segment, else 2. */
 unsigned co_stack_size(const struct vcpu *v);
-
-/* co_reg_index / co_seg_index: the vcpu index of a Zydis GPR (any width) or
- * segment register; -1 if r is not of that kind. */
-int co_reg_index(ZydisRegister r);
-int co_seg_index(ZydisRegister r);
-/* co_reg_read / co_reg_write: a GPR of any width (AL..BH, AX..DI, EAX..EDI);
- * writes of 8/16 bits keep the rest of the register. */
-uint32_t co_reg_read(const struct vcpu *v, ZydisRegister r);
-void co_reg_write(struct vcpu *v, ZydisRegister r, uint32_t val);
-
-/* co_op_read: value of operand op (register, memory with segment checks,
- * immediate), zero-extended; returns 0 or CPU_FAULT. */
-int co_op_read(struct vcpu *v, const struct callout_site *s, const ZydisDecodedOperand *op,
-	       uint32_t *val);
-/* co_op_write: store the low op->size bits of val in operand op. */
-int co_op_write(struct vcpu *v, const struct callout_site *s, const ZydisDecodedOperand *op,
-		uint32_t val);
-/* co_mem_read / co_mem_write: len bytes at memory operand op (+ extra
- * bytes into it), through the segment and its limit checks. */
-int co_mem_read(struct vcpu *v, const struct callout_site *s, const ZydisDecodedOperand *op,
-		uint32_t extra, void *dst, unsigned len);
-int co_mem_write(struct vcpu *v, const struct callout_site *s, const ZydisDecodedOperand *op,
-		 uint32_t extra, const void *src, unsigned len);
 
 /* co_stack_peek: read size bytes (2 or 4) at SS:(ESP + off), ESP or SP per
  * SS.B, without changing ESP. */

@@ -45,7 +45,8 @@ enum callout_result co_mov_seg(struct vcpu *v, const struct callout_site *s)
 	const ZydisDecodedOperand *dst = &s->ops[0], *src = &s->ops[1];
 	int seg;
 
-	if (dst->type == ZYDIS_OPERAND_TYPE_REGISTER && (seg = co_seg_index(dst->reg.value)) >= 0) {
+	if (dst->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	    (seg = insn_seg_index(dst->reg.value)) >= 0) {
 		uint32_t sel;
 		bool changed;
 
@@ -53,14 +54,14 @@ enum callout_result co_mov_seg(struct vcpu *v, const struct callout_site *s)
 			cpu_raise_ud(v);
 			return co_fault(v, s);
 		}
-		if (co_op_read(v, s, src, &sel) || load_seg(v, seg, (uint16_t)sel, &changed))
+		if (insn_op_read(v, s, src, &sel) || load_seg(v, seg, (uint16_t)sel, &changed))
 			return co_fault(v, s);
 		return seg_done(v, s, changed);
 	}
-	seg = co_seg_index(src->reg.value);
+	seg = insn_seg_index(src->reg.value);
 	if (seg < 0)
 		die("callout: MOV without a segment register at %#x", s->eip);
-	if (co_op_write(v, s, dst, cpu_selector_value(v, seg)))
+	if (insn_op_write(v, s, dst, cpu_selector_value(v, seg)))
 		return co_fault(v, s);
 	return co_next(v, s);
 }
@@ -69,7 +70,7 @@ enum callout_result co_mov_seg(struct vcpu *v, const struct callout_site *s)
  * pushed zero-extended (one of the two behaviours the SDM allows). */
 enum callout_result co_push_seg(struct vcpu *v, const struct callout_site *s)
 {
-	int seg = co_seg_index(s->ops[0].reg.value);
+	int seg = insn_seg_index(s->ops[0].reg.value);
 
 	if (seg < 0)
 		die("callout: PUSH of %s is not a segment push",
@@ -82,7 +83,7 @@ enum callout_result co_push_seg(struct vcpu *v, const struct callout_site *s)
 /* co_pop_seg: POP Sreg: ESP moves only after the load succeeded. */
 enum callout_result co_pop_seg(struct vcpu *v, const struct callout_site *s)
 {
-	int seg = co_seg_index(s->ops[0].reg.value);
+	int seg = insn_seg_index(s->ops[0].reg.value);
 	unsigned size = co_opsize(s);
 	uint32_t sel;
 	bool changed;
@@ -121,13 +122,13 @@ enum callout_result co_load_far_ptr(struct vcpu *v, const struct callout_site *s
 		cpu_raise_ud(v);
 		return co_fault(v, s);
 	}
-	if (co_mem_read(v, s, mem, 0, b, size + 2))
+	if (insn_mem_read(v, s, mem, 0, b, size + 2))
 		return co_fault(v, s);
 	uint32_t off = b[0] | b[1] << 8 | (size == 4 ? (b[2] << 16 | (uint32_t)b[3] << 24) : 0);
 	uint16_t sel = b[size] | b[size + 1] << 8;
 	if (load_seg(v, seg, sel, &changed))
 		return co_fault(v, s);
-	co_reg_write(v, s->ops[0].reg.value, off);
+	insn_reg_write(v, s->ops[0].reg.value, off);
 	return seg_done(v, s, changed);
 }
 
@@ -137,11 +138,11 @@ enum callout_result co_arpl(struct vcpu *v, const struct callout_site *s)
 {
 	uint32_t dst, src;
 
-	if (co_pm_only(v) || co_op_read(v, s, &s->ops[0], &dst) ||
-	    co_op_read(v, s, &s->ops[1], &src))
+	if (co_pm_only(v) || insn_op_read(v, s, &s->ops[0], &dst) ||
+	    insn_op_read(v, s, &s->ops[1], &src))
 		return co_fault(v, s);
 	if ((dst & 3) < (src & 3)) {
-		if (co_op_write(v, s, &s->ops[0], (dst & ~3u) | (src & 3)))
+		if (insn_op_write(v, s, &s->ops[0], (dst & ~3u) | (src & 3)))
 			return co_fault(v, s);
 		co_set_zf(v, true);
 	} else {

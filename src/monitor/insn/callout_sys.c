@@ -29,7 +29,7 @@ enum callout_result co_mov_cr(struct vcpu *v, const struct callout_site *s)
 	uint32_t val;
 
 	if (ZydisRegisterGetClass(dst->reg.value) == ZYDIS_REGCLASS_CONTROL) {
-		val = co_reg_read(v, src->reg.value);
+		val = insn_reg_read(v, src->reg.value);
 		if (cpu_mov_to_cr(v, ZydisRegisterGetId(dst->reg.value), val, &chg))
 			return co_fault(v, s);
 		co_cr_changed(v, chg);
@@ -38,7 +38,7 @@ enum callout_result co_mov_cr(struct vcpu *v, const struct callout_site *s)
 	}
 	if (cpu_mov_from_cr(v, ZydisRegisterGetId(src->reg.value), &val))
 		return co_fault(v, s);
-	co_reg_write(v, dst->reg.value, val);
+	insn_reg_write(v, dst->reg.value, val);
 	return co_next(v, s);
 }
 
@@ -51,14 +51,14 @@ enum callout_result co_mov_dr(struct vcpu *v, const struct callout_site *s)
 
 	if (ZydisRegisterGetClass(dst->reg.value) == ZYDIS_REGCLASS_DEBUG) {
 		if (cpu_mov_to_dr(v, ZydisRegisterGetId(dst->reg.value),
-				  co_reg_read(v, src->reg.value)))
+				  insn_reg_read(v, src->reg.value)))
 			return co_fault(v, s);
 		co_next(v, s);
 		return CO_EXIT;
 	}
 	if (cpu_mov_from_dr(v, ZydisRegisterGetId(src->reg.value), &val))
 		return co_fault(v, s);
-	co_reg_write(v, dst->reg.value, val);
+	insn_reg_write(v, dst->reg.value, val);
 	return co_next(v, s);
 }
 
@@ -68,7 +68,7 @@ enum callout_result co_lmsw(struct vcpu *v, const struct callout_site *s)
 	uint32_t val;
 	unsigned chg = 0;
 
-	if (co_op_read(v, s, &s->ops[0], &val) || cpu_lmsw(v, (uint16_t)val, &chg))
+	if (insn_op_read(v, s, &s->ops[0], &val) || cpu_lmsw(v, (uint16_t)val, &chg))
 		return co_fault(v, s);
 	co_cr_changed(v, chg);
 	co_next(v, s);
@@ -83,11 +83,11 @@ enum callout_result co_smsw(struct vcpu *v, const struct callout_site *s)
 	uint32_t cr0 = cpu_smsw(v);
 
 	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
-		co_reg_write(v, op->reg.value, cr0);
+		insn_reg_write(v, op->reg.value, cr0);
 		return co_next(v, s);
 	}
 	uint8_t b[2] = {cr0, cr0 >> 8};
-	if (co_mem_write(v, s, op, 0, b, 2))
+	if (insn_mem_write(v, s, op, 0, b, 2))
 		return co_fault(v, s);
 	return co_next(v, s);
 }
@@ -114,7 +114,7 @@ enum callout_result co_sgdt_sidt(struct vcpu *v, const struct callout_site *s)
 		cpu_raise_ud(v);
 		return co_fault(v, s);
 	}
-	if (co_mem_write(v, s, &s->ops[0], 0, b, 6))
+	if (insn_mem_write(v, s, &s->ops[0], 0, b, 6))
 		return co_fault(v, s);
 	return co_next(v, s);
 }
@@ -130,7 +130,7 @@ enum callout_result co_lgdt_lidt(struct vcpu *v, const struct callout_site *s)
 		cpu_raise_ud(v);
 		return co_fault(v, s);
 	}
-	if (cpu_require_cpl0(v) || co_mem_read(v, s, &s->ops[0], 0, b, 6))
+	if (cpu_require_cpl0(v) || insn_mem_read(v, s, &s->ops[0], 0, b, 6))
 		return co_fault(v, s);
 	uint16_t limit = b[0] | b[1] << 8;
 	uint32_t base = b[2] | b[3] << 8 | b[4] << 16 | (uint32_t)b[5] << 24;
@@ -151,7 +151,7 @@ enum callout_result co_sldt_str(struct vcpu *v, const struct callout_site *s)
 {
 	uint16_t sel = s->insn.mnemonic == ZYDIS_MNEMONIC_SLDT ? v->ldtr.sel : v->tr.sel;
 
-	if (co_pm_only(v) || co_op_write(v, s, &s->ops[0], sel))
+	if (co_pm_only(v) || insn_op_write(v, s, &s->ops[0], sel))
 		return co_fault(v, s);
 	return co_next(v, s);
 }
@@ -162,7 +162,7 @@ enum callout_result co_lldt_ltr(struct vcpu *v, const struct callout_site *s)
 	uint32_t sel;
 	int r;
 
-	if (co_pm_only(v) || co_op_read(v, s, &s->ops[0], &sel))
+	if (co_pm_only(v) || insn_op_read(v, s, &s->ops[0], &sel))
 		return co_fault(v, s);
 	if (s->insn.mnemonic == ZYDIS_MNEMONIC_LLDT)
 		r = cpu_lldt(v, (uint16_t)sel);
@@ -182,7 +182,7 @@ enum callout_result co_lar_lsl(struct vcpu *v, const struct callout_site *s)
 	bool zf = false;
 	int r;
 
-	if (co_pm_only(v) || co_op_read(v, s, &s->ops[1], &sel))
+	if (co_pm_only(v) || insn_op_read(v, s, &s->ops[1], &sel))
 		return co_fault(v, s);
 	if (s->insn.mnemonic == ZYDIS_MNEMONIC_LAR)
 		r = cpu_lar(v, (uint16_t)sel, &out, &zf);
@@ -191,7 +191,7 @@ enum callout_result co_lar_lsl(struct vcpu *v, const struct callout_site *s)
 	if (r)
 		return co_fault(v, s);
 	if (zf)
-		co_reg_write(v, s->ops[0].reg.value, out);
+		insn_reg_write(v, s->ops[0].reg.value, out);
 	co_set_zf(v, zf);
 	return co_next(v, s);
 }
@@ -203,7 +203,7 @@ enum callout_result co_verr_verw(struct vcpu *v, const struct callout_site *s)
 	bool zf = false;
 	int r;
 
-	if (co_pm_only(v) || co_op_read(v, s, &s->ops[0], &sel))
+	if (co_pm_only(v) || insn_op_read(v, s, &s->ops[0], &sel))
 		return co_fault(v, s);
 	if (s->insn.mnemonic == ZYDIS_MNEMONIC_VERR)
 		r = cpu_verr(v, (uint16_t)sel, &zf);
@@ -228,7 +228,7 @@ enum callout_result co_invlpg(struct vcpu *v, const struct callout_site *s)
 	}
 	if (cpu_require_cpl0(v))
 		return co_fault(v, s);
-	uint32_t lin = callout_ea(v, s, &s->ops[0], &seg) + v->seg[seg].base;
+	uint32_t lin = insn_ea(v, s, &s->ops[0], 0, &seg) + v->seg[seg].base;
 	if (m && m->engine && m->engine->invlpg)
 		m->engine->invlpg(m, lin);
 	co_next(v, s);

@@ -13,63 +13,6 @@
 
 /* --- registers and operands ---------------------------------------------- */
 
-bool emu_is_gpr(ZydisRegister r)
-{
-	switch (ZydisRegisterGetClass(r)) {
-	case ZYDIS_REGCLASS_GPR8:
-	case ZYDIS_REGCLASS_GPR16:
-	case ZYDIS_REGCLASS_GPR32:
-		return true;
-	default:
-		return false;
-	}
-}
-
-uint32_t emu_reg_read(const struct vcpu *v, ZydisRegister r)
-{
-	int id = ZydisRegisterGetId(r);
-
-	switch (ZydisRegisterGetClass(r)) {
-	case ZYDIS_REGCLASS_GPR8:
-		return id >= 4 ? (v->gpr[id & 3] >> 8) & 0xff : v->gpr[id] & 0xff;
-	case ZYDIS_REGCLASS_GPR16:
-		return v->gpr[id] & 0xffff;
-	case ZYDIS_REGCLASS_GPR32:
-		return v->gpr[id];
-	default:
-		die("emu: %s is not a general register", ZydisRegisterGetString(r));
-	}
-}
-
-void emu_reg_write(struct vcpu *v, ZydisRegister r, uint32_t val)
-{
-	int id = ZydisRegisterGetId(r);
-
-	switch (ZydisRegisterGetClass(r)) {
-	case ZYDIS_REGCLASS_GPR8:
-		if (id >= 4)
-			v->gpr[id & 3] = (v->gpr[id & 3] & ~0xff00u) | (val & 0xff) << 8;
-		else
-			v->gpr[id] = (v->gpr[id] & ~0xffu) | (val & 0xff);
-		break;
-	case ZYDIS_REGCLASS_GPR16:
-		v->gpr[id] = (v->gpr[id] & ~0xffffu) | (val & 0xffff);
-		break;
-	case ZYDIS_REGCLASS_GPR32:
-		v->gpr[id] = val;
-		break;
-	default:
-		die("emu: %s is not a general register", ZydisRegisterGetString(r));
-	}
-}
-
-uint32_t emu_mem_ea(struct emu *e, const ZydisDecodedOperand *op, uint32_t extra, int *seg)
-{
-	uint32_t ea = callout_ea(e->v, &e->s, op, seg) + extra;
-
-	return e->s.insn.address_width == 16 ? ea & 0xffff : ea;
-}
-
 const ZydisDecodedOperand *emu_mem_op(const struct emu *e)
 {
 	for (unsigned i = 0; i < e->s.insn.operand_count_visible; i++)
@@ -84,7 +27,7 @@ void emu_loc(struct emu *e, const ZydisDecodedOperand *op, struct emu_loc *l)
 	l->size = op->size / 8;
 	if (op->type == ZYDIS_OPERAND_TYPE_MEMORY) {
 		l->mem = true;
-		l->off = emu_mem_ea(e, op, 0, &l->seg);
+		l->off = insn_ea(e->v, &e->s, op, 0, &l->seg);
 	} else {
 		l->reg = op->reg.value;
 	}
@@ -95,7 +38,7 @@ int emu_loc_read(struct emu *e, const struct emu_loc *l, uint32_t *val)
 	uint8_t b[4] = {0};
 
 	if (!l->mem) {
-		*val = emu_reg_read(e->v, l->reg);
+		*val = insn_reg_read(e->v, l->reg);
 		return 0;
 	}
 	if (cpu_read_seg(e->v, l->seg, l->off, b, l->size) < 0)
@@ -109,7 +52,7 @@ int emu_loc_write(struct emu *e, const struct emu_loc *l, uint32_t val)
 	uint8_t b[4] = {val, val >> 8, val >> 16, val >> 24};
 
 	if (!l->mem) {
-		emu_reg_write(e->v, l->reg, val);
+		insn_reg_write(e->v, l->reg, val);
 		return 0;
 	}
 	return cpu_write_seg(e->v, l->seg, l->off, b, l->size);
@@ -150,18 +93,6 @@ int emu_rmw_check(struct emu *e, const struct emu_loc *l)
 	return 0;
 }
 
-int emu_src(struct emu *e, const ZydisDecodedOperand *op, uint32_t *val)
-{
-	struct emu_loc l;
-
-	if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-		*val = (uint32_t)op->imm.value.u; /* sign-extended when signed */
-		return 0;
-	}
-	emu_loc(e, op, &l);
-	return emu_loc_read(e, &l, val);
-}
-
 bool emu_cond(uint32_t fl, unsigned cc)
 {
 	bool sf_ne_of = !(fl & EFL_SF) != !(fl & EFL_OF);
@@ -196,16 +127,9 @@ bool emu_cond(uint32_t fl, unsigned cc)
 	return (cc & 1) ? !r : r;
 }
 
-uint32_t emu_next_eip(const struct emu *e)
-{
-	uint32_t next = e->s.eip + e->s.len;
-
-	return (e->v->seg[S_CS].attr & SEG_ATTR_DB) ? next : next & 0xffff;
-}
-
 enum callout_result emu_next(struct emu *e)
 {
-	e->v->eip = emu_next_eip(e);
+	e->v->eip = insn_next_eip(e->v, &e->s);
 	return CO_NEXT;
 }
 
@@ -225,14 +149,14 @@ static enum callout_result emu_mov(struct emu *e)
 	struct emu_loc l;
 	uint32_t val;
 
-	if (dst->type == ZYDIS_OPERAND_TYPE_REGISTER && !emu_is_gpr(dst->reg.value))
+	if (dst->type == ZYDIS_OPERAND_TYPE_REGISTER && !insn_is_gpr(dst->reg.value))
 		return EMU_REFUSE(e, "register operand");
 	if (e->s.insn.mnemonic == ZYDIS_MNEMONIC_LEA) {
-		val = emu_mem_ea(e, src, 0, NULL);
+		val = insn_ea(e->v, &e->s, src, 0, NULL);
 	} else {
-		if (src->type == ZYDIS_OPERAND_TYPE_REGISTER && !emu_is_gpr(src->reg.value))
+		if (src->type == ZYDIS_OPERAND_TYPE_REGISTER && !insn_is_gpr(src->reg.value))
 			return EMU_REFUSE(e, "register operand");
-		if (emu_src(e, src, &val) < 0)
+		if (insn_op_read(e->v, &e->s, src, &val) < 0)
 			return emu_fault(e);
 	}
 	if (e->s.insn.mnemonic == ZYDIS_MNEMONIC_MOVSX)
@@ -259,10 +183,10 @@ static enum callout_result emu_cmov(struct emu *e)
 {
 	uint32_t val;
 
-	if (emu_src(e, &e->s.ops[1], &val) < 0)
+	if (insn_op_read(e->v, &e->s, &e->s.ops[1], &val) < 0)
 		return emu_fault(e);
 	if (emu_cond(e->v->eflags, e->s.insn.opcode & 0xf))
-		emu_reg_write(e->v, e->s.ops[0].reg.value, val);
+		insn_reg_write(e->v, e->s.ops[0].reg.value, val);
 	return emu_next(e);
 }
 
@@ -288,9 +212,9 @@ static enum callout_result emu_push(struct emu *e)
 	const ZydisDecodedOperand *op = &e->s.ops[0];
 	uint32_t val;
 
-	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && !emu_is_gpr(op->reg.value))
+	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && !insn_is_gpr(op->reg.value))
 		return EMU_REFUSE(e, "register operand");
-	if (emu_src(e, op, &val) < 0)
+	if (insn_op_read(e->v, &e->s, op, &val) < 0)
 		return emu_fault(e);
 	if (cpu_push(e->v, val, e->s.insn.operand_width / 8) < 0)
 		return emu_fault(e);
@@ -306,7 +230,7 @@ static enum callout_result emu_pop(struct emu *e)
 	uint32_t esp = v->gpr[R_ESP], val;
 	struct emu_loc l;
 
-	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && !emu_is_gpr(op->reg.value))
+	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && !insn_is_gpr(op->reg.value))
 		return EMU_REFUSE(e, "register operand");
 	if (cpu_pop(v, &val, e->s.insn.operand_width / 8) < 0)
 		return emu_fault(e);
@@ -324,8 +248,8 @@ static int near_target(struct emu *e, const ZydisDecodedOperand *op, uint32_t *t
 	uint32_t t;
 
 	if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && op->imm.is_relative)
-		t = emu_next_eip(e) + (uint32_t)op->imm.value.u;
-	else if (emu_src(e, op, &t) < 0)
+		t = insn_next_eip(e->v, &e->s) + (uint32_t)op->imm.value.u;
+	else if (insn_op_read(e->v, &e->s, op, &t) < 0)
 		return CPU_FAULT;
 	if (e->s.insn.operand_width == 16)
 		t &= 0xffff;
@@ -353,7 +277,7 @@ static enum callout_result emu_branch(struct emu *e)
 	if (near_target(e, &e->s.ops[0], &target) < 0)
 		return emu_fault(e);
 	if (in->mnemonic == ZYDIS_MNEMONIC_CALL &&
-	    cpu_push(v, emu_next_eip(e), in->operand_width / 8) < 0)
+	    cpu_push(v, insn_next_eip(e->v, &e->s), in->operand_width / 8) < 0)
 		return emu_fault(e);
 	v->eip = target;
 	return CO_EXIT;
@@ -441,7 +365,7 @@ static enum callout_result emu_xlat(struct emu *e)
 			continue;
 		/* the segment as decoded (override or DS); the offset by hand, as
 		 * Zydis does not describe the AL index in the same way */
-		emu_mem_ea(e, op, 0, &seg);
+		insn_ea(e->v, &e->s, op, 0, &seg);
 		uint32_t ea = e->v->gpr[R_EBX] + (e->v->gpr[R_EAX] & 0xff);
 		if (e->s.insn.address_width == 16)
 			ea &= 0xffff;

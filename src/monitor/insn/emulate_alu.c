@@ -274,22 +274,23 @@ static enum callout_result emu_arith(struct emu *e)
 			  in->meta.category == ZYDIS_CATEGORY_ROTATE) &&
 			 in->mnemonic != ZYDIS_MNEMONIC_SHLD && in->mnemonic != ZYDIS_MNEMONIC_SHRD;
 
-	if (ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY && !emu_is_gpr(ops[0].reg.value))
+	if (ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY && !insn_is_gpr(ops[0].reg.value))
 		return EMU_REFUSE(e, "register operand");
 	emu_loc(e, &ops[0], &dst);
 	if (alu_writes(in->mnemonic) && emu_rmw_check(e, &dst) < 0)
 		return emu_fault(e);
 	if (in->mnemonic == ZYDIS_MNEMONIC_IMUL && n == 3) {
-		if (emu_src(e, &ops[1], &x) < 0 || emu_src(e, &ops[2], &y) < 0)
+		if (insn_op_read(e->v, &e->s, &ops[1], &x) < 0 ||
+		    insn_op_read(e->v, &e->s, &ops[2], &y) < 0)
 			return emu_fault(e);
 	} else {
 		if (emu_loc_read(e, &dst, &x) < 0)
 			return emu_fault(e);
 		if (shift)
 			cnt = n > 1 ? 0 : 1;
-		if (n > 1 && emu_src(e, &ops[1], shift ? &cnt : &y) < 0)
+		if (n > 1 && insn_op_read(e->v, &e->s, &ops[1], shift ? &cnt : &y) < 0)
 			return emu_fault(e);
-		if (n > 2 && emu_src(e, &ops[2], &cnt) < 0)
+		if (n > 2 && insn_op_read(e->v, &e->s, &ops[2], &cnt) < 0)
 			return emu_fault(e);
 	}
 	x = emu_host_alu(in->mnemonic, sz, x, y, (uint8_t)cnt, &fl, &ok);
@@ -313,13 +314,13 @@ static enum callout_result emu_bt(struct emu *e)
 	int32_t extra = 0;
 	bool ok;
 
-	if (emu_src(e, &ops[1], &off) < 0)
+	if (insn_op_read(e->v, &e->s, &ops[1], &off) < 0)
 		return emu_fault(e);
 	emu_loc(e, &ops[0], &dst);
 	if (ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER && dst.mem) {
 		int32_t s = sz == 2 ? (int16_t)off : (int32_t)off;
 		extra = (s >> (sz == 2 ? 4 : 5)) * (int32_t)sz;
-		dst.off = emu_mem_ea(e, &ops[0], (uint32_t)extra, &dst.seg);
+		dst.off = insn_ea(e->v, &e->s, &ops[0], (uint32_t)extra, &dst.seg);
 	}
 	off &= bits - 1;
 	if (alu_writes(e->s.insn.mnemonic) && emu_rmw_check(e, &dst) < 0)
@@ -341,7 +342,7 @@ static enum callout_result emu_xchg(struct emu *e)
 
 	emu_loc(e, &e->s.ops[0], &a);
 	emu_loc(e, &e->s.ops[1], &b);
-	if ((!a.mem && !emu_is_gpr(a.reg)) || (!b.mem && !emu_is_gpr(b.reg)))
+	if ((!a.mem && !insn_is_gpr(a.reg)) || (!b.mem && !insn_is_gpr(b.reg)))
 		return EMU_REFUSE(e, "register operand");
 	if (emu_rmw_check(e, &a) < 0 || emu_rmw_check(e, &b) < 0)
 		return emu_fault(e);
@@ -382,18 +383,18 @@ static enum callout_result emu_cmpxchg(struct emu *e)
 	ZydisRegister acc = sz == 1   ? ZYDIS_REGISTER_AL
 			    : sz == 2 ? ZYDIS_REGISTER_AX
 				      : ZYDIS_REGISTER_EAX;
-	uint32_t vd, src = emu_reg_read(e->v, e->s.ops[1].reg.value);
+	uint32_t vd, src = insn_reg_read(e->v, e->s.ops[1].reg.value);
 	uint32_t fl = e->v->eflags;
 	bool ok;
 
 	emu_loc(e, &e->s.ops[0], &d);
 	if (emu_rmw_check(e, &d) < 0 || emu_loc_read(e, &d, &vd) < 0)
 		return emu_fault(e);
-	emu_host_alu(ZYDIS_MNEMONIC_CMP, sz, emu_reg_read(e->v, acc), vd, 0, &fl, &ok);
+	emu_host_alu(ZYDIS_MNEMONIC_CMP, sz, insn_reg_read(e->v, acc), vd, 0, &fl, &ok);
 	if (emu_loc_write(e, &d, (fl & EFL_ZF) ? src : vd) < 0)
 		return emu_fault(e);
 	if (!(fl & EFL_ZF))
-		emu_reg_write(e->v, acc, vd);
+		insn_reg_write(e->v, acc, vd);
 	e->v->eflags = fl;
 	return emu_next(e);
 }
@@ -476,7 +477,7 @@ static enum callout_result emu_muldiv(struct emu *e)
 	uint32_t y, a = v->gpr[R_EAX], d = v->gpr[R_EDX];
 	uint64_t f = v->eflags & EFL_ARITH;
 
-	if (emu_src(e, &e->s.ops[0], &y) < 0)
+	if (insn_op_read(e->v, &e->s, &e->s.ops[0], &y) < 0)
 		return emu_fault(e);
 	if ((m == ZYDIS_MNEMONIC_DIV || m == ZYDIS_MNEMONIC_IDIV) &&
 	    div_faults(v, m == ZYDIS_MNEMONIC_IDIV, sz, y)) {

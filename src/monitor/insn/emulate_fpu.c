@@ -372,7 +372,7 @@ enum callout_result emu_fpu_insn(struct emu *e)
 
 	if (!mop)
 		return EMU_REFUSE(e, "no memory operand");
-	m.off = emu_mem_ea(e, mop, 0, &m.seg);
+	m.off = insn_ea(e->v, &e->s, mop, 0, &m.seg);
 	m.len = mop->size / 8;
 	if (m.len == 0 || m.len > 16)
 		return EMU_REFUSE(e, "memory operand size");

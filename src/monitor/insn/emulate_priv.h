@@ -8,7 +8,7 @@
 #ifndef BT86_EMULATE_PRIV_H
 #define BT86_EMULATE_PRIV_H
 
-#include "monitor/insn/callout.h"
+#include "monitor/insn/operand.h"
 #include "monitor/x86/cpu.h"
 #include "monitor/insn/emulate.h"
 
@@ -36,15 +36,6 @@ struct emu_loc {
 enum callout_result emu_next(struct emu *e);
 /* emu_fault: an exception was recorded: EIP stays at the instruction. */
 enum callout_result emu_fault(struct emu *e);
-/* emu_next_eip: the address of the next instruction. */
-uint32_t emu_next_eip(const struct emu *e);
-
-/* emu_reg_read / emu_reg_write: a general register of any width (AH..BH
- * included); narrow writes keep the rest of the register. */
-uint32_t emu_reg_read(const struct vcpu *v, ZydisRegister r);
-void emu_reg_write(struct vcpu *v, ZydisRegister r, uint32_t val);
-/* emu_is_gpr: r is an 8/16/32-bit general register. */
-bool emu_is_gpr(ZydisRegister r);
 
 /* emu_loc: resolve register or memory operand op. */
 void emu_loc(struct emu *e, const ZydisDecodedOperand *op, struct emu_loc *l);
@@ -55,13 +46,6 @@ int emu_loc_write(struct emu *e, const struct emu_loc *l, uint32_t val);
  * (segment type and limit, page translation for writing) pass; no-op for a
  * register.  After it, emu_loc_write of l cannot fault. */
 int emu_rmw_check(struct emu *e, const struct emu_loc *l);
-/* emu_src: value of a register, immediate (sign-extended to 32 bits when
- * Zydis says it is signed; callers use the low bytes they need) or memory
- * source operand; 0 or CPU_FAULT. */
-int emu_src(struct emu *e, const ZydisDecodedOperand *op, uint32_t *val);
-/* emu_mem_ea: segment and offset of memory operand op, plus extra bytes
- * (wrapped to the address size). */
-uint32_t emu_mem_ea(struct emu *e, const ZydisDecodedOperand *op, uint32_t extra, int *seg);
 /* emu_mem_op: the first visible memory operand, or NULL. */
 const ZydisDecodedOperand *emu_mem_op(const struct emu *e);
 
