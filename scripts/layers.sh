@@ -17,10 +17,11 @@ declare -A RANK=(
 	[monitor/x86]=3
 	[shadow_mmu]=4
 	[monitor/insn]=4
-	[translator]=5
+	[monitor/emulate]=5
+	[translator]=6
 	[kvm]=5
-	[monitor/boot]=6
-	[monitor/cli]=7
+	[monitor/boot]=7
+	[monitor/cli]=8
 )
 
 room_of() { # path relative to the repository -> room, or empty

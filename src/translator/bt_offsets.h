@@ -12,7 +12,7 @@
 #define BTC_TARGET    16   /* host PC bt_resume jumps to */
 #define BTC_EXIT_ARG  24   /* exit record or callout site */
 #define BTC_RESUME    32   /* host PC after a callout */
-#define BTC_REASON    40   /* uint32 enum bt_exit_reason */
+#define BTC_REASON    40   /* uint32 BT_EXIT_* (below) */
 #define BTC_EXIT_EIP  44   /* uint32 guest EIP for indirect misses */
 #define BTC_FN_DIRECT 48   /* address of bt_exit_direct */
 #define BTC_FN_IND    56   /* address of bt_exit_indirect */

@@ -9,7 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "translator/bt.h"
-#include "monitor/insn/emulate.h"
+#include "monitor/emulate/emulate.h"
 #include "monitor/base/stats.h"
 #include "monitor/base/util.h"
 

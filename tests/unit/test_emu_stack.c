@@ -1,10 +1,10 @@
 /* test_emu_stack.c - ENTER and XLAT in the one-instruction emulator
- * (monitor/insn/emulate.c), which the bt engine uses for an access to a non-RAM
+ * (monitor/emulate/emulate.c), which the bt engine uses for an access to a non-RAM
  * address: a guest whose ESP or EBX points outside RAM gets what the real
  * CPU does (writes to nowhere are dropped, reads give all ones), not the
  * end of the run.  Found by the robustness fuzzer (tests/fuzz). */
 #include "test_cpu_fixture.h"
-#include "monitor/insn/emulate.h"
+#include "monitor/emulate/emulate.h"
 
 #define CODE	0x10000u
 #define DATA	0x20000u

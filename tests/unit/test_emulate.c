@@ -1,9 +1,9 @@
-/* test_emulate.c - the one-instruction emulator (monitor/insn/emulate.c): ALU
+/* test_emulate.c - the one-instruction emulator (monitor/emulate/emulate.c): ALU
  * results and flags against the host CPU, on RAM and on an MMIO device,
  * unassigned physical addresses, accesses straddling the end of RAM, the
  * stack wrapping at 0, precise faults, x87/SSE with memory, refusals. */
 #include "test_cpu_fixture.h"
-#include "monitor/insn/emulate.h"
+#include "monitor/emulate/emulate.h"
 #include "monitor/x86/walk.h"
 
 #define CODE	0x10000u

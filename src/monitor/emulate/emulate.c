@@ -5,7 +5,7 @@
  * emulate_fpu.c; privileged, sensitive and string instructions are handed
  * to callout_exec(), which implements them on the same vcpu state.
  */
-#include "monitor/insn/emulate_priv.h"
+#include "monitor/emulate/emulate_priv.h"
 #include "monitor/machine/machine.h"
 #include "monitor/base/util.h"
 

@@ -19,7 +19,7 @@
  * underflow exception the instruction itself raised does not write memory,
  * as on hardware.
  */
-#include "monitor/insn/emulate_priv.h"
+#include "monitor/emulate/emulate_priv.h"
 
 #include <string.h>
 
@@ -236,8 +236,9 @@ struct fmem {
 };
 
 /* fpu_commit: run op natively; for a store, write the buffer to guest
- * memory unless suppress_check says the instruction raised an unmasked
- * exception that cancels the store; then commit the new state. */
+ * memory unless an x87 store raised an unmasked exception (a status bit
+ * whose control-word mask is clear), which cancels the store; then commit
+ * the new state. */
 static enum callout_result fpu_commit(struct emu *e, enum fop op, unsigned reg,
 				      const struct fmem *m, bool load, bool x87_store)
 {

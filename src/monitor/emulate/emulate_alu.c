@@ -10,7 +10,7 @@
  * asm steps over the red zone before pushing, so it is safe in any C
  * function.
  */
-#include "monitor/insn/emulate_priv.h"
+#include "monitor/emulate/emulate_priv.h"
 #include "monitor/base/util.h"
 
 /* Load the guest flags from %[f] (arithmetic bits only) / store RFLAGS to

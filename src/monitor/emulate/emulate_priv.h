@@ -10,7 +10,7 @@
 
 #include "monitor/insn/operand.h"
 #include "monitor/x86/cpu.h"
-#include "monitor/insn/emulate.h"
+#include "monitor/emulate/emulate.h"
 
 /* The instruction being emulated. */
 struct emu {
