@@ -67,13 +67,17 @@ void callout_decoder_init(ZydisDecoder *d, bool big);
  * which callout_needed() said true, or any REP/non-REP string instruction).
  * Sets vcpu->eip = s->eip first.  Instructions the guest CPU model lacks,
  * invalid LOCK prefixes, UD0/UD1/UD2 and RSM raise #UD; LZCNT/TZCNT run as
- * BSR/BSF (this model ignores their F3 prefix).  CR3 writes and paging
- * mode changes call engine->flush_tlb, INVLPG engine->invlpg (both
- * optional hooks).  A site with no handler is a translator bug: die(). */
+ * BSR/BSF (this model ignores their F3 prefix).  The handler is the one
+ * the instruction table names (insn.h), after the CR0.TS/EM check for
+ * x87/SSE.  CR3 writes and paging mode changes call engine->flush_tlb,
+ * INVLPG engine->invlpg (both optional hooks).  A site with no handler is
+ * a translator bug: die(). */
 enum callout_result callout_exec(struct vcpu *v, const struct callout_site *s);
 
 /* callout_needed: true if insn (decoded in 32-bit mode) must not be copied
- * into the translation cache but run by callout_exec; *why (if not NULL)
+ * into the translation cache but run by callout_exec: its entry in the
+ * instruction table (insn.h) has a reason and is not only the fallback of
+ * an expansion, or it is x87/SSE with fpu_trap.  *why (if not NULL)
  * receives a short reason for the xlat listing ("privileged", "sensitive",
  * "rep string", "string I/O", "port I/O", "far transfer", "segment
  * register", "interrupt", "not in 64-bit mode", "not in the CPU model",
