@@ -39,6 +39,7 @@
  * logged so a clear touches only them (unless the log overflowed). */
 #define BT_IND_SPAN  (4ull << 32)
 #define BT_IND_LOG   8192
+#define BT_IND_TABLES 4 /* contexts (mode, CS base) with their own table */
 #define BT_MAX_INSNS 64
 #define BT_MAX_SIDE  6 /* Jcc side exits per block (fall-through inline) */
 #define BT_MAX_EXITS (BT_MAX_SIDE + 2)
@@ -181,6 +182,17 @@ struct bt_times {
 	uint64_t callouts_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 };
 
+/* One indirect-branch table (ind.c): EIP -> TC offset for one context. */
+struct bt_ind_table {
+	uint32_t *t;		 /* BT_IND_SPAN bytes, populated lazily */
+	uint32_t mode, cs_base;	 /* the context: blocks looked up under this key */
+	bool used;		 /* holds a context */
+	unsigned gen;		 /* bt->ind_gen when last emptied */
+	uint64_t stamp;		 /* last selected */
+	uint32_t log[BT_IND_LOG]; /* indices filled since it was emptied */
+	unsigned log_n;		 /* > BT_IND_LOG: overflowed */
+};
+
 /* The engine state of one machine. */
 struct bt {
 	struct machine *m;
@@ -205,12 +217,15 @@ struct bt {
 	bool invalidated;  /* set by invalidation, cleared by the dispatcher */
 	bool step_one;	   /* next: one uncached instruction (SMC) */
 	enum callout_result co_result; /* of the last callout that left */
-	uint32_t *ind;		       /* the indirect table (BT_IND_SPAN bytes) */
-	uint32_t ind_log[BT_IND_LOG];  /* indices filled since the last clear */
-	unsigned ind_log_n;	       /* > BT_IND_LOG: overflowed */
-	uint32_t ind_mode;	       /* mode the indirect tables were filled under */
-	uint32_t ind_cs_base;	       /* and CS base */
+	uint32_t *ind;		       /* the current indirect table (== ind_cur->t) */
+	struct bt_ind_table ind_tab[BT_IND_TABLES];
+	struct bt_ind_table *ind_cur;
+	unsigned ind_gen;   /* tables filled under an older one are stale */
+	uint64_t ind_stamp; /* selections, for LRU */
 	uint32_t cur_mode;
+	/* per 4 MiB of linear space: code was fetched there from a 4 MiB page
+	 * (an INVLPG there drops the whole large page's translations) */
+	uint8_t large_code[1024];
 	struct bt_exit *xpage; /* exits chained across guest pages with paging on:
 				* unchained by bt_mapping_changed() */
 	ZydisDecoder dec;
@@ -246,8 +261,6 @@ void bt_chain(struct bt *bt, struct bt_exit *x, struct bt_block *blk);
 void bt_invalidate_frame(struct bt *bt, uint64_t frame);
 /* bt_flush: drop every translation. */
 void bt_flush(struct bt *bt);
-/* bt_ind_clear: empty the indirect-branch table. */
-void bt_ind_clear(struct bt *bt);
 /* bt_chain_xpage: like bt_chain, for an exit whose target is not on the
  * linear page its block starts on (paging on): undone by the next
  * bt_mapping_changed(). */
@@ -256,8 +269,28 @@ void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk);
  * INVLPG, paging mode): empty the indirect table, unchain every exit
  * chained across pages. */
 void bt_mapping_changed(struct bt *bt);
-/* bt_ind_set: indirect branches to guest eip go straight to blk. */
+/* bt_page_remapped: the linear page holding lin may map another frame
+ * (INVLPG): drop only what was checked against that page. */
+void bt_page_remapped(struct bt *bt, uint32_t lin);
+/* --- ind.c --------------------------------------------------------------- */
+/* bt_ind_init / bt_ind_destroy: reserve / release the tables; -errno. */
+int bt_ind_init(struct bt *bt);
+void bt_ind_destroy(struct bt *bt);
+/* bt_ind_select: make the table of context (mode, cs_base) current (r13
+ * of the next entry), taking over the least recently used one if none
+ * has it; a stale table is emptied first. */
+void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base);
+/* bt_ind_clear: every table misses (the current one now, the others when
+ * next selected). */
+void bt_ind_clear(struct bt *bt);
+/* bt_ind_set: indirect branches to guest eip go straight to blk (current
+ * context). */
 void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk);
+/* bt_ind_drop_block: no table points at blk any more. */
+void bt_ind_drop_block(struct bt *bt, const struct bt_block *blk);
+/* bt_ind_drop_pages: entries for EIPs on npages linear pages from lin
+ * miss, in every table. */
+void bt_ind_drop_pages(struct bt *bt, uint32_t lin, uint32_t npages);
 /* bt_entry: where an exit of block `from` enters blk: its body (no poll)
  * for a forward branch (blk->eip > from->eip), else the poll load.  Every
  * cycle of chained blocks has a non-forward edge, so every loop polls. */

@@ -75,8 +75,8 @@ static void bt_engine_note_write(struct machine *m, uint64_t gpa, uint64_t len)
 			bt_invalidate_frame(bt, f);
 }
 
-/* bt_engine_invlpg: INVLPG: drop the page from both shadow views and
- * empty the indirect table (keyed by linear EIP). */
+/* bt_engine_invlpg: INVLPG: drop the page from both shadow views, and the
+ * indirect entries and chains that relied on its mapping. */
 static void bt_engine_invlpg(struct machine *m, uint32_t lin)
 {
 	struct bt *bt = m->engine_data;
@@ -84,7 +84,7 @@ static void bt_engine_invlpg(struct machine *m, uint32_t lin)
 	if (!bt)
 		return;
 	shadow_invlpg(&bt->shadow, lin);
-	bt_mapping_changed(bt);
+	bt_page_remapped(bt, lin);
 }
 
 /* bt_engine_flush_tlb: CR3 write (global false: global pages may stay) or

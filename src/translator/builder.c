@@ -22,8 +22,8 @@
 
 #define TC_MARGIN 1024 /* bytes one instruction's expansion never exceeds */
 
-/* bt_mode: CS.D, CPL, CR0.TS|EM and the based DS/ES/SS/CS make the
- * translation key. */
+/* bt_mode: CS.D, CPL, CR0.TS|EM, CR4.OSFXSR and TSD, CR0.PG and the based
+ * DS/ES/SS/CS make the translation key (mode.h). */
 uint32_t bt_mode(const struct vcpu *v)
 {
 	uint32_t mode = (v->seg[S_CS].attr & SEG_ATTR_DB) ? BT_MODE_CS32 : 0;
@@ -38,6 +38,8 @@ uint32_t bt_mode(const struct vcpu *v)
 	mode |= bt_seg_mode(v);
 	if (v->cr0 & CR0_PG)
 		mode |= BT_MODE_PAGING;
+	if (v->cr4 & CR4_TSD)
+		mode |= BT_MODE_TSD;
 	return mode;
 }
 
@@ -81,6 +83,8 @@ static int64_t bt_code_frame(struct bt *bt, uint32_t lin, bool probe, struct fet
 		}
 		return -1;
 	}
+	if (w.large)
+		bt->large_code[lin >> 22] = 1;
 	return w.gpa >> 12;
 }
 

@@ -221,6 +221,44 @@ static bool mangle_mov_from_cr(struct bt_ctx *x)
 	return true;
 }
 
+/* mangle_rdtsc: RDTSC where it cannot fault (CPL 0, or CR4.TSD clear: both
+ * in the mode key), flag-free, with BMI2's RORX:
+ *   rdtsc; rorx rdx, rdx, 32; lea rax, [rax + rdx]       ; host TSC
+ *   mov r11, [r12+vcpu]; mov r11, [r11+tsc_offset]; lea rax, [rax + r11]
+ *   rorx rdx, rax, 32; mov edx, edx; mov eax, eax        ; EDX:EAX
+ * False (callout) where it can #GP, or on a host without BMI2. */
+static bool mangle_rdtsc(struct bt_ctx *x)
+{
+	uint32_t mode = x->blk->mode;
+	ZydisRegister rax = ZYDIS_REGISTER_RAX, rdx = ZYDIS_REGISTER_RDX;
+	ZydisRegister r11 = ZYDIS_REGISTER_R11;
+
+	if (((mode & BT_MODE_TSD) && BT_MODE_CPL(mode) != 0) || !__builtin_cpu_supports("bmi2"))
+		return false;
+	ZydisEncoderOperand hi[3] = {enc_reg(rdx), enc_reg(rdx), enc_imm(32)};
+	ZydisEncoderOperand join[2] = {enc_reg(rax), enc_mem(8, rax, rdx, 1, 0)};
+	ZydisEncoderOperand vc[2] = {enc_reg(r11), e_r12(8, BTC_VCPU)};
+	ZydisEncoderOperand off[2] = {
+	    enc_reg(r11),
+	    enc_mem(8, r11, ZYDIS_REGISTER_NONE, 0, (int64_t)offsetof(struct vcpu, msr.tsc_offset))};
+	ZydisEncoderOperand add[2] = {enc_reg(rax), enc_mem(8, rax, r11, 1, 0)};
+	ZydisEncoderOperand split[3] = {enc_reg(rdx), enc_reg(rax), enc_imm(32)};
+	ZydisEncoderOperand zx_d[2] = {enc_reg(ZYDIS_REGISTER_EDX), enc_reg(ZYDIS_REGISTER_EDX)};
+	ZydisEncoderOperand zx_a[2] = {enc_reg(ZYDIS_REGISTER_EAX), enc_reg(ZYDIS_REGISTER_EAX)};
+
+	e_insn(&x->e, ZYDIS_MNEMONIC_RDTSC, 0, 0, NULL);
+	e_insn(&x->e, ZYDIS_MNEMONIC_RORX, 0, 3, hi);
+	e_insn(&x->e, ZYDIS_MNEMONIC_LEA, 0, 2, join);
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, vc);
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, off);
+	e_insn(&x->e, ZYDIS_MNEMONIC_LEA, 0, 2, add);
+	e_insn(&x->e, ZYDIS_MNEMONIC_RORX, 0, 3, split);
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, zx_d);
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, zx_a);
+	x->how = HOW_REWRITE;
+	return true;
+}
+
 /* --- control flow ------------------------------------------------------------ */
 
 static uint32_t rel_target(const struct bt_ctx *x)
@@ -464,6 +502,8 @@ static bool mangle_expand(struct bt_ctx *x, enum insn_expand e)
 		return mangle_flags(x);
 	case XP_MOV_FROM_CR:
 		return mangle_mov_from_cr(x);
+	case XP_RDTSC:
+		return mangle_rdtsc(x);
 	case XP_HINT_NOP:
 		/* hint NOPs of the guest model (0F 18-1F): nothing to run.  The
 		 * host may give the same bytes a meaning: MPX bound-table loads,

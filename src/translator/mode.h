@@ -14,6 +14,7 @@
 #define BT_MODE_FPU_TRAP  8u  /* CR0.TS or CR0.EM: x87/SSE call out (#NM/#UD) */
 #define BT_MODE_NO_OSFXSR 16u /* CR4.OSFXSR clear: SSE raises #UD */
 #define BT_MODE_PAGING	  32u /* CR0.PG: code at linear addresses, no chaining across pages */
+#define BT_MODE_TSD	  64u /* CR4.TSD: RDTSC above CPL 0 calls out (#GP) */
 /* DS/ES/SS/CS has a non-zero base: accesses through it add the base from
  * bt_cpu.seg_base (mangle_mem.c).  s = S_ES, S_CS, S_SS or S_DS. */
 #define BT_MODE_SEG_BASED(s) (0x100u << (s))

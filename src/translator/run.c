@@ -139,11 +139,7 @@ static struct bt_block *find_block(struct bt *bt, bool one_off, bool *fresh)
 	struct bt_block *blk = NULL;
 
 	uint32_t cs_base = v->seg[S_CS].base;
-	if (mode != bt->ind_mode || cs_base != bt->ind_cs_base) {
-		bt_ind_clear(bt);
-		bt->ind_mode = mode;
-		bt->ind_cs_base = cs_base;
-	}
+	bt_ind_select(bt, mode, cs_base);
 	if (!one_off)
 		blk = (mode & BT_MODE_PAGING) ? bt_lookup_paged(bt, v->eip, mode, cs_base)
 					      : bt_lookup(bt, v->eip, mode, cs_base);

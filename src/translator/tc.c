@@ -41,13 +41,9 @@ int bt_tc_init(struct bt *bt, size_t tc_size, size_t meta_size)
 		return -errno;
 	bt->tc_end = bt->tc + tc_size;
 	tc_reset(bt);
-	bt->ind = mmap(NULL, BT_IND_SPAN, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (bt->ind == MAP_FAILED) {
-		bt->ind = NULL;
-		return -errno;
-	}
-	bt->cpu->ind_base = (uint64_t)bt->ind;
+	int err = bt_ind_init(bt);
+	if (err < 0)
+		return err;
 	bt->cpu->tc_base = (uint64_t)bt->tc;
 	bt->meta = mmap(NULL, meta_size, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -73,9 +69,7 @@ void bt_tc_destroy(struct bt *bt)
 		munmap(bt->tc, bt->tc_end - bt->tc);
 	if (bt->meta && bt->meta != MAP_FAILED)
 		munmap(bt->meta, bt->meta_end - bt->meta);
-	if (bt->ind)
-		munmap(bt->ind, BT_IND_SPAN);
-	bt->ind = NULL;
+	bt_ind_destroy(bt);
 	bt->shadow.code_map = NULL;
 	free(bt->page_blocks);
 	free(bt->code_map);
@@ -261,8 +255,7 @@ static void bt_unhash(struct bt *bt, struct bt_block *blk)
 		pp = &(*pp)->hash_next;
 	if (*pp)
 		*pp = blk->hash_next;
-	if (bt->ind[blk->eip] == (uint32_t)(blk->host - bt->tc))
-		bt->ind[blk->eip] = 0;
+	bt_ind_drop_block(bt, blk);
 }
 
 /* bt_page_unlink: remove blk from frame f's list. */
@@ -315,46 +308,57 @@ void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk)
 	bt->xpage = x;
 }
 
-/* bt_mapping_changed: unpatch the cross-page chains still in place. */
+/* xpage_unpatch: undo the cross-page chain x (off bt->xpage already). */
+static void xpage_unpatch(struct bt_exit *x)
+{
+	x->xlisted = false;
+	if (!x->to)
+		return;
+	struct bt_exit **pp = &x->to->incoming;
+	while (*pp && *pp != x)
+		pp = &(*pp)->next_in;
+	if (*pp)
+		*pp = x->next_in;
+	bt_unpatch(x);
+}
+
+/* bt_mapping_changed: empty the indirect tables, unpatch the cross-page
+ * chains still in place. */
 void bt_mapping_changed(struct bt *bt)
 {
 	bt_ind_clear(bt);
-	for (struct bt_exit *x = bt->xpage; x; x = x->next_x) {
-		x->xlisted = false;
-		if (!x->to)
-			continue;
-		struct bt_exit **pp = &x->to->incoming;
-		while (*pp && *pp != x)
-			pp = &(*pp)->next_in;
-		if (*pp)
-			*pp = x->next_in;
-		bt_unpatch(x);
-	}
+	for (struct bt_exit *x = bt->xpage; x; x = x->next_x)
+		xpage_unpatch(x);
 	bt->xpage = NULL;
+	memset(bt->large_code, 0, sizeof(bt->large_code));
 }
 
-/* bt_ind_clear: every entry misses: zero the logged ones, or give the
- * whole table back to the kernel when the log overflowed. */
-void bt_ind_clear(struct bt *bt)
+/* bt_page_remapped: the linear page holding lin may map another frame now
+ * (INVLPG): what was checked against it goes.  Indirect-table entries of
+ * blocks that may cover it (they start on it or on the page before: a
+ * block spans at most two pages), and cross-page chains into blocks that
+ * cover it.  Where code came from a 4 MiB page, the whole of it (the TLB
+ * entry INVLPG drops covers it all).  Blocks elsewhere stay reachable. */
+void bt_page_remapped(struct bt *bt, uint32_t lin)
 {
-	if (bt->ind_log_n > BT_IND_LOG) {
-		if (madvise(bt->ind, BT_IND_SPAN, MADV_DONTNEED) < 0)
-			die_host("madvise of the indirect table: %s", strerror(errno));
-	} else {
-		for (unsigned i = 0; i < bt->ind_log_n; i++)
-			bt->ind[bt->ind_log[i]] = 0;
+	bool large = bt->large_code[lin >> 22];
+	uint32_t page = large ? lin & ~0x3fffffu : lin & ~0xfffu;
+	uint32_t span = large ? 4u << 20 : 4096; /* bytes of linear space */
+	struct bt_exit **pp = &bt->xpage;
+
+	bt_ind_drop_pages(bt, page - 4096, span / 4096 + 1);
+	while (*pp) {
+		struct bt_exit *x = *pp;
+		const struct bt_block *to = x->to;
+		uint32_t first = to ? (to->cs_base + to->eip) & ~0xfffu : 0;
+
+		if (to && (first - page < span || (to->lin_last & ~0xfffu) - page < span)) {
+			*pp = x->next_x;
+			xpage_unpatch(x);
+		} else {
+			pp = &x->next_x;
+		}
 	}
-	bt->ind_log_n = 0;
-}
-
-/* bt_ind_set: point the entry of eip at blk's poll load, log it. */
-void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk)
-{
-	if (bt->ind_log_n < BT_IND_LOG)
-		bt->ind_log[bt->ind_log_n] = eip;
-	if (bt->ind_log_n <= BT_IND_LOG)
-		bt->ind_log_n++;
-	bt->ind[eip] = (uint32_t)(blk->host - bt->tc);
 }
 
 /* bt_flush: reset both arenas, the hash, the page lists, unprotect. */

@@ -20,6 +20,7 @@
 	STAT(unchained_exits, "block exits through the dispatcher")                                \
 	STAT(ind_lookups, "indirect branch lookups (dispatcher path)")                             \
 	STAT(ind_misses, "indirect branch lookup misses")                                          \
+	STAT(ind_switches, "indirect table switches (mode or CS base)")                            \
 	STAT(callouts, "callouts, all kinds")                                                      \
 	STAT(exceptions, "guest exceptions delivered")                                             \
 	STAT(interrupts, "guest interrupts delivered")                                             \

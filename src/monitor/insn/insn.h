@@ -42,6 +42,7 @@ enum insn_expand {
 	XP_CLI,		/* CLI at CPL 0: clears the virtual IF inline */
 	XP_FLAGS,	/* PUSHF/POPF/STI on the virtual EFLAGS (mangle_flags.c) */
 	XP_MOV_FROM_CR, /* MOV r32, CRn at CPL 0: reads the vcpu field */
+	XP_RDTSC,	/* RDTSC where it cannot #GP: host TSC + the guest offset */
 	XP_HINT_NOP,	/* 0F 18-1F hint NOPs: nothing to run */
 	XP_COUNT
 };

@@ -66,7 +66,7 @@ static const struct insn_rule rules[INSN_NR] = {
     M(RDMSR, PRIV, co_rdmsr, XP_NONE, 0, 0),
     M(WRMSR, PRIV, co_wrmsr, XP_NONE, 0, 0),
     M(CPUID, SENS, co_cpuid, XP_NONE, 0, 0),
-    M(RDTSC, SENS, co_rdtsc, XP_NONE, 0, 0),
+    M(RDTSC, SENS, co_rdtsc, XP_RDTSC, 0, 0),
     M(RDPMC, SENS, co_rdpmc, XP_NONE, 0, 0),
 
     /* segments and descriptors */

@@ -1,0 +1,141 @@
+/*
+ * ind.c - the indirect-branch tables: guest EIP -> TC offset of the block
+ * that starts there (0: the miss stub), read by translated code as
+ * [r13 + eip*4] (docs/translator.md, "Indirect branches").
+ *
+ * A table is valid for one context, a (mode, CS base) pair: the blocks it
+ * points to were looked up under that key.  bt keeps BT_IND_TABLES of them
+ * and switches between them, so kernel and user code (CPL 0 and 3) keep
+ * their entries across every system call and interrupt; the least
+ * recently used table is taken over by a new context.  A change of the
+ * guest's mapping empties them all (lazily: a table filled under an older
+ * generation is emptied when it is next selected), an INVLPG only the
+ * entries of the pages it touches.
+ */
+#define _GNU_SOURCE
+#include "translator/bt.h"
+#include "monitor/base/util.h"
+#include "monitor/base/stats.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+int bt_ind_init(struct bt *bt)
+{
+	for (unsigned i = 0; i < BT_IND_TABLES; i++) {
+		struct bt_ind_table *t = &bt->ind_tab[i];
+		void *p = mmap(NULL, BT_IND_SPAN, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		t->t = p;
+		t->used = false;
+	}
+	bt->ind_cur = &bt->ind_tab[0];
+	bt->ind = bt->ind_cur->t;
+	bt->cpu->ind_base = (uint64_t)bt->ind;
+	return 0;
+}
+
+void bt_ind_destroy(struct bt *bt)
+{
+	for (unsigned i = 0; i < BT_IND_TABLES; i++) {
+		if (bt->ind_tab[i].t)
+			munmap(bt->ind_tab[i].t, BT_IND_SPAN);
+		bt->ind_tab[i].t = NULL;
+	}
+	bt->ind = NULL;
+}
+
+/* table_empty: every entry of t misses: zero the logged ones, or give the
+ * whole table back to the kernel when the log overflowed. */
+static void table_empty(struct bt *bt, struct bt_ind_table *t)
+{
+	if (t->log_n > BT_IND_LOG) {
+		if (madvise(t->t, BT_IND_SPAN, MADV_DONTNEED) < 0)
+			die_host("madvise of an indirect table: %s", strerror(errno));
+	} else {
+		for (unsigned i = 0; i < t->log_n; i++)
+			t->t[t->log[i]] = 0;
+	}
+	t->log_n = 0;
+	t->gen = bt->ind_gen;
+}
+
+void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base)
+{
+	struct bt_ind_table *t = bt->ind_cur, *lru = NULL;
+
+	if (!(t->used && t->mode == mode && t->cs_base == cs_base)) {
+		for (t = &bt->ind_tab[0]; t < &bt->ind_tab[BT_IND_TABLES]; t++) {
+			if (t->used && t->mode == mode && t->cs_base == cs_base)
+				break;
+			if (!lru || !t->used || (lru->used && t->stamp < lru->stamp))
+				lru = t;
+		}
+		if (t == &bt->ind_tab[BT_IND_TABLES]) {
+			t = lru;
+			table_empty(bt, t);
+			t->used = true;
+			t->mode = mode;
+			t->cs_base = cs_base;
+		}
+		bt->ind_cur = t;
+		bt->ind = t->t;
+		bt->cpu->ind_base = (uint64_t)t->t;
+		STAT_INC(ind_switches);
+	}
+	t->stamp = ++bt->ind_stamp;
+	if (t->gen != bt->ind_gen)
+		table_empty(bt, t);
+}
+
+void bt_ind_clear(struct bt *bt)
+{
+	bt->ind_gen++;
+	table_empty(bt, bt->ind_cur);
+}
+
+void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk)
+{
+	struct bt_ind_table *t = bt->ind_cur;
+
+	if (t->log_n < BT_IND_LOG)
+		t->log[t->log_n] = eip;
+	if (t->log_n <= BT_IND_LOG)
+		t->log_n++;
+	t->t[eip] = (uint32_t)(blk->host - bt->tc);
+}
+
+void bt_ind_drop_block(struct bt *bt, const struct bt_block *blk)
+{
+	uint32_t off = (uint32_t)(blk->host - bt->tc);
+
+	for (struct bt_ind_table *t = bt->ind_tab; t < &bt->ind_tab[BT_IND_TABLES]; t++)
+		if (t->used && t->gen == bt->ind_gen && t->mode == blk->mode &&
+		    t->cs_base == blk->cs_base && t->t[blk->eip] == off)
+			t->t[blk->eip] = 0;
+}
+
+/* table_drop_range: the entries of t for EIPs [lo, lo + n) miss. */
+static void table_drop_range(struct bt_ind_table *t, uint32_t lo, uint32_t n)
+{
+	if (t->log_n <= BT_IND_LOG) {
+		for (unsigned i = 0; i < t->log_n; i++)
+			if (t->log[i] - lo < n)
+				t->t[t->log[i]] = 0;
+		return;
+	}
+	for (uint32_t e = lo; e - lo < n; e++)
+		if (t->t[e])
+			t->t[e] = 0;
+}
+
+void bt_ind_drop_pages(struct bt *bt, uint32_t lin, uint32_t npages)
+{
+	for (struct bt_ind_table *t = bt->ind_tab; t < &bt->ind_tab[BT_IND_TABLES]; t++)
+		if (t->used && t->gen == bt->ind_gen)
+			table_drop_range(t, (lin & ~0xfffu) - t->cs_base, npages << 12);
+}
