@@ -1,7 +1,8 @@
 #!/bin/bash
 # layers.sh - the include graph between rooms (folders under src/ and
 # firmware/), checked against the layering drawn in docs/architecture.md:
-# an include may only point to the same room or one of lower rank.
+# an include may only point to the same room or one of strictly lower rank
+# (two rooms of one rank never include each other).
 # Prints every edge between rooms with its count; exits 1 when an include
 # points up or a source file is in no known room.
 #   scripts/layers.sh [--quiet]
@@ -50,12 +51,12 @@ while IFS= read -r f; do
 		fi
 		[[ $from == "$to" ]] && continue
 		EDGES["$from -> $to"]=$((${EDGES["$from -> $to"]:-0} + 1))
-		if ((RANK[$to] > RANK[$from])); then
-			echo "layers: $f includes \"$inc\": $from (rank ${RANK[$from]}) points up to $to (rank ${RANK[$to]})" >&2
+		if ((RANK[$to] >= RANK[$from])); then
+			echo "layers: $f includes \"$inc\": $from (rank ${RANK[$from]}) does not point down to $to (rank ${RANK[$to]})" >&2
 			bad=1
 		fi
-	done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
-done < <(git ls-files 'src/*.[chS]' 'firmware/*.[chS]')
+	done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
+done < <(find src firmware -name '*.[chS]' | sort)
 
 if [[ $quiet != --quiet ]]; then
 	for e in "${!EDGES[@]}"; do printf '%-36s %3d\n' "$e" "${EDGES[$e]}"; done | sort

@@ -28,7 +28,6 @@
 #include <linux/kvm.h>
 
 #include "monitor/machine/machine.h"
-#include "monitor/machine/engine.h"
 
 /* The signal the kicker thread sends to the vCPU thread to end KVM_RUN. */
 #define KVM_KICK_SIGNAL SIGUSR1
@@ -43,6 +42,9 @@
 #define KVM_EXIT_KINDS 64
 
 #define KVM_STATE_MAGIC 0x6b766d31u /* "kvm1" */
+
+/* The engine this directory exports (kvm.c; chosen by monitor/cli/engine.c). */
+extern const struct engine kvm_engine;
 
 /* The engine's state, in m->engine_data. */
 struct kvm_state {

@@ -37,13 +37,13 @@
  * reserved, lazily populated address space), holding the entry's offset in
  * the TC; 0 is the miss stub at the start of the TC.  Filled entries are
  * logged so a clear touches only them (unless the log overflowed). */
-#define BT_IND_SPAN  (4ull << 32)
-#define BT_IND_LOG   8192
+#define BT_IND_SPAN   (4ull << 32)
+#define BT_IND_LOG    8192
 #define BT_IND_TABLES 4 /* contexts (mode, CS base) with their own table */
-#define BT_MAX_INSNS 64
-#define BT_MAX_SIDE  6 /* Jcc side exits per block (fall-through inline) */
-#define BT_MAX_EXITS (BT_MAX_SIDE + 2)
-#define BT_HASH_SIZE 65536
+#define BT_MAX_INSNS  64
+#define BT_MAX_SIDE   6 /* Jcc side exits per block (fall-through inline) */
+#define BT_MAX_EXITS  (BT_MAX_SIDE + 2)
+#define BT_HASH_SIZE  65536
 
 /* What the signal handler asks the dispatcher to do (bt_cpu.async_kind). */
 enum bt_async {
@@ -159,7 +159,9 @@ struct bt_block {
 	struct bt_block *page_next[2];
 };
 
-/* The functions the engine core calls outside itself. */
+/* The functions the engine core calls outside itself to run instructions
+ * and service the machine (the instruction table, insn.h, it reads
+ * directly: it decides translation, not execution). */
 struct bt_hooks {
 	enum callout_result (*exec)(struct vcpu *v, const struct callout_site *s);
 	bool (*needed)(const ZydisDecodedInstruction *insn, bool fpu_trap, const char **why);
@@ -184,13 +186,13 @@ struct bt_times {
 
 /* One indirect-branch table (ind.c): EIP -> TC offset for one context. */
 struct bt_ind_table {
-	uint32_t *t;		 /* BT_IND_SPAN bytes, populated lazily */
-	uint32_t mode, cs_base;	 /* the context: blocks looked up under this key */
-	bool used;		 /* holds a context */
-	unsigned gen;		 /* bt->ind_gen when last emptied */
-	uint64_t stamp;		 /* last selected */
+	uint32_t *t;		  /* BT_IND_SPAN bytes, populated lazily */
+	uint32_t mode, cs_base;	  /* the context: blocks looked up under this key */
+	bool used;		  /* holds a context */
+	unsigned gen;		  /* bt->ind_gen when last emptied */
+	uint64_t stamp;		  /* last selected */
 	uint32_t log[BT_IND_LOG]; /* indices filled since it was emptied */
-	unsigned log_n;		 /* > BT_IND_LOG: overflowed */
+	unsigned log_n;		  /* > BT_IND_LOG: overflowed */
 };
 
 /* The engine state of one machine. */

@@ -5,7 +5,6 @@
  */
 #include "translator/bt.h"
 #include "monitor/x86/cpu.h"
-#include "monitor/machine/engine.h"
 #include "monitor/base/stats.h"
 #include "monitor/base/util.h"
 
@@ -49,30 +48,32 @@ static void bt_engine_print_stats(struct machine *m, FILE *f)
 		bt_print_stats(m->engine_data, f);
 }
 
-/* bt_engine_invalidate: the monitor wrote guest RAM: drop the frames'
- * translations (the code running now notices through bt->invalidated). */
-static void bt_engine_invalidate(struct machine *m, uint64_t gpa, uint64_t len)
+/* drop_frames: invalidate the frames of [gpa, gpa+len) that hold
+ * translated code (all: also those with uncached blocks listed). */
+static void drop_frames(struct machine *m, uint64_t gpa, uint64_t len, bool all)
 {
 	struct bt *bt = m->engine_data;
 
 	if (!bt || !len)
 		return;
 	for (uint64_t f = gpa >> 12; f <= (gpa + len - 1) >> 12; f++)
-		if (f < bt->nr_frames && (bt->code_map[f] || bt->page_blocks[f]))
+		if (f < bt->nr_frames && (bt->code_map[f] || (all && bt->page_blocks[f])))
 			bt_invalidate_frame(bt, f);
+}
+
+/* bt_engine_invalidate: the monitor wrote guest RAM behind the guest's
+ * back: drop the frames' translations (the code running now notices
+ * through bt->invalidated). */
+static void bt_engine_invalidate(struct machine *m, uint64_t gpa, uint64_t len)
+{
+	drop_frames(m, gpa, len, true);
 }
 
 /* bt_engine_note_write: the monitor wrote guest RAM on the guest's behalf:
  * drop the translations of the frames that hold code (cheap when none). */
 static void bt_engine_note_write(struct machine *m, uint64_t gpa, uint64_t len)
 {
-	struct bt *bt = m->engine_data;
-
-	if (!bt)
-		return;
-	for (uint64_t f = gpa >> 12; f <= (gpa + len - 1) >> 12; f++)
-		if (f < bt->nr_frames && bt->code_map[f])
-			bt_invalidate_frame(bt, f);
+	drop_frames(m, gpa, len, false);
 }
 
 /* bt_engine_invlpg: INVLPG: drop the page from both shadow views, and the

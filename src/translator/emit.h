@@ -216,8 +216,8 @@ bool mangle_sti(struct bt_ctx *x);
 /* mangle_stack.c */
 void mangle_push(struct bt_ctx *x);
 void mangle_pop(struct bt_ctx *x);
-void mangle_pusha(struct bt_ctx *x);
-void mangle_popa(struct bt_ctx *x);
+bool mangle_pusha(struct bt_ctx *x);
+bool mangle_popa(struct bt_ctx *x);
 void mangle_enter(struct bt_ctx *x);
 void mangle_leave(struct bt_ctx *x);
 

@@ -238,9 +238,9 @@ static bool mangle_rdtsc(struct bt_ctx *x)
 	ZydisEncoderOperand hi[3] = {enc_reg(rdx), enc_reg(rdx), enc_imm(32)};
 	ZydisEncoderOperand join[2] = {enc_reg(rax), enc_mem(8, rax, rdx, 1, 0)};
 	ZydisEncoderOperand vc[2] = {enc_reg(r11), e_r12(8, BTC_VCPU)};
-	ZydisEncoderOperand off[2] = {
-	    enc_reg(r11),
-	    enc_mem(8, r11, ZYDIS_REGISTER_NONE, 0, (int64_t)offsetof(struct vcpu, msr.tsc_offset))};
+	ZydisEncoderOperand off[2] = {enc_reg(r11),
+				      enc_mem(8, r11, ZYDIS_REGISTER_NONE, 0,
+					      (int64_t)offsetof(struct vcpu, msr.tsc_offset))};
 	ZydisEncoderOperand add[2] = {enc_reg(rax), enc_mem(8, rax, r11, 1, 0)};
 	ZydisEncoderOperand split[3] = {enc_reg(rdx), enc_reg(rax), enc_imm(32)};
 	ZydisEncoderOperand zx_d[2] = {enc_reg(ZYDIS_REGISTER_EDX), enc_reg(ZYDIS_REGISTER_EDX)};
@@ -474,11 +474,9 @@ static bool mangle_expand(struct bt_ctx *x, enum insn_expand e)
 		mangle_pop(x);
 		return true;
 	case XP_PUSHA:
-		mangle_pusha(x);
-		return true;
+		return mangle_pusha(x);
 	case XP_POPA:
-		mangle_popa(x);
-		return true;
+		return mangle_popa(x);
 	case XP_ENTER:
 		mangle_enter(x);
 		return true;

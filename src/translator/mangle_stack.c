@@ -116,26 +116,25 @@ void mangle_pop(struct bt_ctx *x)
 	e_lea_esp(&x->e, sz);
 }
 
-/* mangle_pusha: probe both ends of the 32-byte area, then store, then ESP. */
-void mangle_pusha(struct bt_ctx *x)
+/* mangle_pusha: probe both ends of the 32-byte area, then store, then ESP.
+ * False for the 16-bit form (the callout runs it). */
+bool mangle_pusha(struct bt_ctx *x)
 {
-	if (x->insn->operand_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit PUSHA");
-		return;
-	}
+	if (x->insn->operand_width == 16)
+		return false;
 	for (int r = 0; r < 8; r++)
 		emit_stack_access(x, false, 0, 0x89, r, (int8_t)(-4 - 4 * r));
 	e_lea_esp(&x->e, -32);
 	x->how = HOW_REWRITE;
+	return true;
 }
 
-/* mangle_popa: probe [esp] and [esp+28] first, then load (ESP skipped). */
-void mangle_popa(struct bt_ctx *x)
+/* mangle_popa: probe [esp] and [esp+28] first, then load (ESP skipped).
+ * False for the 16-bit form (the callout runs it). */
+bool mangle_popa(struct bt_ctx *x)
 {
-	if (x->insn->operand_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit POPA");
-		return;
-	}
+	if (x->insn->operand_width == 16)
+		return false;
 	emit_stack_access(x, false, REX_R, 0x8b, 3, 28);
 	emit_stack_access(x, false, REX_R, 0x8b, 3, 0);
 	for (int r = 7; r >= 0; r--)
@@ -143,6 +142,7 @@ void mangle_popa(struct bt_ctx *x)
 			emit_stack_access(x, false, 0, 0x8b, r, (int8_t)(4 * (7 - r)));
 	e_lea_esp(&x->e, 32);
 	x->how = HOW_REWRITE;
+	return true;
 }
 
 /* mangle_enter: ENTER size, level.  All loads and stores come first

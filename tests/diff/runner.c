@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "runner.h"
-#include "monitor/machine/engine.h"
+#include "monitor/cli/engine.h"
 #include "monitor/machine/machine.h"
 #include "monitor/machine/vcpu.h"
 #include "monitor/base/util.h"

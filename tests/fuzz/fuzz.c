@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "monitor/machine/engine.h"
+#include "monitor/cli/engine.h"
 #include "monitor/boot/loader.h"
 #include "monitor/base/util.h"
 #include "translator/bt.h"

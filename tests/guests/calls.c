@@ -52,6 +52,24 @@ static void test_near(void)
 	asm volatile("call push_ret" : "=a"(r) : : "memory");
 	tap_eq("ret to a pushed address", r, 0x600d);
 
+	/* 16-bit PUSHA/POPA (66 60, 66 61): eight words, BX at [sp+8]; the
+	 * results go to statics (absolute addresses: ESP moves in between) */
+	static uint32_t sp0, sp1, w_bx, bx_out;
+	asm volatile("movl %%esp, %[e0]\n\t"
+		     "movl $0x11112222, %%ebx\n\t"
+		     "pushaw\n\t"
+		     "movzwl 8(%%esp), %%ecx\n\t"
+		     "movl %%ecx, %[w]\n\t"
+		     "xorl %%ebx, %%ebx\n\t"
+		     "popaw\n\t"
+		     "movl %%esp, %[e1]\n\t"
+		     "movl %%ebx, %[b]"
+		     : [e0] "=m"(sp0), [e1] "=m"(sp1), [w] "=m"(w_bx), [b] "=m"(bx_out)
+		     :
+		     : "ebx", "ecx", "memory");
+	tap_ok(w_bx == 0x2222 && bx_out == 0x2222 && sp0 == sp1,
+	       "16-bit PUSHA/POPA: words on the stack, SP back");
+
 	uint32_t sum = 0;
 	for (uint32_t i = 0; i < 4; i++) {
 		asm volatile("jmp *1f(,%1,4)\n\t"
@@ -107,7 +125,7 @@ void test_main(void)
 	rt_gdt_set(SEL_ALIAS >> 3, 0, 0xfffff, ACC_CODE0, FLG_G32);
 	rt_gdt_set(SEL_BASED >> 3, CODE_BASE, 0xfffff, ACC_CODE0, FLG_G32);
 	rt_gdt_set(0x48 >> 3, 0, 0xfffff, ACC_CODE0 & 0x7f, FLG_G32);
-	tap_plan(13);
+	tap_plan(14);
 	test_near();
 	test_far();
 }

@@ -15,7 +15,7 @@ enum exit_reason {
 	EXIT_DEBUG_EXIT,   /* isa-debug-exit: status (v << 1) | 1 */
 	EXIT_RESET,	   /* reboot requested (i8042, port 0x92, 0xcf9) */
 	EXIT_SHUTDOWN,	   /* triple fault: message, status EXIT_STATUS_TRIPLE */
-	EXIT_QUIT,	   /* Ctrl-A x on the console, poweroff: status 0 */
+	EXIT_QUIT,	   /* Ctrl-A x on the console (status 0), a signal (128 + n) */
 	EXIT_ENGINE_ERROR, /* the engine cannot go on: status EXIT_STATUS_ENGINE */
 };
 

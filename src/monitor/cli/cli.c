@@ -1,7 +1,7 @@
 /* cli.c - command-line parsing (see cli.h). */
 #include "monitor/cli/cli.h"
 #include "monitor/base/trace.h"
-#include "monitor/machine/engine.h"
+#include "monitor/cli/engine.h"
 #include "monitor/base/util.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
  * status (documented in cli_usage()).
  */
 #include "monitor/cli/cli.h"
-#include "monitor/machine/engine.h"
+#include "monitor/cli/engine.h"
 #include "monitor/boot/loader.h"
 #include "monitor/machine/machine.h"
 #include "monitor/base/stats.h"

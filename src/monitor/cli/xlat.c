@@ -228,7 +228,7 @@ static int usage(const char *msg)
 	util_error("xlat: %s", msg);
 	fprintf(stderr, "usage: bt86 xlat --bytes \"HEX...\" [--eip ADDR] [--count N]\n"
 			"       bt86 xlat -kernel FILE --at ADDR [--count N]\n");
-	return 2;
+	return EXIT_STATUS_USAGE;
 }
 
 /* parse_u32: a number (C syntax); false if it is not one. */
@@ -294,11 +294,11 @@ int xlat_main(int argc, char **argv)
 		uint8_t *img;
 		size_t len;
 		if (loader_read_file(kernel, "kernel", UINT32_MAX, &img, &len) < 0)
-			return 2;
+			return EXIT_STATUS_USAGE;
 		if (multiboot_probe(img, len) != 1)
 			return usage("the kernel is not a multiboot image");
 		if (multiboot_load(m, img, len) < 0)
-			return 2;
+			return EXIT_STATUS_USAGE;
 		free(img);
 	}
 	rc = xlat_list(m, eip, end, count);

@@ -134,10 +134,8 @@ static int fpu_probe(struct vcpu *v, const struct callout_site *s, const ZydisDe
 		     uint32_t extra, unsigned len, bool write)
 {
 	int seg;
-	uint32_t ea = insn_ea(v, s, op, 0, &seg) + extra, phys;
+	uint32_t ea = insn_ea(v, s, op, extra, &seg), phys;
 
-	if (s->insn.address_width == 16)
-		ea &= 0xffff;
 	if (cpu_seg_check(v, seg, ea, len, write) < 0)
 		return CPU_FAULT;
 	uint32_t lin = v->seg[seg].base + ea;

@@ -64,7 +64,10 @@ enum {
 	/* never copied, whatever the callout rule in use says: a 64-bit host
 	 * would run other code, or the copy would reach the host's state */
 	INSN_NO_COPY = 2,
-	/* the callout only backs up the expansion (callout_needed is false) */
+	/* callout_needed is false: the callout runs only when the expansion
+	 * declines (single string instructions).  Entries whose expansion
+	 * replaces a callout that is still "needed" (PUSHA, 82 /n) do not
+	 * carry it: the emulator and xlat see them as callouts. */
 	INSN_FALLBACK = 4,
 	/* decided by the CPU model before CR0.TS/EM are looked at */
 	INSN_MODEL = 8,

@@ -26,8 +26,9 @@ bool insn_is_gpr(ZydisRegister r);
 uint32_t insn_reg_read(const struct vcpu *v, ZydisRegister r);
 void insn_reg_write(struct vcpu *v, ZydisRegister r, uint32_t val);
 
-/* insn_op_read: value of operand op (register, memory with segment checks,
- * immediate), zero-extended; returns 0 or CPU_FAULT. */
+/* insn_op_read: value of operand op (register or memory with segment
+ * checks: zero-extended; immediate: as decoded, sign-extended to 32 bits
+ * when the encoding says so, as 83 /n needs); returns 0 or CPU_FAULT. */
 int insn_op_read(struct vcpu *v, const struct callout_site *s, const ZydisDecodedOperand *op,
 		 uint32_t *val);
 /* insn_op_write: store the low op->size bits of val in operand op. */

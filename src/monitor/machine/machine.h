@@ -146,7 +146,7 @@ void machine_destroy(struct machine *m);
 /* machine_reset: devices back to power-on state (for a reboot). */
 void machine_reset(struct machine *m);
 /* machine_request_exit: end the run with reason r, process exit status
- * status (util.h) and a one-line message; the first reason wins.  The one
+ * status (base/exit.h) and a one-line message; the first reason wins.  The one
  * way to end a run, from any thread: it locks, then kicks the engine and
  * wakes a halted vCPU thread. */
 void machine_request_exit(struct machine *m, enum exit_reason r, int status, const char *fmt, ...)

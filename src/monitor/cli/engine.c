@@ -1,5 +1,5 @@
 /* engine.c - the table of engines (see engine.h). */
-#include "monitor/machine/engine.h"
+#include "monitor/cli/engine.h"
 
 #include <string.h>
 

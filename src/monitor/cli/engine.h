@@ -2,7 +2,8 @@
  * engine.h - the CPU engines a machine can run on.
  *
  * Each engine lives in its own directory (src/translator/ for bt,
- * src/kvm/ for kvm) and exports one struct engine (machine.h).
+ * src/kvm/ for kvm) and exports one struct engine (machine.h); the choice
+ * between them is made here, at the top, so no lower room names one.
  */
 #ifndef BT86_ENGINE_H
 #define BT86_ENGINE_H
