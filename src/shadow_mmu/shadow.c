@@ -1,4 +1,5 @@
-/* shadow.c - the shadow MMU: fills, flushes, reverse map (see shadow.h). */
+/* shadow.c - the shadow MMU: spaces, fills, flushes, reverse map (see
+ * shadow.h); keeping cached spaces right is shadow_sync.c's. */
 #define _GNU_SOURCE
 #include "shadow_mmu/shadow.h"
 #include "monitor/x86/walk.h"
@@ -20,6 +21,29 @@ static void *big_zalloc(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* space_reserve: the views and slot arrays of sp, reserved on first use. */
+static int space_reserve(struct shadow_space *sp)
+{
+	int err;
+
+	for (int v = 0; v < 2; v++) {
+		if (!sp->view[v].base && (err = region_create(&sp->view[v])) < 0)
+			return err;
+		if (!sp->slot[v] && !(sp->slot[v] = big_zalloc(NR_PAGES * sizeof(uint32_t))))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* space_make_current: s->cur = sp, with the aliases the fault path uses. */
+static void space_make_current(struct shadow *s, struct shadow_space *sp)
+{
+	s->cur = sp;
+	s->view = sp->view;
+	s->slot = sp->slot;
+	sp->stamp = ++s->stamp;
+}
+
 int shadow_init(struct shadow *s, struct machine *m, unsigned budget)
 {
 	int err;
@@ -29,28 +53,29 @@ int shadow_init(struct shadow *s, struct machine *m, unsigned budget)
 	s->budget = budget ? budget : SHADOW_BUDGET;
 	s->nr_frames = m->ram.size >> 12;
 	s->free_head = -1;
-	for (int v = 0; v < 2; v++) {
-		if ((err = region_create(&s->view[v])) < 0)
-			return err;
-		s->slot[v] = big_zalloc(NR_PAGES * sizeof(uint32_t));
-		if (!s->slot[v])
-			return -ENOMEM;
-	}
 	s->pool = calloc(s->budget, sizeof(*s->pool));
 	s->rmap = malloc((s->nr_frames ? s->nr_frames : 1) * sizeof(*s->rmap));
 	if (!s->pool || !s->rmap)
 		return -ENOMEM;
 	memset(s->rmap, 0xff, (s->nr_frames ? s->nr_frames : 1) * sizeof(*s->rmap));
+	if ((err = sync_init(s)) < 0 || (err = space_reserve(&s->space[0])) < 0)
+		return err;
+	s->space[0].live = true;
+	space_make_current(s, &s->space[0]);
 	return 0;
 }
 
 void shadow_destroy(struct shadow *s)
 {
-	for (int v = 0; v < 2; v++) {
-		region_destroy(&s->view[v]);
-		if (s->slot[v])
-			munmap(s->slot[v], NR_PAGES * sizeof(uint32_t));
+	for (unsigned i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *sp = &s->space[i];
+		for (int v = 0; v < 2; v++) {
+			region_destroy(&sp->view[v]);
+			if (sp->slot[v])
+				munmap(sp->slot[v], NR_PAGES * sizeof(uint32_t));
+		}
 	}
+	sync_destroy(s);
 	free(s->pool);
 	free(s->rmap);
 	memset(s, 0, sizeof(*s));
@@ -59,15 +84,15 @@ void shadow_destroy(struct shadow *s)
 int shadow_view_of(const struct shadow *s, const void *p, uint64_t *lin)
 {
 	for (int v = 0; v < 2; v++)
-		if (region_addr(&s->view[v], p, lin))
+		if (s->cur && region_addr(&s->cur->view[v], p, lin))
 			return v;
 	return -1;
 }
 
-/* unmap_page: the page at lin in view v becomes PROT_NONE again. */
-static void unmap_page(struct shadow *s, int v, uint32_t lin_page)
+/* unmap_page: the page at lin_page of view v of sp becomes PROT_NONE. */
+static void unmap_page(struct shadow_space *sp, int v, uint32_t lin_page)
 {
-	mmap(s->view[v].base + ((uint64_t)lin_page << 12), 4096, PROT_NONE,
+	mmap(sp->view[v].base + ((uint64_t)lin_page << 12), 4096, PROT_NONE,
 	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 }
 
@@ -101,11 +126,12 @@ static void rmap_link(struct shadow *s, int32_t i)
 static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 {
 	struct shadow_entry *e = &s->pool[i];
+	struct shadow_space *sp = &s->space[e->space];
 
 	if (unmap)
-		unmap_page(s, e->view, e->lin_page);
+		unmap_page(sp, e->view, e->lin_page);
 	rmap_unlink(s, i);
-	s->slot[e->view][e->lin_page] = 0;
+	sp->slot[e->view][e->lin_page] = 0;
 	if (e->large)
 		s->n_large--;
 	e->live = false;
@@ -113,49 +139,125 @@ static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 	e->rmap_next = s->free_head;
 	s->free_head = i;
 	s->n_live--;
+	sp->n_live--;
 }
 
-/* flush_all: both views back to PROT_NONE with one mmap each, every entry
- * forgotten. */
-static void flush_all(struct shadow *s)
+void shadow_drop_page(struct shadow *s, struct shadow_space *sp, uint32_t lin_page)
 {
-	for (unsigned i = 0; i < s->n_used; i++) {
-		struct shadow_entry *e = &s->pool[i];
-		if (e->live) {
-			s->slot[e->view][e->lin_page] = 0;
-			if (e->frame < s->nr_frames)
-				s->rmap[e->frame] = -1;
-			e->live = false;
-			e->large = false;
+	for (int v = 0; v < 2; v++) {
+		uint32_t idx = sp->slot[v][lin_page];
+		if (idx) {
+			entry_drop(s, (int32_t)idx - 1, true);
+			STAT_INC(shadow_sync_drops);
 		}
 	}
-	for (int v = 0; v < 2; v++)
-		mmap(s->view[v].base, REGION_SPAN + REGION_GUARD, PROT_NONE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-	s->n_used = s->n_live = s->n_large = 0;
-	s->free_head = -1;
+}
+
+void shadow_drop_range(struct shadow *s, struct shadow_space *sp, unsigned pdi)
+{
+	if (!sp->n_live)
+		return;
+	for (uint32_t p = pdi << 10; p < (pdi + 1) << 10; p++)
+		shadow_drop_page(s, sp, p);
+}
+
+/* space_empty: drop every page sp filled, or only the non-global ones
+ * (keep_global); whole views are remapped when many are filled. */
+static void space_empty(struct shadow *s, struct shadow_space *sp, bool keep_global)
+{
+	bool whole = !keep_global && sp->n_live > SHADOW_FLUSH_PAGES;
+	uint8_t idx = (uint8_t)(sp - s->space);
+
+	for (unsigned i = 0; i < s->n_used && sp->n_live; i++) {
+		struct shadow_entry *e = &s->pool[i];
+		if (e->live && e->space == idx && !(keep_global && e->global))
+			entry_drop(s, (int32_t)i, !whole);
+	}
+	if (whole)
+		for (int v = 0; v < 2; v++)
+			mmap(sp->view[v].base, REGION_SPAN + REGION_GUARD, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	if (!keep_global) {
+		sync_space_gone(s, sp);
+		memset(sp->pde, 0, sizeof(sp->pde));
+	}
 }
 
 void shadow_flush(struct shadow *s, bool keep_global)
 {
-	if (!s->n_live)
+	if (!s->cur->n_live)
 		return;
 	STAT_INC(shadow_flushes);
-	if (!keep_global || s->n_live > SHADOW_FLUSH_PAGES) {
-		/* dropping global pages too is allowed: a TLB may drop any entry */
-		flush_all(s);
-		return;
+	/* dropping global pages too is allowed: a TLB may drop any entry */
+	space_empty(s, s->cur, keep_global && s->cur->n_live <= SHADOW_FLUSH_PAGES);
+}
+
+void shadow_reset(struct shadow *s)
+{
+	STAT_INC(shadow_flushes);
+	for (unsigned i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *sp = &s->space[i];
+		if (!sp->live)
+			continue;
+		space_empty(s, sp, false);
+		sp->live = sp == s->cur;
 	}
-	for (unsigned i = 0; i < s->n_used; i++)
-		if (s->pool[i].live && !s->pool[i].global)
-			entry_drop(s, (int32_t)i, true);
+}
+
+/* space_victim: a space to take over: a free one, else the least recently
+ * used one that is not current. */
+static struct shadow_space *space_victim(struct shadow *s)
+{
+	struct shadow_space *best = NULL;
+
+	for (unsigned i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *sp = &s->space[i];
+		if (!sp->live)
+			return sp;
+		if (sp != s->cur && (!best || sp->stamp < best->stamp))
+			best = sp;
+	}
+	return best;
+}
+
+bool shadow_switch(struct shadow *s, uint32_t cr3)
+{
+	uint32_t pd = cr3 >> 12;
+	struct shadow_space *sp;
+
+	for (unsigned i = 0; i < SHADOW_SPACES; i++) {
+		sp = &s->space[i];
+		if (sp->live && sp->pd == pd) {
+			space_make_current(s, sp);
+			sync_space(s, sp);
+			STAT_INC(shadow_space_hits);
+			return true;
+		}
+	}
+	STAT_INC(shadow_space_misses);
+	sp = space_victim(s);
+	if (sp->live) {
+		STAT_INC(shadow_evictions);
+		space_empty(s, sp, false);
+	}
+	if (space_reserve(sp) < 0) {
+		/* no address space for another view pair: reuse the current one */
+		sp = s->cur;
+		space_empty(s, sp, false);
+	}
+	sp->live = true;
+	sp->pd = pd;
+	space_make_current(s, sp);
+	return false;
 }
 
 void shadow_invlpg(struct shadow *s, uint32_t lin)
 {
+	struct shadow_space *sp = s->cur;
+
 	STAT_INC(shadow_invlpgs);
 	for (int v = 0; v < 2; v++) {
-		uint32_t idx = s->slot[v][lin >> 12];
+		uint32_t idx = sp->slot[v][lin >> 12];
 		if (idx)
 			entry_drop(s, (int32_t)idx - 1, true);
 	}
@@ -165,7 +267,7 @@ void shadow_invlpg(struct shadow *s, uint32_t lin)
 	uint32_t first = (lin >> 12) & ~0x3ffu;
 	for (int v = 0; v < 2; v++)
 		for (uint32_t p = first; p < first + 1024; p++) {
-			uint32_t idx = s->slot[v][p];
+			uint32_t idx = sp->slot[v][p];
 			if (idx && s->pool[idx - 1].large)
 				entry_drop(s, (int32_t)idx - 1, true);
 		}
@@ -179,16 +281,34 @@ void shadow_protect_frame(struct shadow *s, uint64_t f)
 		struct shadow_entry *e = &s->pool[i];
 		if (!e->writable)
 			continue;
-		mprotect(s->view[e->view].base + ((uint64_t)e->lin_page << 12), 4096, PROT_READ);
+		mprotect(s->space[e->space].view[e->view].base + ((uint64_t)e->lin_page << 12),
+			 4096, PROT_READ);
 		e->writable = false;
 	}
 }
 
-/* entry_get: the entry of (view, lin_page), a new one, or -1 when the
- * budget is spent. */
+/* make_room: the pool is spent: empty the least recently used other space,
+ * or the current one when it is the only one. */
+static void make_room(struct shadow *s)
+{
+	struct shadow_space *victim = NULL;
+
+	STAT_INC(shadow_evictions);
+	for (unsigned i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *sp = &s->space[i];
+		if (sp->live && sp != s->cur && sp->n_live &&
+		    (!victim || sp->stamp < victim->stamp))
+			victim = sp;
+	}
+	space_empty(s, victim ? victim : s->cur, false);
+}
+
+/* entry_get: the entry of (current space, view, lin_page), a new one, or
+ * -1 when the budget is spent. */
 static int32_t entry_get(struct shadow *s, int v, uint32_t lin_page)
 {
-	uint32_t idx = s->slot[v][lin_page];
+	struct shadow_space *sp = s->cur;
+	uint32_t idx = sp->slot[v][lin_page];
 	int32_t i;
 
 	if (idx) {
@@ -204,15 +324,19 @@ static int32_t entry_get(struct shadow *s, int v, uint32_t lin_page)
 	} else {
 		return -1;
 	}
+	s->pool[i].space = (uint8_t)(sp - s->space);
 	s->pool[i].view = (uint8_t)v;
 	s->pool[i].lin_page = lin_page;
 	s->pool[i].live = true;
-	s->slot[v][lin_page] = (uint32_t)i + 1;
+	s->pool[i].large = false;
+	sp->slot[v][lin_page] = (uint32_t)i + 1;
 	s->n_live++;
+	sp->n_live++;
 	return i;
 }
 
-/* fill: map frame (RAM) at lin in view v with prot; false if mmap failed. */
+/* fill: map frame (RAM) at lin in view v of the current space with prot;
+ * false if mmap failed. */
 static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot, bool global,
 		 bool large)
 {
@@ -223,16 +347,15 @@ static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot
 		return false;
 	int32_t i = entry_get(s, v, lin >> 12);
 	if (i < 0) {
-		STAT_INC(shadow_evictions);
-		flush_all(s);
+		make_room(s);
 		i = entry_get(s, v, lin >> 12);
 	}
-	uint8_t *at = s->view[v].base + (lin & ~0xfffu);
+	uint8_t *at = s->cur->view[v].base + (lin & ~0xfffu);
 	if (mmap(at, 4096, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
 		/* out of mappings after all (other users of the process's
-		 * budget): evict everything and try once more */
-		STAT_INC(shadow_evictions);
-		flush_all(s);
+		 * budget): empty the current space and try once more */
+		entry_drop(s, i, false);
+		make_room(s);
 		i = entry_get(s, v, lin >> 12);
 		if (mmap(at, 4096, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
 			entry_drop(s, i, false);
@@ -271,6 +394,11 @@ enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool w
 	if (w.dirty && !code && walk_allows(cr0, w.rw, w.us, wflags))
 		prot |= PROT_WRITE;
 	bool global = w.global && (cr4 & CR4_PGE);
+	if (s->cur->pd != cr3 >> 12 && !s->cur->n_live)
+		s->cur->pd = cr3 >> 12; /* the first space takes its directory */
+	else if (s->cur->pd != cr3 >> 12)
+		shadow_switch(s, cr3); /* CR3 changed behind the engine's back */
+	sync_fill(s, s->cur, lin, w.pte_gpa, w.large);
 	if (!fill(s, view, lin, frame, prot, global, w.large))
 		return SHADOW_MMIO;
 	return SHADOW_FILLED;

@@ -39,7 +39,8 @@
  * logged so a clear touches only them (unless the log overflowed). */
 #define BT_IND_SPAN   (4ull << 32)
 #define BT_IND_LOG    8192
-#define BT_IND_TABLES 4 /* contexts (mode, CS base) with their own table */
+#define BT_XHASH      4096 /* buckets of chains into global translations */
+#define BT_IND_TABLES 4	   /* contexts (mode, CS base) with their own table */
 #define BT_MAX_INSNS  64
 #define BT_MAX_SIDE   6 /* Jcc side exits per block (fall-through inline) */
 #define BT_MAX_EXITS  (BT_MAX_SIDE + 2)
@@ -115,8 +116,10 @@ struct bt_exit {
 	uint8_t saved[5];	    /* original stub bytes while chained */
 	uint8_t *jcc;		    /* if set: a "jcc rel32" to this stub; chaining
 				     * retargets its rel32 instead of the stub */
-	struct bt_exit *next_x;	    /* on bt->xpage (chained across guest pages) */
-	bool xlisted;		    /* on bt->xpage now */
+	struct bt_exit *next_x;	    /* on a cross-page chain list (xchain.c) */
+	struct bt_exit **pprev_x;   /* the link that points at it there */
+	bool xlisted;		    /* on such a list now */
+	bool global;		    /* the target's pages were global when chained */
 };
 
 /* How a callout site is executed. */
@@ -193,6 +196,8 @@ struct bt_ind_table {
 	uint64_t stamp;		  /* last selected */
 	uint32_t log[BT_IND_LOG]; /* indices filled since it was emptied */
 	unsigned log_n;		  /* > BT_IND_LOG: overflowed */
+	uint64_t *pages;	  /* bit per 4 KiB of EIPs: may hold entries */
+	bool nonglobal;		  /* holds a block from a page that is not global */
 };
 
 /* The engine state of one machine. */
@@ -228,8 +233,11 @@ struct bt {
 	/* per 4 MiB of linear space: code was fetched there from a 4 MiB page
 	 * (an INVLPG there drops the whole large page's translations) */
 	uint8_t large_code[1024];
-	struct bt_exit *xpage; /* exits chained across guest pages with paging on:
-				* unchained by bt_mapping_changed() */
+	/* exits chained across guest pages with paging on (xchain.c): into
+	 * translations that are not global, and into global ones by the
+	 * target's first page */
+	struct bt_exit *xlocal;
+	struct bt_exit *xglobal[BT_XHASH];
 	ZydisDecoder dec;
 	struct bt_times t;
 	void *altstack;
@@ -259,21 +267,32 @@ struct bt_block *bt_block_at(struct bt *bt, const uint8_t *pc);
 unsigned bt_insn_index(const struct bt_block *blk, const uint8_t *pc);
 /* bt_chain: patch exit x to jump straight to blk. */
 void bt_chain(struct bt *bt, struct bt_exit *x, struct bt_block *blk);
+/* bt_unchain: exit x goes back to its stub (off its target's list). */
+void bt_unchain(struct bt_exit *x);
 /* bt_invalidate_frame: drop every block with bytes in guest frame f. */
 void bt_invalidate_frame(struct bt *bt, uint64_t frame);
 /* bt_flush: drop every translation. */
 void bt_flush(struct bt *bt);
+/* --- xchain.c ------------------------------------------------------------ */
 /* bt_chain_xpage: like bt_chain, for an exit whose target is not on the
- * linear page its block starts on (paging on): undone by the next
- * bt_mapping_changed(). */
-void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk);
-/* bt_mapping_changed: the guest's linear->physical mapping changed (CR3,
- * INVLPG, paging mode): empty the indirect table, unchain every exit
- * chained across pages. */
+ * linear page its block starts on (paging on): undone by the next change
+ * of the target's mapping (global: the target's pages are global
+ * translations, which survive a CR3 write). */
+void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk, bool global);
+/* bt_xchain_reset: forget every list (a TC flush). */
+void bt_xchain_reset(struct bt *bt);
+/* bt_mapping_changed: the guest's whole linear->physical mapping changed
+ * (paging mode): empty the indirect tables, unchain every exit chained
+ * across pages. */
 void bt_mapping_changed(struct bt *bt);
 /* bt_page_remapped: the linear page holding lin may map another frame
  * (INVLPG): drop only what was checked against that page. */
 void bt_page_remapped(struct bt *bt, uint32_t lin);
+/* bt_space_switched: a CR3 write (the paging mode unchanged): what relies
+ * on translations that are not global goes (indirect tables holding such
+ * blocks, cross-page chains into them); global ones stay, as a TLB keeps
+ * global entries across a CR3 write. */
+void bt_space_switched(struct bt *bt);
 /* --- ind.c --------------------------------------------------------------- */
 /* bt_ind_init / bt_ind_destroy: reserve / release the tables; -errno. */
 int bt_ind_init(struct bt *bt);
@@ -286,10 +305,13 @@ void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base);
  * next selected). */
 void bt_ind_clear(struct bt *bt);
 /* bt_ind_set: indirect branches to guest eip go straight to blk (current
- * context). */
-void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk);
+ * context); global: blk's pages are global translations. */
+void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk, bool global);
 /* bt_ind_drop_block: no table points at blk any more. */
 void bt_ind_drop_block(struct bt *bt, const struct bt_block *blk);
+/* bt_ind_drop_nonglobal: tables that hold a block from a page that is not
+ * global miss (the current one now, the others when next selected). */
+void bt_ind_drop_nonglobal(struct bt *bt);
 /* bt_ind_drop_pages: entries for EIPs on npages linear pages from lin
  * miss, in every table. */
 void bt_ind_drop_pages(struct bt *bt, uint32_t lin, uint32_t npages);
@@ -310,6 +332,9 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
  * linear lin reaches now (paging off: lin >> 12), without setting A; -1
  * when the fetch would fault.  The one code-frame lookup (builder.c). */
 int64_t bt_code_frame_probe(struct bt *bt, uint32_t lin);
+/* bt_block_global: blk's pages are global translations now (G set in the
+ * leaf entry and CR4.PGE): they survive a CR3 write, as in a TLB. */
+bool bt_block_global(struct bt *bt, const struct bt_block *blk);
 /* bt_mode: the mode bits of the current vcpu state (translation key). */
 uint32_t bt_mode(const struct vcpu *v);
 

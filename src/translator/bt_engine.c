@@ -67,13 +67,18 @@ static void drop_frames(struct machine *m, uint64_t gpa, uint64_t len, bool all)
 static void bt_engine_invalidate(struct machine *m, uint64_t gpa, uint64_t len)
 {
 	drop_frames(m, gpa, len, true);
+	if (m->engine_data)
+		shadow_note_write(&((struct bt *)m->engine_data)->shadow, gpa, len);
 }
 
 /* bt_engine_note_write: the monitor wrote guest RAM on the guest's behalf:
- * drop the translations of the frames that hold code (cheap when none). */
+ * drop the translations of the frames that hold code and compare the page
+ * table entries written with the shadow's snapshots (cheap when none). */
 static void bt_engine_note_write(struct machine *m, uint64_t gpa, uint64_t len)
 {
 	drop_frames(m, gpa, len, false);
+	if (m->engine_data)
+		shadow_note_write(&((struct bt *)m->engine_data)->shadow, gpa, len);
 }
 
 /* bt_engine_invlpg: INVLPG: drop the page from both shadow views, and the
@@ -88,16 +93,22 @@ static void bt_engine_invlpg(struct machine *m, uint32_t lin)
 	bt_page_remapped(bt, lin);
 }
 
-/* bt_engine_flush_tlb: CR3 write (global false: global pages may stay) or
- * a paging mode change (everything goes). */
+/* bt_engine_flush_tlb: CR3 write (global false: the space of the new page
+ * directory, brought up to date) or a paging mode change (every space
+ * goes). */
 static void bt_engine_flush_tlb(struct machine *m, bool global)
 {
 	struct bt *bt = m->engine_data;
 
 	if (!bt)
 		return;
-	shadow_flush(&bt->shadow, !global);
-	bt_mapping_changed(bt);
+	if (global) {
+		shadow_reset(&bt->shadow);
+		bt_mapping_changed(bt);
+	} else {
+		shadow_switch(&bt->shadow, bt->v->cr3);
+		bt_space_switched(bt);
+	}
 	bt_paging_mark(bt); /* the state is now the one flushed for */
 }
 

@@ -93,6 +93,27 @@ int64_t bt_code_frame_probe(struct bt *bt, uint32_t lin)
 	return bt_code_frame(bt, lin, true, NULL);
 }
 
+/* page_global: the translation of lin is global (probe walk). */
+static bool page_global(struct bt *bt, uint32_t lin)
+{
+	struct vcpu *v = bt->v;
+	struct walk_result w;
+	uint32_t pfec;
+
+	return walk_guest(bt->m, v->cr0, v->cr3, v->cr4, lin, WALK_FETCH | WALK_PROBE, &w, &pfec) ==
+		   0 &&
+	       w.global;
+}
+
+bool bt_block_global(struct bt *bt, const struct bt_block *blk)
+{
+	uint32_t lin = blk->cs_base + blk->eip;
+
+	if (!(bt->v->cr0 & CR0_PG) || !(bt->v->cr4 & CR4_PGE) || !page_global(bt, lin))
+		return false;
+	return (blk->lin_last >> 12) == (lin >> 12) || page_global(bt, blk->lin_last);
+}
+
 /* fetch_paged: copy up to 15 bytes of guest code at linear addr into buf
  * through the page tables, stopping at an unmapped page, non-RAM, or the
  * block's two pages; NULL when no byte can be fetched. */

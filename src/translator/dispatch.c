@@ -128,11 +128,11 @@ void bt_paging_sync(struct bt *bt)
 	uint32_t key = paging_key(v);
 
 	if (key != bt->pg_key) {
-		shadow_flush(&bt->shadow, false);
+		shadow_reset(&bt->shadow);
 		bt_mapping_changed(bt);
 	} else if ((v->cr0 & CR0_PG) && v->cr3 != bt->pg_cr3) {
-		shadow_flush(&bt->shadow, true);
-		bt_mapping_changed(bt);
+		shadow_switch(&bt->shadow, v->cr3);
+		bt_space_switched(bt);
 	}
 	bt_paging_mark(bt);
 }

@@ -18,8 +18,12 @@
 #include "monitor/base/stats.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+/* One bit per 4 KiB page of EIPs (2^20 pages). */
+#define IND_PAGE_WORDS ((1u << 20) / 64)
 
 int bt_ind_init(struct bt *bt)
 {
@@ -32,6 +36,9 @@ int bt_ind_init(struct bt *bt)
 			return -errno;
 		t->t = p;
 		t->used = false;
+		t->pages = calloc(IND_PAGE_WORDS, sizeof(*t->pages));
+		if (!t->pages)
+			return -ENOMEM;
 	}
 	bt->ind_cur = &bt->ind_tab[0];
 	bt->ind = bt->ind_cur->t;
@@ -44,7 +51,9 @@ void bt_ind_destroy(struct bt *bt)
 	for (unsigned i = 0; i < BT_IND_TABLES; i++) {
 		if (bt->ind_tab[i].t)
 			munmap(bt->ind_tab[i].t, BT_IND_SPAN);
+		free(bt->ind_tab[i].pages);
 		bt->ind_tab[i].t = NULL;
+		bt->ind_tab[i].pages = NULL;
 	}
 	bt->ind = NULL;
 }
@@ -56,12 +65,16 @@ static void table_empty(struct bt *bt, struct bt_ind_table *t)
 	if (t->log_n > BT_IND_LOG) {
 		if (madvise(t->t, BT_IND_SPAN, MADV_DONTNEED) < 0)
 			die_host("madvise of an indirect table: %s", strerror(errno));
+		memset(t->pages, 0, IND_PAGE_WORDS * sizeof(*t->pages));
 	} else {
-		for (unsigned i = 0; i < t->log_n; i++)
+		for (unsigned i = 0; i < t->log_n; i++) {
 			t->t[t->log[i]] = 0;
+			t->pages[t->log[i] >> 18] = 0; /* every set entry is logged */
+		}
 	}
 	t->log_n = 0;
 	t->gen = bt->ind_gen;
+	t->nonglobal = false;
 }
 
 void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base)
@@ -92,21 +105,32 @@ void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base)
 		table_empty(bt, t);
 }
 
+void bt_ind_drop_nonglobal(struct bt *bt)
+{
+	for (struct bt_ind_table *t = bt->ind_tab; t < &bt->ind_tab[BT_IND_TABLES]; t++)
+		if (t->used && t->gen == bt->ind_gen && t->nonglobal)
+			t->gen = bt->ind_gen - 1; /* stale: emptied when selected */
+	if (bt->ind_cur->gen != bt->ind_gen)
+		table_empty(bt, bt->ind_cur);
+}
+
 void bt_ind_clear(struct bt *bt)
 {
 	bt->ind_gen++;
 	table_empty(bt, bt->ind_cur);
 }
 
-void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk)
+void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk, bool global)
 {
 	struct bt_ind_table *t = bt->ind_cur;
 
+	t->nonglobal |= !global;
 	if (t->log_n < BT_IND_LOG)
 		t->log[t->log_n] = eip;
 	if (t->log_n <= BT_IND_LOG)
 		t->log_n++;
 	t->t[eip] = (uint32_t)(blk->host - bt->tc);
+	t->pages[eip >> 18] |= 1ull << ((eip >> 12) & 63);
 }
 
 void bt_ind_drop_block(struct bt *bt, const struct bt_block *blk)
@@ -119,23 +143,32 @@ void bt_ind_drop_block(struct bt *bt, const struct bt_block *blk)
 			t->t[blk->eip] = 0;
 }
 
-/* table_drop_range: the entries of t for EIPs [lo, lo + n) miss. */
-static void table_drop_range(struct bt_ind_table *t, uint32_t lo, uint32_t n)
+/* table_drop_page: the entries of t for the 4 KiB of EIPs from eip miss
+ * (nothing to do unless one was set since the table was emptied; entries
+ * already zero are only read, so no table page is populated). */
+static void table_drop_page(struct bt_ind_table *t, uint32_t eip)
 {
-	if (t->log_n <= BT_IND_LOG) {
-		for (unsigned i = 0; i < t->log_n; i++)
-			if (t->log[i] - lo < n)
-				t->t[t->log[i]] = 0;
+	uint64_t *w = &t->pages[eip >> 18], bit = 1ull << ((eip >> 12) & 63);
+
+	if (!(*w & bit))
 		return;
-	}
-	for (uint32_t e = lo; e - lo < n; e++)
-		if (t->t[e])
-			t->t[e] = 0;
+	*w &= ~bit;
+	uint32_t *e = &t->t[eip & ~0xfffu];
+	for (unsigned i = 0; i < 4096; i++)
+		if (e[i])
+			e[i] = 0;
 }
 
 void bt_ind_drop_pages(struct bt *bt, uint32_t lin, uint32_t npages)
 {
-	for (struct bt_ind_table *t = bt->ind_tab; t < &bt->ind_tab[BT_IND_TABLES]; t++)
-		if (t->used && t->gen == bt->ind_gen)
-			table_drop_range(t, (lin & ~0xfffu) - t->cs_base, npages << 12);
+	for (struct bt_ind_table *t = bt->ind_tab; t < &bt->ind_tab[BT_IND_TABLES]; t++) {
+		if (!t->used || t->gen != bt->ind_gen)
+			continue;
+		/* EIP = linear - CS base: a CS base inside a page makes the
+		 * linear pages straddle EIP pages, so one more is dropped */
+		uint32_t first = (lin & ~0xfffu) - t->cs_base;
+		uint32_t n = npages + ((t->cs_base & 0xfff) != 0);
+		for (uint32_t p = 0; p < n; p++)
+			table_drop_page(t, first + (p << 12));
+	}
 }

@@ -221,10 +221,10 @@ void bt_run(struct bt *bt)
 			if (chain_same_page(last, blk))
 				bt_chain(bt, last, blk);
 			else
-				bt_chain_xpage(bt, last, blk);
+				bt_chain_xpage(bt, last, blk, bt_block_global(bt, blk));
 		}
 		if (fill_ind && blk->cached)
-			bt_ind_set(bt, v->eip, blk);
+			bt_ind_set(bt, v->eip, blk, bt_block_global(bt, blk));
 		last = NULL;
 		fill_ind = false;
 		for (int s = 0; s < S_NR; s++)

@@ -230,20 +230,23 @@ static void bt_unchain_in(struct bt_block *blk)
 	blk->incoming = NULL;
 }
 
+void bt_unchain(struct bt_exit *x)
+{
+	if (!x->to)
+		return;
+	struct bt_exit **pp = &x->to->incoming;
+	while (*pp && *pp != x)
+		pp = &(*pp)->next_in;
+	if (*pp)
+		*pp = x->next_in;
+	bt_unpatch(x);
+}
+
 /* bt_unchain_out: take blk's own chained exits off their targets' lists. */
 static void bt_unchain_out(struct bt_block *blk)
 {
-	for (unsigned i = 0; i < blk->n_exits; i++) {
-		struct bt_exit *x = &blk->exits[i];
-		if (!x->to)
-			continue;
-		struct bt_exit **pp = &x->to->incoming;
-		while (*pp && *pp != x)
-			pp = &(*pp)->next_in;
-		if (*pp)
-			*pp = x->next_in;
-		bt_unpatch(x);
-	}
+	for (unsigned i = 0; i < blk->n_exits; i++)
+		bt_unchain(&blk->exits[i]);
 }
 
 /* bt_unhash: remove blk from its hash chain and the indirect tables. */
@@ -297,70 +300,6 @@ void bt_invalidate_frame(struct bt *bt, uint64_t f)
 	bt->invalidated = true;
 }
 
-/* bt_chain_xpage: chain, and remember x for bt_mapping_changed(). */
-void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk)
-{
-	bt_chain(bt, x, blk);
-	if (x->to != blk || x->xlisted)
-		return;
-	x->xlisted = true;
-	x->next_x = bt->xpage;
-	bt->xpage = x;
-}
-
-/* xpage_unpatch: undo the cross-page chain x (off bt->xpage already). */
-static void xpage_unpatch(struct bt_exit *x)
-{
-	x->xlisted = false;
-	if (!x->to)
-		return;
-	struct bt_exit **pp = &x->to->incoming;
-	while (*pp && *pp != x)
-		pp = &(*pp)->next_in;
-	if (*pp)
-		*pp = x->next_in;
-	bt_unpatch(x);
-}
-
-/* bt_mapping_changed: empty the indirect tables, unpatch the cross-page
- * chains still in place. */
-void bt_mapping_changed(struct bt *bt)
-{
-	bt_ind_clear(bt);
-	for (struct bt_exit *x = bt->xpage; x; x = x->next_x)
-		xpage_unpatch(x);
-	bt->xpage = NULL;
-	memset(bt->large_code, 0, sizeof(bt->large_code));
-}
-
-/* bt_page_remapped: the linear page holding lin may map another frame now
- * (INVLPG): what was checked against it goes.  Indirect-table entries of
- * blocks that may cover it (they start on it or on the page before: a
- * block spans at most two pages), and cross-page chains into blocks that
- * cover it.  Where code came from a 4 MiB page, the whole of it (the TLB
- * entry INVLPG drops covers it all).  Blocks elsewhere stay reachable. */
-void bt_page_remapped(struct bt *bt, uint32_t lin)
-{
-	bool large = bt->large_code[lin >> 22];
-	uint32_t page = large ? lin & ~0x3fffffu : lin & ~0xfffu;
-	uint32_t span = large ? 4u << 20 : 4096; /* bytes of linear space */
-	struct bt_exit **pp = &bt->xpage;
-
-	bt_ind_drop_pages(bt, page - 4096, span / 4096 + 1);
-	while (*pp) {
-		struct bt_exit *x = *pp;
-		const struct bt_block *to = x->to;
-		uint32_t first = to ? (to->cs_base + to->eip) & ~0xfffu : 0;
-
-		if (to && (first - page < span || (to->lin_last & ~0xfffu) - page < span)) {
-			*pp = x->next_x;
-			xpage_unpatch(x);
-		} else {
-			pp = &x->next_x;
-		}
-	}
-}
-
 /* bt_flush: reset both arenas, the hash, the page lists, unprotect. */
 void bt_flush(struct bt *bt)
 {
@@ -375,7 +314,7 @@ void bt_flush(struct bt *bt)
 	bt->nr_blocks = 0;
 	tc_reset(bt);
 	bt->meta_free = bt->meta;
-	bt->xpage = NULL;
+	bt_xchain_reset(bt);
 	bt->generation++;
 	bt->invalidated = true;
 	bt_ind_clear(bt);

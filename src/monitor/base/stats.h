@@ -34,7 +34,11 @@
 	STAT(shadow_pfs, "shadow MMU guest page faults found")                                     \
 	STAT(shadow_flushes, "shadow MMU flushes (CR3 writes, paging changes)")                    \
 	STAT(shadow_invlpgs, "shadow MMU INVLPGs")                                                 \
-	STAT(shadow_evictions, "shadow MMU evictions (mapping budget spent)")
+	STAT(shadow_evictions, "shadow MMU evictions (mapping budget spent)")                      \
+	STAT(shadow_space_hits, "shadow MMU CR3 writes to a cached address space")                 \
+	STAT(shadow_space_misses, "shadow MMU CR3 writes that started a space")                    \
+	STAT(shadow_sync_drops, "shadow MMU pages dropped: guest entry changed")                   \
+	STAT(shadow_traced_writes, "shadow MMU monitor writes to page tables compared")
 
 enum stat_id {
 #define STAT_ENUM(n, d) STAT_##n,

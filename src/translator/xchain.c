@@ -1,0 +1,130 @@
+/*
+ * xchain.c - chains across guest pages with paging on (docs/shadow_mmu.md,
+ * "Chaining").  An exit patched to jump to a block on another linear page
+ * is right only while that page maps the frame the block came from, so
+ * each such exit is kept on a list, and a change of the mapping unpatches
+ * the ones it may affect:
+ *   - chains into translations that are not global: one list, emptied at
+ *     every CR3 write (bt_space_switched);
+ *   - chains into global translations (G set, CR4.PGE), which survive a
+ *     CR3 write as TLB entries do: hashed by the target's first page, so
+ *     an INVLPG finds its own (bt_page_remapped).
+ * Lists are doubly linked (pprev_x): an exit leaves in O(1).
+ */
+#include "translator/bt.h"
+
+#include <string.h>
+
+/* xlist_unlink: take x off the list it is on. */
+static void xlist_unlink(struct bt_exit *x)
+{
+	if (!x->xlisted)
+		return;
+	*x->pprev_x = x->next_x;
+	if (x->next_x)
+		x->next_x->pprev_x = x->pprev_x;
+	x->xlisted = false;
+}
+
+/* xlist_push: put x at the head of *head. */
+static void xlist_push(struct bt_exit **head, struct bt_exit *x)
+{
+	x->next_x = *head;
+	if (*head)
+		(*head)->pprev_x = &x->next_x;
+	*head = x;
+	x->pprev_x = head;
+	x->xlisted = true;
+}
+
+/* xbucket: the bucket of chains into blocks whose first page is page. */
+static struct bt_exit **xbucket(struct bt *bt, uint32_t page)
+{
+	return &bt->xglobal[(page >> 12) & (BT_XHASH - 1)];
+}
+
+void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk, bool global)
+{
+	bt_chain(bt, x, blk);
+	if (x->to != blk)
+		return;
+	xlist_unlink(x);
+	x->global = global;
+	xlist_push(global ? xbucket(bt, blk->cs_base + blk->eip) : &bt->xlocal, x);
+}
+
+/* xchain_undo: unpatch x and take it off its list. */
+static void xchain_undo(struct bt_exit *x)
+{
+	xlist_unlink(x);
+	bt_unchain(x);
+}
+
+/* xlist_undo_all: undo every chain on *head. */
+static void xlist_undo_all(struct bt_exit **head)
+{
+	while (*head)
+		xchain_undo(*head);
+}
+
+void bt_xchain_reset(struct bt *bt)
+{
+	bt->xlocal = NULL;
+	memset(bt->xglobal, 0, sizeof(bt->xglobal));
+}
+
+void bt_mapping_changed(struct bt *bt)
+{
+	bt_ind_clear(bt);
+	xlist_undo_all(&bt->xlocal);
+	for (unsigned i = 0; i < BT_XHASH; i++)
+		xlist_undo_all(&bt->xglobal[i]);
+	memset(bt->large_code, 0, sizeof(bt->large_code));
+}
+
+void bt_space_switched(struct bt *bt)
+{
+	bt_ind_drop_nonglobal(bt);
+	xlist_undo_all(&bt->xlocal);
+}
+
+/* xlist_undo_range: undo the chains on *head into blocks that overlap the
+ * span bytes of linear space from page. */
+static void xlist_undo_range(struct bt_exit **head, uint32_t page, uint32_t span)
+{
+	struct bt_exit *x = *head;
+
+	while (x) {
+		struct bt_exit *next = x->next_x;
+		const struct bt_block *to = x->to;
+		uint32_t first = to ? (to->cs_base + to->eip) & ~0xfffu : 0;
+
+		if (!to || first - page < span || (to->lin_last & ~0xfffu) - page < span)
+			xchain_undo(x);
+		x = next;
+	}
+}
+
+/* bt_page_remapped: the linear page holding lin may map another frame now
+ * (INVLPG): what was checked against it goes.  Indirect-table entries of
+ * blocks that may cover it (they start on it or on the page before: a
+ * block spans at most two pages), and cross-page chains into blocks that
+ * cover it.  Where code came from a 4 MiB page, the whole of it (the TLB
+ * entry INVLPG drops covers it all).  Blocks elsewhere stay reachable. */
+void bt_page_remapped(struct bt *bt, uint32_t lin)
+{
+	bool large = bt->large_code[lin >> 22];
+	uint32_t page = large ? lin & ~0x3fffffu : lin & ~0xfffu;
+	uint32_t span = large ? 4u << 20 : 4096; /* bytes of linear space */
+	uint32_t pages = span / 4096 + 1;	 /* with the page before */
+
+	bt_ind_drop_pages(bt, page - 4096, pages);
+	xlist_undo_range(&bt->xlocal, page, span);
+	if (pages > BT_XHASH) {
+		for (unsigned i = 0; i < BT_XHASH; i++)
+			xlist_undo_range(&bt->xglobal[i], page, span);
+		return;
+	}
+	for (uint32_t p = 0; p < pages; p++)
+		xlist_undo_range(xbucket(bt, page - 4096 + (p << 12)), page, span);
+}
