@@ -241,6 +241,7 @@ struct bt {
 	ZydisDecoder dec;
 	struct bt_times t;
 	void *altstack;
+	FILE *perf_map; /* --perf-map: one line per translated block */
 	/* on_insn: if set, called after each guest instruction is mangled
 	 * (the xlat listing records how it was translated). */
 	void (*on_insn)(void *opaque, const struct bt_ctx *x);

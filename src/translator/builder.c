@@ -288,6 +288,9 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 	bt->by_addr[bt->nr_blocks++] = blk;
 	if (blk->cached)
 		bt_insert(bt, blk);
+	if (bt->perf_map)
+		fprintf(bt->perf_map, "%lx %x guest_%08x_cpl%u\n", (unsigned long)blk->host,
+			blk->host_len, blk->cs_base + blk->eip, BT_MODE_CPL(blk->mode));
 	STAT_INC(blocks_translated);
 	STAT_ADD(insns_translated, blk->n_insns);
 	STAT_ADD(tc_bytes, blk->host_len);

@@ -29,6 +29,21 @@ void bt_stop(struct machine *m, enum exit_reason r, int status, const char *fmt,
 	va_end(ap);
 }
 
+/* bt_perf_map_open: /tmp/perf-PID.map, where perf looks for the names of
+ * JIT code (one "start size name" line per block); NULL with a message. */
+static FILE *bt_perf_map_open(void)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+	if (!(f = fopen(path, "w"))) {
+		util_error("bt: cannot write %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return f;
+}
+
 /* bt_create: region, per-vCPU block, TC, decoder, signal handlers. */
 int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 {
@@ -65,6 +80,10 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 		return err;
 	}
 	callout_decoder_init(&bt->dec, true);
+	if (m->cfg.perf_map && !(bt->perf_map = bt_perf_map_open())) {
+		bt_destroy(bt);
+		return -errno;
+	}
 	if (bt_fault_install(bt) < 0) {
 		util_error("bt: cannot install signal handlers");
 		bt_destroy(bt);
@@ -86,6 +105,8 @@ void bt_destroy(struct bt *bt)
 	if (bt->cpu)
 		munmap(bt->cpu, BTC_SIZE);
 	free(bt->altstack);
+	if (bt->perf_map)
+		fclose(bt->perf_map);
 	free(bt);
 }
 

@@ -178,6 +178,13 @@ static int opt_stats(struct cli_state *st, const char *v)
 	return 0;
 }
 
+static int opt_perf_map(struct cli_state *st, const char *v)
+{
+	(void)v;
+	st->cfg->perf_map = true;
+	return 0;
+}
+
 struct cli_option {
 	const char *name; /* without dashes */
 	bool has_arg;
@@ -190,7 +197,7 @@ static const struct cli_option cli_options[] = {
     {"append", true, opt_append}, {"bios", true, opt_bios},
     {"serial", true, opt_serial}, {"debugcon", true, opt_debugcon},
     {"trace", true, opt_trace},	  {"no-reboot", false, opt_no_reboot},
-    {"stats", false, opt_stats},
+    {"stats", false, opt_stats},  {"perf-map", false, opt_perf_map},
 };
 
 /* cli_lookup: the option named by arg ("-x", "--x" or "--x=v"); *inline_v
@@ -280,6 +287,8 @@ void cli_usage(FILE *f)
 	      "  -debugcon stdio|file:PATH|none port 0xe9 console (default none)\n"
 	      "  -no-reboot                  exit instead of rebooting the guest\n"
 	      "  --stats                     print engine counters at exit (stderr)\n"
+	      "  --perf-map                  bt: name translated blocks by guest address\n"
+	      "                              for perf (/tmp/perf-PID.map)\n"
 	      "  --trace KIND[,KIND...]      one stderr line per event: exc, int, io,\n"
 	      "                              blocks (bt), callouts (bt), all\n"
 	      "  --help                      this text\n"

@@ -79,6 +79,7 @@ struct machine_config {
 	const char *debugcon_path;
 	bool no_reboot;
 	bool stats;
+	bool perf_map;	   /* bt: write /tmp/perf-PID.map for perf report */
 	const char *trace; /* engine trace options, may be NULL */
 };
 
