@@ -4,7 +4,7 @@
  */
 #include "rt.h"
 
-#define POOL_PAGES 48
+#define POOL_PAGES 128
 
 static uint8_t pool[POOL_PAGES][4096] __attribute__((aligned(4096)));
 static unsigned pool_used;
