@@ -204,8 +204,8 @@ void shadow_reset(struct shadow *s)
 	}
 }
 
-/* space_victim: a space to take over: a free one, else the least recently
- * used one that is not current. */
+/* space_victim: a space to take over: a free one, else an empty one, else
+ * the least recently used one that is not current. */
 static struct shadow_space *space_victim(struct shadow *s)
 {
 	struct shadow_space *best = NULL;
@@ -214,7 +214,10 @@ static struct shadow_space *space_victim(struct shadow *s)
 		struct shadow_space *sp = &s->space[i];
 		if (!sp->live)
 			return sp;
-		if (sp != s->cur && (!best || sp->stamp < best->stamp))
+		if (sp == s->cur)
+			continue;
+		if (!best || (sp->n_live == 0 && best->n_live) ||
+		    (!sp->n_live == !best->n_live && sp->stamp < best->stamp))
 			best = sp;
 	}
 	return best;
@@ -237,7 +240,8 @@ bool shadow_switch(struct shadow *s, uint32_t cr3)
 	STAT_INC(shadow_space_misses);
 	sp = space_victim(s);
 	if (sp->live) {
-		STAT_INC(shadow_evictions);
+		if (sp->n_live)
+			STAT_INC(shadow_evictions);
 		space_empty(s, sp, false);
 	}
 	if (space_reserve(sp) < 0) {
