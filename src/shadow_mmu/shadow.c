@@ -122,14 +122,39 @@ static void rmap_link(struct shadow *s, int32_t i)
 	s->rmap[f] = i;
 }
 
-/* entry_drop: forget live entry i (unmap: also make the page PROT_NONE). */
+/* whole_forget: entry i (a 4 MiB page mapped whole) leaves the list of
+ * such entries and the slots of its 1024 pages. */
+static void whole_forget(struct shadow *s, int32_t i)
+{
+	struct shadow_entry *e = &s->pool[i];
+	uint32_t *slot = s->space[e->space].slot[e->view];
+
+	for (unsigned k = 0; k < s->n_whole; k++)
+		if (s->whole[k] == i) {
+			s->whole[k] = s->whole[--s->n_whole];
+			break;
+		}
+	for (uint32_t p = e->lin_page; p < e->lin_page + 1024; p++)
+		slot[p] = 0;
+	e->whole = false;
+}
+
+/* entry_drop: forget live entry i (unmap: also make the page, or the
+ * whole 4 MiB, PROT_NONE). */
 static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 {
 	struct shadow_entry *e = &s->pool[i];
 	struct shadow_space *sp = &s->space[e->space];
 
-	if (unmap)
+	if (e->whole) {
+		if (unmap)
+			mmap(sp->view[e->view].base + ((uint64_t)e->lin_page << 12), 4u << 20,
+			     PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+			     0);
+		whole_forget(s, i);
+	} else if (unmap) {
 		unmap_page(sp, e->view, e->lin_page);
+	}
 	rmap_unlink(s, i);
 	sp->slot[e->view][e->lin_page] = 0;
 	if (e->large)
@@ -267,7 +292,8 @@ void shadow_invlpg(struct shadow *s, uint32_t lin)
 	}
 	if (!s->n_large)
 		return;
-	/* a 4 MiB TLB entry covers the whole large page: drop its pieces */
+	/* a 4 MiB TLB entry covers the whole large page: drop its pieces (a
+	 * page mapped whole is one entry, dropped above) */
 	uint32_t first = (lin >> 12) & ~0x3ffu;
 	for (int v = 0; v < 2; v++)
 		for (uint32_t p = first; p < first + 1024; p++) {
@@ -281,6 +307,13 @@ void shadow_protect_frame(struct shadow *s, uint64_t f)
 {
 	if (f >= s->nr_frames)
 		return;
+	for (unsigned k = 0; k < s->n_whole; k++) {
+		struct shadow_entry *e = &s->pool[s->whole[k]];
+		if (e->writable && f - e->frame < 1024)
+			mprotect(s->space[e->space].view[e->view].base +
+				     ((uint64_t)(e->lin_page + (f - e->frame)) << 12),
+				 4096, PROT_READ);
+	}
 	for (int32_t i = s->rmap[f]; i >= 0; i = s->pool[i].rmap_next) {
 		struct shadow_entry *e = &s->pool[i];
 		if (!e->writable)
@@ -376,6 +409,59 @@ static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot
 	return true;
 }
 
+/* fill_whole: map the whole 4 MiB guest page holding lin (first frame
+ * frame0) in view v of the current space with one mmap, as the 4 MiB TLB
+ * entry covers it all; frames that hold code stay read-only.  False when
+ * it cannot (not all RAM, no room in the list): fill 4 KiB at a time. */
+static bool fill_whole(struct shadow *s, int v, uint32_t lin, uint32_t frame0, int prot,
+		       bool global)
+{
+	struct shadow_space *sp = s->cur;
+	uint32_t first = (lin >> 12) & ~0x3ffu;
+	int fd, fd2;
+	off_t off, off2;
+
+	if (s->n_whole == SHADOW_WHOLE || frame0 + 1024 > s->nr_frames ||
+	    ram_backing(&s->m->ram, (uint64_t)frame0 << 12, &fd, &off) < 0 ||
+	    ram_backing(&s->m->ram, ((uint64_t)frame0 + 1023) << 12, &fd2, &off2) < 0 ||
+	    fd2 != fd || off2 != off + (off_t)(1023 << 12))
+		return false;
+	for (uint32_t p = first; p < first + 1024; p++)
+		if (sp->slot[v][p])
+			entry_drop(s, (int32_t)sp->slot[v][p] - 1, false);
+	int32_t i = entry_get(s, v, first);
+	if (i < 0) {
+		make_room(s);
+		i = entry_get(s, v, first);
+	}
+	uint8_t *at = sp->view[v].base + ((uint64_t)first << 12);
+	if (mmap(at, 4u << 20, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
+		entry_drop(s, i, false);
+		return false;
+	}
+	for (uint32_t f = 0; (prot & PROT_WRITE) && s->code_map && f < 1024;) {
+		uint32_t n = 0;
+		while (f + n < 1024 && s->code_map[frame0 + f + n])
+			n++;
+		if (n)
+			mprotect(at + ((uint64_t)f << 12), (size_t)n << 12, PROT_READ);
+		f += n + 1;
+	}
+	struct shadow_entry *e = &s->pool[i];
+	e->frame = frame0;
+	e->global = global;
+	e->large = e->whole = true;
+	e->writable = prot & PROT_WRITE;
+	e->rmap_next = -1;
+	s->n_large++;
+	s->whole[s->n_whole++] = i;
+	for (uint32_t p = first; p < first + 1024; p++)
+		sp->slot[v][p] = (uint32_t)i + 1;
+	STAT_INC(shadow_fills);
+	STAT_INC(shadow_whole);
+	return true;
+}
+
 enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool write, uint32_t cr0,
 				uint32_t cr3, uint32_t cr4, uint32_t *pfec, uint32_t *gpa)
 {
@@ -403,6 +489,12 @@ enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool w
 	else if (s->cur->pd != cr3 >> 12)
 		shadow_switch(s, cr3); /* CR3 changed behind the engine's back */
 	sync_fill(s, s->cur, lin, w.pte_gpa, w.large);
+	/* whole: writable as the entry allows; fill_whole keeps code frames
+	 * read-only */
+	int prot_whole =
+	    PROT_READ | ((w.dirty && walk_allows(cr0, w.rw, w.us, wflags)) ? PROT_WRITE : 0);
+	if (w.large && fill_whole(s, view, lin, w.page_gpa >> 12, prot_whole, global))
+		return SHADOW_FILLED;
 	if (!fill(s, view, lin, frame, prot, global, w.large))
 		return SHADOW_MMIO;
 	return SHADOW_FILLED;

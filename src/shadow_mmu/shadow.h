@@ -47,6 +47,7 @@ struct machine;
 #define SHADOW_FLUSH_PAGES 64	 /* above this, a flush remaps whole regions */
 #define SHADOW_SPACES	   16	 /* address spaces kept */
 #define SHADOW_PT_USERS	   32	 /* (space, PDE) users of one page table */
+#define SHADOW_WHOLE	   256	 /* 4 MiB pages mapped whole, all spaces */
 
 struct shadow_entry {
 	uint32_t lin_page; /* linear address >> 12 */
@@ -56,6 +57,7 @@ struct shadow_entry {
 	uint8_t view;	   /* SHADOW_SUP or SHADOW_USER */
 	bool live, global, writable;
 	bool large; /* filled from a 4 MiB page */
+	bool whole; /* the whole 4 MiB page in one mapping (lin_page: its first) */
 };
 
 /* Per PDE of a space: where its filled pages came from. */
@@ -102,11 +104,13 @@ struct shadow {
 	int32_t *rmap; /* per RAM frame: first entry, -1 = none */
 	uint64_t nr_frames;
 	struct shadow_entry *pool;
-	unsigned budget;   /* pool size */
-	unsigned n_used;   /* entries handed out from the pool's top */
-	unsigned n_live;   /* live entries, all spaces */
-	unsigned n_large;  /* live entries filled from 4 MiB pages */
-	int32_t free_head; /* recycled entries, -1 = none */
+	unsigned budget;	     /* pool size */
+	unsigned n_used;	     /* entries handed out from the pool's top */
+	unsigned n_live;	     /* live entries, all spaces */
+	unsigned n_large;	     /* live entries filled from 4 MiB pages */
+	int32_t free_head;	     /* recycled entries, -1 = none */
+	int32_t whole[SHADOW_WHOLE]; /* entries of 4 MiB pages mapped whole */
+	unsigned n_whole;
 	/* page tables with snapshots (shadow_sync.c) */
 	struct shadow_pt **pt_of; /* per RAM frame: its record, or NULL */
 	uint8_t *traced;	  /* per RAM frame: 1 page table, 2 page directory */

@@ -125,7 +125,12 @@ START_TEST(test_large_page_and_mmio)
 	wr32(0xc12344, 0x77);
 	ck_assert_int_eq(fault(SHADOW_SUP, 0x812344, false, NULL), SHADOW_FILLED);
 	ck_assert_uint_eq(*(volatile uint32_t *)(S.view[SHADOW_SUP].base + 0x812344), 0x77);
-	ck_assert_uint_eq(entry_of(SHADOW_SUP, 0x812000)->frame, 0xc12);
+	/* mapped whole: one entry for the 4 MiB, every page of it readable */
+	ck_assert(entry_of(SHADOW_SUP, 0x812000)->whole);
+	ck_assert_ptr_eq(entry_of(SHADOW_SUP, 0x800000), entry_of(SHADOW_SUP, 0xbff000));
+	ck_assert_uint_eq(entry_of(SHADOW_SUP, 0x812000)->frame, 0xc00);
+	wr32(0xfffff0, 0x78);
+	ck_assert_uint_eq(*(volatile uint32_t *)(S.view[SHADOW_SUP].base + 0xbffff0), 0x78);
 	wr32(PT + 4 * 4, 0xfee00000u | PTE_P | PTE_RW);
 	uint32_t gpa = 0, ec;
 	ck_assert_int_eq(

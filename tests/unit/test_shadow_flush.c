@@ -80,10 +80,10 @@ START_TEST(test_invlpg_large_page)
 	map_pages(1, PTE_RW);
 	wr32(PD + 2 * 4, 0xc00000 | PTE_P | PTE_RW | PTE_PS); /* 8 MiB -> 12 MiB */
 	ck_assert_int_eq(fault(SHADOW_SUP, 0x800000, false), SHADOW_FILLED);
-	ck_assert_int_eq(fault(SHADOW_SUP, 0xbff000, false), SHADOW_FILLED);
+	ck_assert(filled(SHADOW_SUP, 0xbff000)); /* mapped whole by the first fill */
 	ck_assert_int_eq(fault(SHADOW_USER, LV, false), SHADOW_PF); /* supervisor PT */
 	ck_assert_int_eq(fault(SHADOW_SUP, LV, false), SHADOW_FILLED);
-	ck_assert_uint_eq(S.n_large, 2);
+	ck_assert_uint_eq(S.n_large, 1);
 	/* INVLPG anywhere in the 4 MiB page drops all of it, nothing else */
 	shadow_invlpg(&S, 0x9a0000);
 	ck_assert(!filled(SHADOW_SUP, 0x800000) && !filled(SHADOW_SUP, 0xbff000));

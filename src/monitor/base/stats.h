@@ -38,7 +38,8 @@
 	STAT(shadow_space_hits, "shadow MMU CR3 writes to a cached address space")                 \
 	STAT(shadow_space_misses, "shadow MMU CR3 writes that started a space")                    \
 	STAT(shadow_sync_drops, "shadow MMU pages dropped: guest entry changed")                   \
-	STAT(shadow_traced_writes, "shadow MMU monitor writes to page tables compared")
+	STAT(shadow_traced_writes, "shadow MMU monitor writes to page tables compared")            \
+	STAT(shadow_whole, "shadow MMU 4 MiB pages mapped whole")
 
 enum stat_id {
 #define STAT_ENUM(n, d) STAT_##n,
