@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 KERNEL ?= $(BUILD)/tests/guests/demo.elf
 
-.PHONY: all deps configure run test bench bench-compute clean format
+.PHONY: all deps configure run test bench bench-compute bench-mmu clean format
 
 all: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
@@ -28,10 +28,13 @@ test: all
 	s=$$?; [ ! -f guest-table.txt ] || cat guest-table.txt; \
 	grep -E '^[0-9]+% tests passed' ctest.log || true; exit $$s
 
-bench: bench-compute
+bench: bench-compute bench-mmu
 
 bench-compute: all
 	benchmarks/compute/run.sh $(BUILD)
+
+bench-mmu: all
+	benchmarks/mmu/run.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
