@@ -21,40 +21,18 @@ static void *big_zalloc(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* space_reserve: sp's user view and slot array, reserved on first use;
- * its supervisor view is the shared one. */
-static int space_reserve(struct shadow *s, struct shadow_space *sp)
+/* space_reserve: the views and slot arrays of sp, reserved on first use. */
+static int space_reserve(struct shadow_space *sp)
 {
 	int err;
 
-	sp->view[SHADOW_SUP] = s->sup_view;
-	sp->slot[SHADOW_SUP] = s->sup_slot;
-	if (!sp->view[SHADOW_USER].base && (err = region_create(&sp->view[SHADOW_USER])) < 0)
-		return err;
-	if (!sp->slot[SHADOW_USER] &&
-	    !(sp->slot[SHADOW_USER] = big_zalloc(NR_PAGES * sizeof(uint32_t))))
-		return -ENOMEM;
+	for (int v = 0; v < 2; v++) {
+		if (!sp->view[v].base && (err = region_create(&sp->view[v])) < 0)
+			return err;
+		if (!sp->slot[v] && !(sp->slot[v] = big_zalloc(NR_PAGES * sizeof(uint32_t))))
+			return -ENOMEM;
+	}
 	return 0;
-}
-
-/* local_add / local_del: entry i joins / leaves the list of supervisor
- * entries that are not global. */
-static void local_add(struct shadow *s, int32_t i)
-{
-	s->pool[i].local_pos = (int32_t)s->n_local;
-	s->local[s->n_local++] = i;
-}
-
-static void local_del(struct shadow *s, int32_t i)
-{
-	int32_t pos = s->pool[i].local_pos;
-
-	if (pos < 0)
-		return;
-	int32_t last = s->local[--s->n_local];
-	s->local[pos] = last;
-	s->pool[last].local_pos = pos;
-	s->pool[i].local_pos = -1;
 }
 
 /* space_make_current: s->cur = sp, with the aliases the fault path uses. */
@@ -80,16 +58,8 @@ int shadow_init(struct shadow *s, struct machine *m, unsigned budget)
 	if (!s->pool || !s->rmap)
 		return -ENOMEM;
 	memset(s->rmap, 0xff, (s->nr_frames ? s->nr_frames : 1) * sizeof(*s->rmap));
-	s->local = malloc(s->budget * sizeof(*s->local));
-	s->sup_slot = big_zalloc(NR_PAGES * sizeof(uint32_t));
-	if (!s->local || !s->sup_slot)
-		return -ENOMEM;
-	if ((err = region_create(&s->sup_view)) < 0 || (err = sync_init(s)) < 0 ||
-	    (err = space_reserve(s, &s->space[0])) < 0)
+	if ((err = sync_init(s)) < 0 || (err = space_reserve(&s->space[0])) < 0)
 		return err;
-	s->space[SHADOW_GLOBAL].view[SHADOW_SUP] = s->sup_view;
-	s->space[SHADOW_GLOBAL].slot[SHADOW_SUP] = s->sup_slot;
-	s->space[SHADOW_GLOBAL].pd = UINT32_MAX;
 	s->space[0].live = true;
 	space_make_current(s, &s->space[0]);
 	return 0;
@@ -99,14 +69,12 @@ void shadow_destroy(struct shadow *s)
 {
 	for (unsigned i = 0; i < SHADOW_SPACES; i++) {
 		struct shadow_space *sp = &s->space[i];
-		region_destroy(&sp->view[SHADOW_USER]);
-		if (sp->slot[SHADOW_USER])
-			munmap(sp->slot[SHADOW_USER], NR_PAGES * sizeof(uint32_t));
+		for (int v = 0; v < 2; v++) {
+			region_destroy(&sp->view[v]);
+			if (sp->slot[v])
+				munmap(sp->slot[v], NR_PAGES * sizeof(uint32_t));
+		}
 	}
-	region_destroy(&s->sup_view);
-	if (s->sup_slot)
-		munmap(s->sup_slot, NR_PAGES * sizeof(uint32_t));
-	free(s->local);
 	sync_destroy(s);
 	free(s->pool);
 	free(s->rmap);
@@ -188,7 +156,6 @@ static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 		unmap_page(sp, e->view, e->lin_page);
 	}
 	rmap_unlink(s, i);
-	local_del(s, i);
 	sp->slot[e->view][e->lin_page] = 0;
 	if (e->large)
 		s->n_large--;
@@ -223,17 +190,18 @@ void shadow_drop_range(struct shadow *s, struct shadow_space *sp, unsigned pdi)
  * (keep_global); whole views are remapped when many are filled. */
 static void space_empty(struct shadow *s, struct shadow_space *sp, bool keep_global)
 {
-	bool whole = !keep_global && sp->n_live > SHADOW_FLUSH_PAGES && sp->view[SHADOW_USER].base;
+	bool whole = !keep_global && sp->n_live > SHADOW_FLUSH_PAGES;
 	uint8_t idx = (uint8_t)(sp - s->space);
 
 	for (unsigned i = 0; i < s->n_used && sp->n_live; i++) {
 		struct shadow_entry *e = &s->pool[i];
 		if (e->live && e->space == idx && !(keep_global && e->global))
-			entry_drop(s, (int32_t)i, !whole || e->view == SHADOW_SUP);
+			entry_drop(s, (int32_t)i, !whole);
 	}
-	if (whole) /* the user view: the supervisor one is shared */
-		mmap(sp->view[SHADOW_USER].base, REGION_SPAN + REGION_GUARD, PROT_NONE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	if (whole)
+		for (int v = 0; v < 2; v++)
+			mmap(sp->view[v].base, REGION_SPAN + REGION_GUARD, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	if (!keep_global) {
 		sync_space_gone(s, sp);
 		memset(sp->pde, 0, sizeof(sp->pde));
@@ -242,11 +210,11 @@ static void space_empty(struct shadow *s, struct shadow_space *sp, bool keep_glo
 
 void shadow_flush(struct shadow *s, bool keep_global)
 {
+	if (!s->cur->n_live)
+		return;
 	STAT_INC(shadow_flushes);
 	/* dropping global pages too is allowed: a TLB may drop any entry */
 	space_empty(s, s->cur, keep_global && s->cur->n_live <= SHADOW_FLUSH_PAGES);
-	if (!keep_global)
-		space_empty(s, &s->space[SHADOW_GLOBAL], false);
 }
 
 void shadow_reset(struct shadow *s)
@@ -259,7 +227,6 @@ void shadow_reset(struct shadow *s)
 		space_empty(s, sp, false);
 		sp->live = sp == s->cur;
 	}
-	space_empty(s, &s->space[SHADOW_GLOBAL], false);
 }
 
 /* space_victim: a space to take over: a free one, else an empty one, else
@@ -281,14 +248,6 @@ static struct shadow_space *space_victim(struct shadow *s)
 	return best;
 }
 
-/* local_drop: the supervisor view keeps only global pages (another space
- * becomes current). */
-static void local_drop(struct shadow *s)
-{
-	while (s->n_local)
-		entry_drop(s, s->local[s->n_local - 1], true);
-}
-
 bool shadow_switch(struct shadow *s, uint32_t cr3)
 {
 	uint32_t pd = cr3 >> 12;
@@ -297,8 +256,6 @@ bool shadow_switch(struct shadow *s, uint32_t cr3)
 	for (unsigned i = 0; i < SHADOW_SPACES; i++) {
 		sp = &s->space[i];
 		if (sp->live && sp->pd == pd) {
-			if (sp != s->cur)
-				local_drop(s);
 			space_make_current(s, sp);
 			sync_space(s, sp);
 			STAT_INC(shadow_space_hits);
@@ -306,14 +263,13 @@ bool shadow_switch(struct shadow *s, uint32_t cr3)
 		}
 	}
 	STAT_INC(shadow_space_misses);
-	local_drop(s);
 	sp = space_victim(s);
 	if (sp->live) {
 		if (sp->n_live)
 			STAT_INC(shadow_evictions);
 		space_empty(s, sp, false);
 	}
-	if (space_reserve(s, sp) < 0) {
+	if (space_reserve(sp) < 0) {
 		/* no address space for another view pair: reuse the current one */
 		sp = s->cur;
 		space_empty(s, sp, false);
@@ -368,26 +324,6 @@ void shadow_protect_frame(struct shadow *s, uint64_t f)
 	}
 }
 
-/* entry_owner: a filled entry i of view v belongs to the current space,
- * but a global one of the supervisor view to SHADOW_GLOBAL (it survives
- * every switch and eviction); a non-global supervisor one is listed to go
- * at the next switch. */
-static void entry_owner(struct shadow *s, int32_t i, int v, bool global)
-{
-	struct shadow_entry *e = &s->pool[i];
-	uint8_t owner = v == SHADOW_SUP && global ? SHADOW_GLOBAL : (uint8_t)(s->cur - s->space);
-
-	if (e->space != owner) {
-		s->space[e->space].n_live--;
-		s->space[owner].n_live++;
-		e->space = owner;
-	}
-	if (v == SHADOW_SUP && !global && e->local_pos < 0)
-		local_add(s, i);
-	else if (global)
-		local_del(s, i);
-}
-
 /* make_room: the pool is spent: empty the least recently used other space,
  * or the current one when it is the only one. */
 static void make_room(struct shadow *s)
@@ -401,8 +337,6 @@ static void make_room(struct shadow *s)
 		    (!victim || sp->stamp < victim->stamp))
 			victim = sp;
 	}
-	if (!victim && s->space[SHADOW_GLOBAL].n_live > s->cur->n_live)
-		victim = &s->space[SHADOW_GLOBAL];
 	space_empty(s, victim ? victim : s->cur, false);
 }
 
@@ -432,7 +366,6 @@ static int32_t entry_get(struct shadow *s, int v, uint32_t lin_page)
 	s->pool[i].lin_page = lin_page;
 	s->pool[i].live = true;
 	s->pool[i].large = false;
-	s->pool[i].local_pos = -1;
 	sp->slot[v][lin_page] = (uint32_t)i + 1;
 	s->n_live++;
 	sp->n_live++;
@@ -472,7 +405,6 @@ static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot
 	s->pool[i].large = large;
 	s->pool[i].writable = prot & PROT_WRITE;
 	rmap_link(s, i);
-	entry_owner(s, i, v, global);
 	STAT_INC(shadow_fills);
 	return true;
 }
@@ -523,7 +455,6 @@ static bool fill_whole(struct shadow *s, int v, uint32_t lin, uint32_t frame0, i
 	e->rmap_next = -1;
 	s->n_large++;
 	s->whole[s->n_whole++] = i;
-	entry_owner(s, i, v, global);
 	for (uint32_t p = first; p < first + 1024; p++)
 		sp->slot[v][p] = (uint32_t)i + 1;
 	STAT_INC(shadow_fills);

@@ -3,12 +3,10 @@
  * MMU as the shadow page table of a paging guest.
  *
  * The shadow keeps up to SHADOW_SPACES guest address spaces, one per page
- * directory (CR3), each with two regions: the supervisor view (CPL 0-2),
- * one for all spaces, and the user view (CPL 3), one per space.  A CR3
- * write switches to the space of that page directory (shadow_switch),
- * which keeps its user view; in the supervisor view the global pages stay
- * (a kernel's, as in a TLB) and the others go.  The switch costs a GS base
- * change, not a refill.  Both views start PROT_NONE.
+ * directory (CR3), each with two regions: the supervisor view (CPL 0-2)
+ * and the user view (CPL 3).  A CR3 write switches to the space of that
+ * page directory (shadow_switch), which keeps what it had filled: the
+ * switch costs a GS base change, not a refill.  Both views start PROT_NONE.
  * A host fault in a view is a hidden fault: shadow_fault() walks the guest
  * page tables (walk.c, which sets A/D) and either fills the 4 KiB page with
  * an mmap(MAP_SHARED|MAP_FIXED) of the guest frame from the RAM memfd, with
@@ -45,12 +43,11 @@ struct machine;
 
 #define SHADOW_SUP	   0
 #define SHADOW_USER	   1
-#define SHADOW_BUDGET	   16384	 /* filled pages, all spaces and views together */
-#define SHADOW_FLUSH_PAGES 64		 /* above this, a flush remaps whole regions */
-#define SHADOW_SPACES	   16		 /* address spaces kept */
-#define SHADOW_GLOBAL	   SHADOW_SPACES /* space[] index owning global supervisor pages */
-#define SHADOW_PT_USERS	   32		 /* (space, PDE) users of one page table */
-#define SHADOW_WHOLE	   256		 /* 4 MiB pages mapped whole, all spaces */
+#define SHADOW_BUDGET	   16384 /* filled pages, all spaces and views together */
+#define SHADOW_FLUSH_PAGES 64	 /* above this, a flush remaps whole regions */
+#define SHADOW_SPACES	   16	 /* address spaces kept */
+#define SHADOW_PT_USERS	   32	 /* (space, PDE) users of one page table */
+#define SHADOW_WHOLE	   256	 /* 4 MiB pages mapped whole, all spaces */
 
 struct shadow_entry {
 	uint32_t lin_page; /* linear address >> 12 */
@@ -59,9 +56,8 @@ struct shadow_entry {
 	uint8_t space;	   /* index in shadow.space[] */
 	uint8_t view;	   /* SHADOW_SUP or SHADOW_USER */
 	bool live, global, writable;
-	bool large;	   /* filled from a 4 MiB page */
-	bool whole;	   /* the whole 4 MiB page in one mapping (lin_page: its first) */
-	int32_t local_pos; /* supervisor view, not global: index in shadow.local, else -1 */
+	bool large; /* filled from a 4 MiB page */
+	bool whole; /* the whole 4 MiB page in one mapping (lin_page: its first) */
 };
 
 /* Per PDE of a space: where its filled pages came from. */
@@ -100,9 +96,7 @@ struct shadow {
 	 * code (the translator's map; NULL: none): such frames are never
 	 * mapped writable. */
 	const uint8_t *code_map;
-	/* the spaces, and after them (SHADOW_GLOBAL) the owner of the global
-	 * pages of the supervisor view, which belong to no one space */
-	struct shadow_space space[SHADOW_SPACES + 1];
+	struct shadow_space space[SHADOW_SPACES];
 	struct shadow_space *cur; /* the space of the current CR3 */
 	struct region *view;	  /* == cur->view */
 	uint32_t **slot;	  /* == cur->slot */
@@ -117,14 +111,6 @@ struct shadow {
 	int32_t free_head;	     /* recycled entries, -1 = none */
 	int32_t whole[SHADOW_WHOLE]; /* entries of 4 MiB pages mapped whole */
 	unsigned n_whole;
-	/* The supervisor view is one for all spaces (every space's view[0]
-	 * and slot[0] are these): global pages, a kernel's, survive a switch
-	 * there as in a TLB; its other pages belong to the current space and
-	 * are dropped when another one becomes current (listed in local). */
-	struct region sup_view;
-	uint32_t *sup_slot;
-	int32_t *local; /* budget entries: the non-global supervisor ones */
-	unsigned n_local;
 	/* page tables with snapshots (shadow_sync.c) */
 	struct shadow_pt **pt_of; /* per RAM frame: its record, or NULL */
 	uint8_t *traced;	  /* per RAM frame: 1 page table, 2 page directory */

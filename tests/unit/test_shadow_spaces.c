@@ -22,14 +22,14 @@ static void setup(void)
 	fixture_setup();
 	ck_assert_int_eq(shadow_init(&S, &M, 0), 0);
 	for (unsigned i = 0; i < 8; i++) {
-		wr32(PTA + i * 4, (0x200000 + i * 4096) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
-		wr32(PTB + i * 4, (0x300000 + i * 4096) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
-		wr32(PTS + i * 4, (0x280000 + i * 4096) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+		wr32(PTA + i * 4, (0x200000 + i * 4096) | PTE_P | PTE_RW | PTE_A | PTE_D);
+		wr32(PTB + i * 4, (0x300000 + i * 4096) | PTE_P | PTE_RW | PTE_A | PTE_D);
+		wr32(PTS + i * 4, (0x280000 + i * 4096) | PTE_P | PTE_RW | PTE_A | PTE_D);
 	}
-	wr32(PDA + 1 * 4, PTA | PTE_P | PTE_RW | PTE_US);
-	wr32(PDB + 1 * 4, PTB | PTE_P | PTE_RW | PTE_US);
-	wr32(PDA + 2 * 4, PTS | PTE_P | PTE_RW | PTE_US);
-	wr32(PDB + 2 * 4, PTS | PTE_P | PTE_RW | PTE_US);
+	wr32(PDA + 1 * 4, PTA | PTE_P | PTE_RW);
+	wr32(PDB + 1 * 4, PTB | PTE_P | PTE_RW);
+	wr32(PDA + 2 * 4, PTS | PTE_P | PTE_RW);
+	wr32(PDB + 2 * 4, PTS | PTE_P | PTE_RW);
 	V->cr4 = CR4_PSE;
 	V->cr0 |= CR0_PG;
 	V->cr3 = PDA;
@@ -50,32 +50,20 @@ static bool to(uint32_t pd)
 	return shadow_switch(&S, pd);
 }
 
-/* fill_in: a read of lin in view v of the current space. */
-static enum shadow_result fill_in(int v, uint32_t lin)
+/* fill: a read of lin in the supervisor view of the current space. */
+static enum shadow_result fill(uint32_t lin)
 {
 	uint32_t ec, gpa;
 
-	return shadow_fault(&S, v, lin, false, V->cr0, V->cr3, V->cr4, &ec, &gpa);
+	return shadow_fault(&S, SHADOW_SUP, lin, false, V->cr0, V->cr3, V->cr4, &ec, &gpa);
 }
 
-/* fill: a read of lin in the user view (one per space). */
-static enum shadow_result fill(uint32_t lin)
-{
-	return fill_in(SHADOW_USER, lin);
-}
-
-/* frame_in: the frame lin is filled with in view v of the current space,
- * or 0. */
-static uint32_t frame_in(int v, uint32_t lin)
-{
-	uint32_t i = S.slot[v][lin >> 12];
-
-	return i ? S.pool[i - 1].frame : 0;
-}
-
+/* frame_of: the frame lin is filled with in the current space, or 0. */
 static uint32_t frame_of(uint32_t lin)
 {
-	return frame_in(SHADOW_USER, lin);
+	uint32_t i = S.slot[SHADOW_SUP][lin >> 12];
+
+	return i ? S.pool[i - 1].frame : 0;
 }
 
 START_TEST(switch_keeps_fills)
@@ -92,30 +80,13 @@ START_TEST(switch_keeps_fills)
 }
 END_TEST
 
-START_TEST(supervisor_view_keeps_global_pages)
-{
-	V->cr4 |= CR4_PGE;
-	wr32(PTS + 3 * 4, rd32(PTS + 3 * 4) | PTE_G);
-	ck_assert_int_eq(fill_in(SHADOW_SUP, LS + 0x3000), SHADOW_FILLED); /* global */
-	ck_assert_int_eq(fill_in(SHADOW_SUP, LV), SHADOW_FILLED);	   /* not */
-	to(PDB);
-	ck_assert_uint_eq(frame_in(SHADOW_SUP, LS + 0x3000), 0x283);
-	ck_assert_uint_eq(frame_in(SHADOW_SUP, LV), 0);
-	ck_assert_int_eq(fill_in(SHADOW_SUP, LV), SHADOW_FILLED);
-	ck_assert_uint_eq(frame_in(SHADOW_SUP, LV), 0x300);
-	to(PDA);
-	ck_assert_uint_eq(frame_in(SHADOW_SUP, LV), 0);
-	ck_assert_uint_eq(frame_in(SHADOW_SUP, LS + 0x3000), 0x283);
-}
-END_TEST
-
 START_TEST(change_while_away_is_dropped)
 {
 	ck_assert_int_eq(fill(LV + 0x1000), SHADOW_FILLED);
 	ck_assert_int_eq(fill(LV + 0x2000), SHADOW_FILLED);
 	to(PDB);
 	/* A's PTE changes while B runs (A bit alone changes nothing) */
-	wr32(PTA + 1 * 4, 0x250000 | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	wr32(PTA + 1 * 4, 0x250000 | PTE_P | PTE_RW | PTE_A | PTE_D);
 	wr32(PTA + 2 * 4, rd32(PTA + 2 * 4) & ~PTE_A);
 	to(PDA);
 	ck_assert_uint_eq(frame_of(LV + 0x1000), 0);
@@ -131,7 +102,7 @@ START_TEST(shared_table_change_reaches_both)
 	to(PDB);
 	ck_assert_int_eq(fill(LS), SHADOW_FILLED);
 	/* the change is made and flushed in B; A, away, must not keep it */
-	wr32(PTS, 0x290000 | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	wr32(PTS, 0x290000 | PTE_P | PTE_RW | PTE_A | PTE_D);
 	shadow_invlpg(&S, LS);
 	ck_assert_int_eq(fill(LS), SHADOW_FILLED);
 	ck_assert_uint_eq(frame_of(LS), 0x290);
@@ -145,7 +116,7 @@ START_TEST(changed_pde_drops_its_range)
 	ck_assert_int_eq(fill(LV), SHADOW_FILLED);
 	ck_assert_int_eq(fill(LS), SHADOW_FILLED);
 	to(PDB);
-	wr32(PDA + 1 * 4, PTB | PTE_P | PTE_RW | PTE_US); /* A's PDE 1 now points at B's table */
+	wr32(PDA + 1 * 4, PTB | PTE_P | PTE_RW); /* A's PDE 1 now points at B's table */
 	to(PDA);
 	ck_assert_uint_eq(frame_of(LV), 0);
 	ck_assert_uint_eq(frame_of(LS), 0x280);
@@ -157,7 +128,7 @@ END_TEST
 START_TEST(monitor_write_is_compared_at_once)
 {
 	ck_assert_int_eq(fill(LV), SHADOW_FILLED);
-	wr32(PTA, 0x260000 | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+	wr32(PTA, 0x260000 | PTE_P | PTE_RW | PTE_A | PTE_D);
 	shadow_note_write(&S, PTA, 4);
 	ck_assert_uint_eq(frame_of(LV), 0);
 	ck_assert_uint_eq(stats[STAT_shadow_traced_writes], 1);
@@ -168,7 +139,7 @@ START_TEST(more_spaces_than_kept)
 {
 	for (unsigned i = 0; i < SHADOW_SPACES + 4; i++) {
 		uint32_t pd = 0x600000 + i * 0x1000;
-		wr32(pd + 1 * 4, PTA | PTE_P | PTE_RW | PTE_US);
+		wr32(pd + 1 * 4, PTA | PTE_P | PTE_RW);
 		to(pd);
 		ck_assert_int_eq(fill(LV + i * 0x1000 % 0x8000), SHADOW_FILLED);
 	}
@@ -187,7 +158,6 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, switch_keeps_fills);
-	tcase_add_test(tc, supervisor_view_keeps_global_pages);
 	tcase_add_test(tc, change_while_away_is_dropped);
 	tcase_add_test(tc, shared_table_change_reaches_both);
 	tcase_add_test(tc, changed_pde_drops_its_range);
