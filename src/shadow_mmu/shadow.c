@@ -171,7 +171,7 @@ void shadow_drop_page(struct shadow *s, struct shadow_space *sp, uint32_t lin_pa
 {
 	for (int v = 0; v < 2; v++) {
 		uint32_t idx = sp->slot[v][lin_page];
-		if (idx) {
+		if (idx && !s->pool[idx - 1].global) {
 			entry_drop(s, (int32_t)idx - 1, true);
 			STAT_INC(shadow_sync_drops);
 		}
@@ -206,6 +206,26 @@ static void space_empty(struct shadow *s, struct shadow_space *sp, bool keep_glo
 		sync_space_gone(s, sp);
 		memset(sp->pde, 0, sizeof(sp->pde));
 	}
+}
+
+/* space_recycle: sp is taken over by another page directory: it keeps
+ * the global pages of its supervisor view (a kernel's: valid in every
+ * space, as global TLB entries survive a CR3 write) and drops the rest. */
+static void space_recycle(struct shadow *s, struct shadow_space *sp)
+{
+	bool remap_user = sp->n_live > SHADOW_FLUSH_PAGES;
+	uint8_t idx = (uint8_t)(sp - s->space);
+
+	for (unsigned i = 0; i < s->n_used && sp->n_live; i++) {
+		struct shadow_entry *e = &s->pool[i];
+		if (e->live && e->space == idx && !(e->view == SHADOW_SUP && e->global))
+			entry_drop(s, (int32_t)i, e->view == SHADOW_SUP || !remap_user);
+	}
+	if (remap_user)
+		mmap(sp->view[SHADOW_USER].base, REGION_SPAN + REGION_GUARD, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	sync_space_gone(s, sp);
+	memset(sp->pde, 0, sizeof(sp->pde));
 }
 
 void shadow_flush(struct shadow *s, bool keep_global)
@@ -267,12 +287,12 @@ bool shadow_switch(struct shadow *s, uint32_t cr3)
 	if (sp->live) {
 		if (sp->n_live)
 			STAT_INC(shadow_evictions);
-		space_empty(s, sp, false);
+		space_recycle(s, sp);
 	}
 	if (space_reserve(sp) < 0) {
 		/* no address space for another view pair: reuse the current one */
 		sp = s->cur;
-		space_empty(s, sp, false);
+		space_recycle(s, sp);
 	}
 	sp->live = true;
 	sp->pd = pd;
@@ -280,14 +300,13 @@ bool shadow_switch(struct shadow *s, uint32_t cr3)
 	return false;
 }
 
-void shadow_invlpg(struct shadow *s, uint32_t lin)
+/* drop_at: INVLPG of lin in space sp: its pages at lin in both views (all
+ * of a 4 MiB page lin lies in); only_global: only global ones. */
+static void drop_at(struct shadow *s, struct shadow_space *sp, uint32_t lin, bool only_global)
 {
-	struct shadow_space *sp = s->cur;
-
-	STAT_INC(shadow_invlpgs);
 	for (int v = 0; v < 2; v++) {
 		uint32_t idx = sp->slot[v][lin >> 12];
-		if (idx)
+		if (idx && (!only_global || s->pool[idx - 1].global))
 			entry_drop(s, (int32_t)idx - 1, true);
 	}
 	if (!s->n_large)
@@ -298,9 +317,21 @@ void shadow_invlpg(struct shadow *s, uint32_t lin)
 	for (int v = 0; v < 2; v++)
 		for (uint32_t p = first; p < first + 1024; p++) {
 			uint32_t idx = sp->slot[v][p];
-			if (idx && s->pool[idx - 1].large)
+			if (idx && s->pool[idx - 1].large &&
+			    (!only_global || s->pool[idx - 1].global))
 				entry_drop(s, (int32_t)idx - 1, true);
 		}
+}
+
+void shadow_invlpg(struct shadow *s, uint32_t lin)
+{
+	STAT_INC(shadow_invlpgs);
+	drop_at(s, s->cur, lin, false);
+	/* a global translation is one TLB entry whatever the CR3: the other
+	 * spaces' copies of it go too */
+	for (unsigned i = 0; i < SHADOW_SPACES; i++)
+		if (s->space[i].live && &s->space[i] != s->cur && s->space[i].n_live)
+			drop_at(s, &s->space[i], lin, true);
 }
 
 void shadow_protect_frame(struct shadow *s, uint64_t f)

@@ -162,9 +162,13 @@ void shadow_protect_frame(struct shadow *s, uint64_t f);
 void shadow_note_write(struct shadow *s, uint64_t gpa, uint64_t len);
 
 /* --- shadow.c, for shadow_sync.c ----------------------------------------- */
-/* shadow_drop_page: drop (space sp, both views) the page at lin_page. */
+/* shadow_drop_page: a guest entry changed: drop (space sp, both views) the
+ * page at lin_page, unless it is global (a global translation outlives a
+ * change of the paging structures until INVLPG or a CR4.PGE change, as in
+ * a TLB). */
 void shadow_drop_page(struct shadow *s, struct shadow_space *sp, uint32_t lin_page);
-/* shadow_drop_range: drop every page of sp in the 4 MiB of PDE pdi. */
+/* shadow_drop_range: shadow_drop_page for every page of sp in the 4 MiB
+ * of PDE pdi. */
 void shadow_drop_range(struct shadow *s, struct shadow_space *sp, unsigned pdi);
 
 /* --- shadow_sync.c ------------------------------------------------------- */
