@@ -172,6 +172,34 @@ static uint32_t call(uint32_t va)
 	return r;
 }
 
+/* test_churn: 2,000 address spaces created and destroyed, as processes
+ * are: 8 page directories and tables reused, each new space mapping TV to
+ * another page, checked, then torn down (the table page cleared). */
+static void test_churn(void)
+{
+	static uint32_t *dirs[8], *tabs[8];
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < 8; i++) {
+		dirs[i] = pg_new_dir();
+		tabs[i] = pg_alloc();
+	}
+	for (unsigned n = 0; n < 2000; n++) {
+		uint32_t *d = dirs[n & 7], *t = tabs[n & 7];
+		unsigned pg = (n * 13) % NSPC;
+		memcpy(d, pd_a, 4096);
+		memset(t, 0, 4096);
+		t[(TV >> 12) & 0x3ff] = (uint32_t)pages[pg] | PG_P | PG_RW;
+		d[TV >> 22] = (uint32_t)t | PG_P | PG_RW;
+		pages[pg][1] = n;
+		write_cr3((uint32_t)d);
+		bad += rd(TV + 4) != n;
+		write_cr3((uint32_t)pd_a);
+		memset(d, 0, 4096); /* the process is gone */
+	}
+	tap_eq("2,000 address spaces created and torn down in reused directories", bad, 0);
+}
+
 static void test_code(void)
 {
 	pg_map4k(pd_a, TC, code(10, 1), PG_RW);
@@ -220,7 +248,7 @@ static void test_global_code(void)
 
 void test_main(void)
 {
-	tap_plan(7);
+	tap_plan(8);
 	pd_a = base_dir();
 	pd_b = base_dir();
 	pg_enable(pd_a, 0);
@@ -229,6 +257,7 @@ void test_main(void)
 	test_table_reuse();
 	test_recursive();
 	test_many_spaces();
+	test_churn();
 	test_code();
 	test_global_code();
 	pg_disable();
