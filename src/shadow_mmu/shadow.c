@@ -122,8 +122,8 @@ static void rmap_link(struct shadow *s, int32_t i)
 	s->rmap[f] = i;
 }
 
-/* whole_forget: entry i (a 4 MiB page mapped whole) leaves the list of
- * such entries and the slots of its 1024 pages. */
+/* whole_forget: entry i (a large page mapped whole) leaves the list of
+ * such entries and the slots of its pages. */
 static void whole_forget(struct shadow *s, int32_t i)
 {
 	struct shadow_entry *e = &s->pool[i];
@@ -134,13 +134,13 @@ static void whole_forget(struct shadow *s, int32_t i)
 			s->whole[k] = s->whole[--s->n_whole];
 			break;
 		}
-	for (uint32_t p = e->lin_page; p < e->lin_page + 1024; p++)
+	for (uint32_t p = e->lin_page; p < e->lin_page + e->whole; p++)
 		slot[p] = 0;
-	e->whole = false;
+	e->whole = 0;
 }
 
 /* entry_drop: forget live entry i (unmap: also make the page, or the
- * whole 4 MiB, PROT_NONE). */
+ * whole large page, PROT_NONE). */
 static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 {
 	struct shadow_entry *e = &s->pool[i];
@@ -148,9 +148,9 @@ static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 
 	if (e->whole) {
 		if (unmap)
-			mmap(sp->view[e->view].base + ((uint64_t)e->lin_page << 12), 4u << 20,
-			     PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
-			     0);
+			mmap(sp->view[e->view].base + ((uint64_t)e->lin_page << 12),
+			     (size_t)e->whole << 12, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 		whole_forget(s, i);
 	} else if (unmap) {
 		unmap_page(sp, e->view, e->lin_page);
@@ -273,6 +273,15 @@ bool shadow_switch(struct shadow *s, uint32_t cr3)
 	uint32_t pd = cr3 >> 12;
 	struct shadow_space *sp;
 
+	if (s->m->vcpu.cr4 & CR4_PAE) {
+		/* PAE: page-directory-pointer tables share frames and the sync
+		 * compares 32-bit tables, so there is no cache: a CR3 write
+		 * drops what is not global, as in a TLB */
+		STAT_INC(shadow_space_misses);
+		space_recycle(s, s->cur);
+		s->cur->pd = UINT32_MAX;
+		return false;
+	}
 	for (unsigned i = 0; i < SHADOW_SPACES; i++) {
 		sp = &s->space[i];
 		if (sp->live && sp->pd == pd) {
@@ -340,7 +349,7 @@ void shadow_protect_frame(struct shadow *s, uint64_t f)
 		return;
 	for (unsigned k = 0; k < s->n_whole; k++) {
 		struct shadow_entry *e = &s->pool[s->whole[k]];
-		if (e->writable && f - e->frame < 1024)
+		if (e->writable && f - e->frame < e->whole)
 			mprotect(s->space[e->space].view[e->view].base +
 				     ((uint64_t)(e->lin_page + (f - e->frame)) << 12),
 				 4096, PROT_READ);
@@ -440,24 +449,25 @@ static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot
 	return true;
 }
 
-/* fill_whole: map the whole 4 MiB guest page holding lin (first frame
- * frame0) in view v of the current space with one mmap, as the 4 MiB TLB
- * entry covers it all; frames that hold code stay read-only.  False when
- * it cannot (not all RAM, no room in the list): fill 4 KiB at a time. */
-static bool fill_whole(struct shadow *s, int v, uint32_t lin, uint32_t frame0, int prot,
+/* fill_whole: map the whole large guest page (n 4 KiB pages: 1024 for
+ * 4 MiB, 512 for PAE's 2 MiB) holding lin, first frame frame0, in view v
+ * of the current space with one mmap, as the large TLB entry covers it
+ * all; frames that hold code stay read-only.  False when it cannot (not
+ * all RAM, no room in the list): fill 4 KiB at a time. */
+static bool fill_whole(struct shadow *s, int v, uint32_t lin, uint32_t frame0, uint32_t n, int prot,
 		       bool global)
 {
 	struct shadow_space *sp = s->cur;
-	uint32_t first = (lin >> 12) & ~0x3ffu;
+	uint32_t first = (lin >> 12) & ~(n - 1);
 	int fd, fd2;
 	off_t off, off2;
 
-	if (s->n_whole == SHADOW_WHOLE || frame0 + 1024 > s->nr_frames ||
+	if (s->n_whole == SHADOW_WHOLE || frame0 + n > s->nr_frames ||
 	    ram_backing(&s->m->ram, (uint64_t)frame0 << 12, &fd, &off) < 0 ||
-	    ram_backing(&s->m->ram, ((uint64_t)frame0 + 1023) << 12, &fd2, &off2) < 0 ||
-	    fd2 != fd || off2 != off + (off_t)(1023 << 12))
+	    ram_backing(&s->m->ram, ((uint64_t)frame0 + n - 1) << 12, &fd2, &off2) < 0 ||
+	    fd2 != fd || off2 != off + (off_t)((n - 1) << 12))
 		return false;
-	for (uint32_t p = first; p < first + 1024; p++)
+	for (uint32_t p = first; p < first + n; p++)
 		if (sp->slot[v][p])
 			entry_drop(s, (int32_t)sp->slot[v][p] - 1, false);
 	int32_t i = entry_get(s, v, first);
@@ -466,27 +476,28 @@ static bool fill_whole(struct shadow *s, int v, uint32_t lin, uint32_t frame0, i
 		i = entry_get(s, v, first);
 	}
 	uint8_t *at = sp->view[v].base + ((uint64_t)first << 12);
-	if (mmap(at, 4u << 20, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
+	if (mmap(at, (size_t)n << 12, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
 		entry_drop(s, i, false);
 		return false;
 	}
-	for (uint32_t f = 0; (prot & PROT_WRITE) && s->code_map && f < 1024;) {
-		uint32_t n = 0;
-		while (f + n < 1024 && s->code_map[frame0 + f + n])
-			n++;
-		if (n)
-			mprotect(at + ((uint64_t)f << 12), (size_t)n << 12, PROT_READ);
-		f += n + 1;
+	for (uint32_t f = 0; (prot & PROT_WRITE) && s->code_map && f < n;) {
+		uint32_t run = 0;
+		while (f + run < n && s->code_map[frame0 + f + run])
+			run++;
+		if (run)
+			mprotect(at + ((uint64_t)f << 12), (size_t)run << 12, PROT_READ);
+		f += run + 1;
 	}
 	struct shadow_entry *e = &s->pool[i];
 	e->frame = frame0;
 	e->global = global;
-	e->large = e->whole = true;
+	e->large = true;
+	e->whole = (uint16_t)n;
 	e->writable = prot & PROT_WRITE;
 	e->rmap_next = -1;
 	s->n_large++;
 	s->whole[s->n_whole++] = i;
-	for (uint32_t p = first; p < first + 1024; p++)
+	for (uint32_t p = first; p < first + n; p++)
 		sp->slot[v][p] = (uint32_t)i + 1;
 	STAT_INC(shadow_fills);
 	STAT_INC(shadow_whole);
@@ -515,16 +526,22 @@ enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool w
 	if (w.dirty && !code && walk_allows(cr0, w.rw, w.us, wflags))
 		prot |= PROT_WRITE;
 	bool global = w.global && (cr4 & CR4_PGE);
-	if (s->cur->pd != cr3 >> 12 && !s->cur->n_live)
+	if (cr4 & CR4_PAE) {
+		/* PAE: one space, not compared with snapshots (shadow_switch) */
+	} else if (s->cur->pd != cr3 >> 12 && !s->cur->n_live) {
 		s->cur->pd = cr3 >> 12; /* the first space takes its directory */
-	else if (s->cur->pd != cr3 >> 12)
-		shadow_switch(s, cr3); /* CR3 changed behind the engine's back */
-	sync_fill(s, s->cur, lin, w.pte_gpa, w.large);
+		sync_fill(s, s->cur, lin, w.pte_gpa, w.large);
+	} else {
+		if (s->cur->pd != cr3 >> 12)
+			shadow_switch(s, cr3); /* CR3 changed behind the engine's back */
+		sync_fill(s, s->cur, lin, w.pte_gpa, w.large);
+	}
 	/* whole: writable as the entry allows; fill_whole keeps code frames
 	 * read-only */
 	int prot_whole =
 	    PROT_READ | ((w.dirty && walk_allows(cr0, w.rw, w.us, wflags)) ? PROT_WRITE : 0);
-	if (w.large && fill_whole(s, view, lin, w.page_gpa >> 12, prot_whole, global))
+	if (w.large &&
+	    fill_whole(s, view, lin, w.page_gpa >> 12, w.page_size >> 12, prot_whole, global))
 		return SHADOW_FILLED;
 	if (!fill(s, view, lin, frame, prot, global, w.large))
 		return SHADOW_MMIO;

@@ -47,7 +47,7 @@ struct machine;
 #define SHADOW_FLUSH_PAGES 64	 /* above this, a flush remaps whole regions */
 #define SHADOW_SPACES	   16	 /* address spaces kept */
 #define SHADOW_PT_USERS	   32	 /* (space, PDE) users of one page table */
-#define SHADOW_WHOLE	   256	 /* 4 MiB pages mapped whole, all spaces */
+#define SHADOW_WHOLE	   256	 /* large pages mapped whole, all spaces */
 
 struct shadow_entry {
 	uint32_t lin_page; /* linear address >> 12 */
@@ -56,8 +56,9 @@ struct shadow_entry {
 	uint8_t space;	   /* index in shadow.space[] */
 	uint8_t view;	   /* SHADOW_SUP or SHADOW_USER */
 	bool live, global, writable;
-	bool large; /* filled from a 4 MiB page */
-	bool whole; /* the whole 4 MiB page in one mapping (lin_page: its first) */
+	bool large;	/* filled from a 4 MiB page */
+	uint16_t whole; /* a large page in one mapping: its 4 KiB pages (1024 or
+			 * 512), lin_page its first; 0 otherwise */
 };
 
 /* Per PDE of a space: where its filled pages came from. */

@@ -30,7 +30,7 @@
 /* struct vcpu */
 #define VCPU_GPR    0
 #define VCPU_EFLAGS 36
-#define VCPU_FX	    272
+#define VCPU_FX	    304
 
 /* Exit reasons (struct bt_cpu.reason). */
 #define BT_EXIT_DIRECT	1 /* a direct-branch stub; exit_arg = struct bt_exit * */

@@ -17,18 +17,13 @@
 #include <sys/mman.h>
 #include <time.h>
 
-/* mode_supported: non-PAE paging or none, protected mode, 32-bit CS/SS;
- * otherwise end the run with a clear message. */
+/* mode_supported: protected mode (paging or none, PAE included), 32-bit
+ * CS/SS; otherwise end the run with a clear message. */
 static bool mode_supported(struct bt *bt)
 {
 	struct vcpu *v = bt->v;
 	static const int flat[] = {S_CS, S_DS, S_ES, S_SS};
 
-	if (v->cr4 & CR4_PAE) {
-		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-			"bt: PAE paging is not supported yet (shadow MMU)");
-		return false;
-	}
 	if (!(v->cr0 & CR0_PE) || (v->eflags & EFL_VM)) {
 		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
 			"bt: real mode is not supported yet");

@@ -56,8 +56,19 @@ START_TEST(test_cr)
 	ck_assert_int_eq(cpu_mov_to_cr(V, 0, CR0_PE | CR0_PG | CR0_WP, &chg), 0);
 	ck_assert_uint_eq(chg, CPU_CHG_PAGING);
 	ck_assert_uint_eq(V->cr0, CR0_PE | CR0_PG | CR0_WP | CR0_ET);
+	/* PAE with paging on loads the PDPTEs at CR3; a reserved bit: #GP */
+	V->cr3 = 0x300000;
+	wr32(0x300000, 0x301001);	     /* PDPTE 0: present, no reserved bit */
+	wr32(0x300008, 0x302000 | 1 | 0x20); /* present with reserved bit 5 */
 	ck_assert_int_eq(cpu_mov_to_cr(V, 4, CR4_PAE, &chg), CPU_FAULT);
 	expect_exc(EXC_GP, true, 0);
+	ck_assert_uint_eq(V->cr4 & CR4_PAE, 0);
+	wr32(0x300008, 0x302001);
+	ck_assert_int_eq(cpu_mov_to_cr(V, 4, CR4_PAE, &chg), 0);
+	ck_assert_uint_eq(V->pdpte[0], 0x301001);
+	ck_assert_uint_eq(V->pdpte[1], 0x302001);
+	ck_assert_uint_eq(chg, CPU_CHG_PAGING);
+	ck_assert_int_eq(cpu_mov_to_cr(V, 4, 0, &chg), 0);
 	ck_assert_int_eq(cpu_mov_to_cr(V, 4, CR4_VME, &chg), CPU_FAULT);
 	expect_exc(EXC_GP, true, 0);
 	ck_assert_int_eq(cpu_mov_to_cr(V, 4, CR4_PSE | CR4_PGE, &chg), 0);
@@ -96,8 +107,11 @@ START_TEST(test_msr)
 	ck_assert_uint_eq(val, 0);
 	ck_assert_int_eq(cpu_rdmsr(V, 0x12345, &val), CPU_FAULT);
 	expect_exc(EXC_GP, true, 0);
-	ck_assert_int_eq(cpu_wrmsr(V, 0xc0000080, 0x800), CPU_FAULT);
+	ck_assert_int_eq(cpu_wrmsr(V, 0xc0000080, 0x1), CPU_FAULT); /* SCE: no SYSCALL */
 	expect_exc(EXC_GP, true, 0);
+	ck_assert_int_eq(cpu_wrmsr(V, 0xc0000080, 0x800), 0); /* NXE */
+	ck_assert_int_eq(cpu_rdmsr(V, 0xc0000080, &val), 0);
+	ck_assert_uint_eq(val, 0x800);
 	/* TSC write sets the offset: reading back gives about the value */
 	ck_assert_int_eq(cpu_wrmsr(V, 0x10, 1000000), 0);
 	ck_assert_int_eq(cpu_rdtsc(V, &val), 0);
@@ -125,14 +139,16 @@ START_TEST(test_cpuid)
 	ck_assert_str_eq(s, "GenuineIntel");
 	cpu_cpuid(V, 1, 0, r);
 	ck_assert_uint_eq((r[0] >> 8) & 0xf, 6);
-	unsigned want[] = {0, 2, 3, 4, 5, 8, 11, 13, 15, 16, 19, 23, 24, 25, 26};
-	unsigned none[] = {1, 6, 9, 12, 14, 22, 28};
+	unsigned want[] = {0, 2, 3, 4, 5, 6, 8, 11, 13, 15, 16, 19, 23, 24, 25, 26};
+	unsigned none[] = {1, 9, 12, 14, 22, 28};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(want); i++)
 		ck_assert_msg(r[3] & (1u << want[i]), "edx bit %u missing", want[i]);
 	for (unsigned i = 0; i < ARRAY_SIZE(none); i++)
 		ck_assert_msg(!(r[3] & (1u << none[i])), "edx bit %u set", none[i]);
 	ck_assert_uint_eq(r[2], 1u << 31); /* only "hypervisor present" */
+	cpu_cpuid(V, 0x80000001u, 0, r);
+	ck_assert_uint_eq(r[3], 1u << 20); /* NX */
 	cpu_cpuid(V, 0x40000000u, 0, r);
 	memcpy(s, &r[1], 4);
 	memcpy(s + 4, &r[2], 4);

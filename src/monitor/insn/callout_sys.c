@@ -268,9 +268,12 @@ enum callout_result co_rdmsr(struct vcpu *v, const struct callout_site *s)
 enum callout_result co_wrmsr(struct vcpu *v, const struct callout_site *s)
 {
 	uint64_t val = (uint64_t)v->gpr[R_EDX] << 32 | v->gpr[R_EAX];
+	uint64_t efer = v->efer;
 
 	if (cpu_wrmsr(v, v->gpr[R_ECX], val))
 		return co_fault(v, s);
+	if (v->efer != efer) /* NXE: which fetches fault changes, like CR4.PAE */
+		co_cr_changed(v, CPU_CHG_PAGING);
 	co_next(v, s);
 	return CO_EXIT;
 }

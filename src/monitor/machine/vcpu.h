@@ -96,6 +96,8 @@ enum {
 #define PFEC_RSVD (1u << 3)
 #define PFEC_I	  (1u << 4)
 
+#define EFER_NXE (1ull << 11) /* execute-disable (PAE paging) */
+
 /*
  * A segment register with its hidden part (descriptor cache).  attr holds
  * descriptor bits 40..55 shifted down by 8: type(0-3) S(4) DPL(5-6) P(7)
@@ -158,7 +160,8 @@ struct vcpu {
 	struct dtr gdtr, idtr;
 	uint32_t cr0, cr2, cr3, cr4;
 	uint32_t dr[8];
-	uint64_t efer;
+	uint64_t efer;	   /* IA32_EFER: NXE only (EFER_NXE) */
+	uint64_t pdpte[4]; /* PAE: the PDPTEs loaded by the last CR3 load */
 	struct vcpu_msrs msr;
 	unsigned cpl;	  /* current privilege level (CS.RPL in protected mode) */
 	bool halted;	  /* in HLT, waiting for an interrupt */

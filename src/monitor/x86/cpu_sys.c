@@ -94,9 +94,32 @@ int cpu_require_cpl0(struct vcpu *v)
  * reads as 1). */
 #define CR0_KEEP                                                                                   \
 	(CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG)
-/* CR4 bits the guest CPU implements (CPUID: no VME, no PAE). */
+/* CR4 bits the guest CPU implements (CPUID: no VME). */
 #define CR4_VALID                                                                                  \
-	(CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+	(CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR |         \
+	 CR4_OSXMMEXCPT)
+
+/* PDPTE bits that must be 0: 1-2, 5-8 and above MAXPHYADDR (36). */
+#define PDPTE_RSVD 0xfffffff0000001e6ull
+
+/* load_pdptes: PAE paging is (going to be) on with CR3 = cr3: load the
+ * four PDPTEs from the 32-byte table there, as MOV to CR3 (or the CR0/CR4
+ * write that turns PAE paging on) does; #GP(0), nothing loaded, if a
+ * present one has a reserved bit set or the table is not in RAM. */
+static int load_pdptes(struct vcpu *v, uint32_t cr3)
+{
+	const void *p = v->machine ? ram_ptr(&v->machine->ram, cr3 & ~0x1fu, 32) : NULL;
+	uint64_t e[4];
+
+	if (!p)
+		return cpu_raise_gp(v, 0);
+	memcpy(e, p, sizeof(e));
+	for (int i = 0; i < 4; i++)
+		if ((e[i] & 1) && (e[i] & PDPTE_RSVD))
+			return cpu_raise_gp(v, 0);
+	memcpy(v->pdpte, e, sizeof(e));
+	return 0;
+}
 
 /* set_cr0: MOV to CR0 (and LMSW) with the reserved-combination checks. */
 static int set_cr0(struct vcpu *v, uint32_t val, unsigned *chg)
@@ -108,6 +131,8 @@ static int set_cr0(struct vcpu *v, uint32_t val, unsigned *chg)
 		return cpu_raise_gp(v, 0);
 	if ((val & CR0_NW) && !(val & CR0_CD))
 		return cpu_raise_gp(v, 0);
+	if ((val & CR0_PG) && !(old & CR0_PG) && (v->cr4 & CR4_PAE) && load_pdptes(v, v->cr3) < 0)
+		return CPU_FAULT;
 	v->cr0 = val;
 	if ((old ^ val) & (CR0_PG | CR0_WP))
 		*chg |= CPU_CHG_PAGING;
@@ -130,12 +155,17 @@ int cpu_mov_to_cr(struct vcpu *v, int cr, uint32_t val, unsigned *chg)
 		v->cr2 = val;
 		return 0;
 	case 3:
+		if ((v->cr0 & CR0_PG) && (v->cr4 & CR4_PAE) && load_pdptes(v, val) < 0)
+			return CPU_FAULT;
 		v->cr3 = val;
 		*chg |= CPU_CHG_CR3;
 		return 0;
 	default:
 		if (val & ~CR4_VALID)
 			return cpu_raise_gp(v, 0);
+		if ((v->cr0 & CR0_PG) && (val & CR4_PAE) &&
+		    ((v->cr4 ^ val) & (CR4_PAE | CR4_PSE | CR4_PGE)) && load_pdptes(v, v->cr3) < 0)
+			return CPU_FAULT;
 		if ((v->cr4 ^ val) & (CR4_PSE | CR4_PGE | CR4_PAE))
 			*chg |= CPU_CHG_PAGING;
 		v->cr4 = val;
@@ -322,10 +352,10 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 			return cpu_raise_gp(v, 0);
 		v->msr.pat = val;
 		return 0;
-	case MSR_EFER: /* no NX, no long mode, no SYSCALL: every bit reserved */
-		if (val)
+	case MSR_EFER: /* NXE only: no long mode, no SYSCALL */
+		if (val & ~EFER_NXE)
 			return cpu_raise_gp(v, 0);
-		v->efer = 0;
+		v->efer = val;
 		return 0;
 	}
 	if (msr_is_mtrr(msr))
@@ -333,11 +363,14 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	return cpu_raise_gp(v, 0);
 }
 
-/* CPUID.1:EDX: FPU DE PSE TSC MSR CX8 SEP PGE CMOV PAT CLFSH MMX FXSR SSE SSE2. */
+/* CPUID.1:EDX: FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT CLFSH MMX FXSR SSE
+ * SSE2. */
 #define CPUID1_EDX                                                                                 \
-	((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 11) |      \
-	 (1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 23) | (1u << 24) |             \
-	 (1u << 25) | (1u << 26))
+	((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) |       \
+	 (1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 23) |             \
+	 (1u << 24) | (1u << 25) | (1u << 26))
+/* CPUID.80000001h:EDX: NX (execute-disable, with PAE). */
+#define CPUIDX1_EDX (1u << 20)
 /* CPUID.1:ECX: only the hypervisor-present bit (31), as every VMM sets it;
  * leaf 0x40000000 then names the hypervisor. */
 #define CPUID1_ECX	(1u << 31)
@@ -404,7 +437,10 @@ void cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 			out[i] = cpuid_str(brand, sizeof(brand) - 1,
 					   (leaf - 0x80000002u) * 16 + (size_t)i * 4);
 		break;
-	default: /* 0x80000001: no extended features */
+	case 0x80000001u:
+		out[3] = CPUIDX1_EDX;
+		break;
+	default:
 		break;
 	}
 }

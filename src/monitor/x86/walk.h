@@ -1,6 +1,9 @@
 /*
- * walk.h - the guest page walker: 32-bit (non-PAE) paging with 4 KiB pages
- * and, when CR4.PSE is set, 4 MiB pages.
+ * walk.h - the guest page walker: 32-bit paging with 4 KiB pages and, when
+ * CR4.PSE is set, 4 MiB pages; with CR4.PAE, PAE paging (the four PDPTEs
+ * loaded by the last CR3 load, 2 MiB and 4 KiB pages, 8-byte entries,
+ * execute-disable with EFER.NXE: a fetch from an XD page is a #PF with the
+ * I bit).
  *
  * The walker reads the guest's page directory and page tables from guest
  * RAM (ram_ptr), applies the architecture's protection rules (U/S at both
@@ -8,8 +11,9 @@
  * when CR0.WP is set), and on success sets the accessed bits of the entries
  * it used and the dirty bit of the leaf on a write, as the CPU does.  Every
  * such update is reported with machine_note_write().  Paging-structure
- * entries outside RAM read as not present.  No PAE, no NX, no PSE-36: bits
- * 21:13 of a 4 MiB PDE are reserved and give a #PF with PFEC_RSVD.
+ * entries outside RAM read as not present.  No PSE-36: bits 21:13 of a
+ * 4 MiB PDE are reserved and give a #PF with PFEC_RSVD; under PAE, bits
+ * above MAXPHYADDR (36), and XD without EFER.NXE, are reserved.
  */
 #ifndef BT86_WALK_H
 #define BT86_WALK_H
@@ -22,7 +26,7 @@ struct machine;
 /* Access flags for walk_guest(). */
 #define WALK_WRITE (1u << 0) /* a write */
 #define WALK_USER  (1u << 1) /* a user-mode access (CPL3, not an implicit system access) */
-#define WALK_FETCH (1u << 2) /* an instruction fetch (no effect without NX) */
+#define WALK_FETCH (1u << 2) /* an instruction fetch (XD pages refuse it) */
 #define WALK_PROBE (1u << 3) /* check only: leave the A/D bits alone */
 
 /* Page-directory/table entry bits. */
@@ -39,7 +43,7 @@ struct machine;
 struct walk_result {
 	uint32_t gpa;	    /* guest-physical address of the byte at lin */
 	uint32_t page_gpa;  /* guest-physical base of the page (4 KiB or 4 MiB) */
-	uint32_t page_size; /* 4096 or 4 MiB */
+	uint32_t page_size; /* 4096, 2 MiB (PAE) or 4 MiB */
 	uint32_t pde_gpa;   /* where the PDE lives */
 	uint32_t pte_gpa;   /* where the leaf entry lives (== pde_gpa for 4 MiB) */
 	bool rw;	    /* R/W set at every level */
