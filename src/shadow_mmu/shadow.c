@@ -146,6 +146,8 @@ static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 	struct shadow_entry *e = &s->pool[i];
 	struct shadow_space *sp = &s->space[e->space];
 
+	bool piece = e->large && !e->whole; /* n_large counts pieces only */
+
 	if (e->whole) {
 		if (unmap)
 			mmap(sp->view[e->view].base + ((uint64_t)e->lin_page << 12),
@@ -157,7 +159,7 @@ static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 	}
 	rmap_unlink(s, i);
 	sp->slot[e->view][e->lin_page] = 0;
-	if (e->large)
+	if (piece)
 		s->n_large--;
 	e->live = false;
 	e->large = false;
@@ -388,6 +390,11 @@ static int32_t entry_get(struct shadow *s, int v, uint32_t lin_page)
 	uint32_t idx = sp->slot[v][lin_page];
 	int32_t i;
 
+	if (idx && s->pool[idx - 1].whole) {
+		/* a 4 KiB fill inside a large page mapped whole: that one goes */
+		entry_drop(s, (int32_t)idx - 1, true);
+		idx = 0;
+	}
 	if (idx) {
 		i = (int32_t)idx - 1;
 		rmap_unlink(s, i);
@@ -423,21 +430,16 @@ static bool fill(struct shadow *s, int v, uint32_t lin, uint32_t frame, int prot
 	if (ram_backing(&s->m->ram, (uint64_t)frame << 12, &fd, &off) < 0)
 		return false;
 	int32_t i = entry_get(s, v, lin >> 12);
-	if (i < 0) {
-		make_room(s);
-		i = entry_get(s, v, lin >> 12);
-	}
+	if (i < 0)
+		return false; /* shadow_fault made room first: cannot happen */
 	uint8_t *at = s->cur->view[v].base + (lin & ~0xfffu);
 	if (mmap(at, 4096, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
-		/* out of mappings after all (other users of the process's
-		 * budget): empty the current space and try once more */
-		entry_drop(s, i, false);
-		make_room(s);
-		i = entry_get(s, v, lin >> 12);
-		if (mmap(at, 4096, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
-			entry_drop(s, i, false);
-			return false;
-		}
+		/* out of host mappings (vm.max_map_count shared with the rest
+		 * of the process): the access is emulated; the next fault
+		 * retries after shadow_fault made room */
+		entry_drop(s, i, true);
+		s->out_of_maps = true;
+		return false;
 	}
 	s->pool[i].frame = frame;
 	s->pool[i].global = global;
@@ -469,15 +471,13 @@ static bool fill_whole(struct shadow *s, int v, uint32_t lin, uint32_t frame0, u
 		return false;
 	for (uint32_t p = first; p < first + n; p++)
 		if (sp->slot[v][p])
-			entry_drop(s, (int32_t)sp->slot[v][p] - 1, false);
+			entry_drop(s, (int32_t)sp->slot[v][p] - 1, true);
 	int32_t i = entry_get(s, v, first);
-	if (i < 0) {
-		make_room(s);
-		i = entry_get(s, v, first);
-	}
+	if (i < 0)
+		return false;
 	uint8_t *at = sp->view[v].base + ((uint64_t)first << 12);
 	if (mmap(at, (size_t)n << 12, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
-		entry_drop(s, i, false);
+		entry_drop(s, i, true);
 		return false;
 	}
 	for (uint32_t f = 0; (prot & PROT_WRITE) && s->code_map && f < n;) {
@@ -495,7 +495,6 @@ static bool fill_whole(struct shadow *s, int v, uint32_t lin, uint32_t frame0, u
 	e->whole = (uint16_t)n;
 	e->writable = prot & PROT_WRITE;
 	e->rmap_next = -1;
-	s->n_large++;
 	s->whole[s->n_whole++] = i;
 	for (uint32_t p = first; p < first + n; p++)
 		sp->slot[v][p] = (uint32_t)i + 1;
@@ -526,6 +525,12 @@ enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool w
 	if (w.dirty && !code && walk_allows(cr0, w.rw, w.us, wflags))
 		prot |= PROT_WRITE;
 	bool global = w.global && (cr4 & CR4_PGE);
+	/* room first: making it may empty the current space, which must not
+	 * happen between sync_fill's registration and the fill */
+	if ((s->free_head < 0 && s->n_used >= s->budget) || s->out_of_maps) {
+		s->out_of_maps = false;
+		make_room(s);
+	}
 	if (cr4 & CR4_PAE) {
 		/* PAE: one space, not compared with snapshots (shadow_switch) */
 	} else if (s->cur->pd != cr3 >> 12 && !s->cur->n_live) {

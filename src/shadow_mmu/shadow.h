@@ -110,6 +110,7 @@ struct shadow {
 	unsigned n_live;	     /* live entries, all spaces */
 	unsigned n_large;	     /* live entries filled from 4 MiB pages */
 	int32_t free_head;	     /* recycled entries, -1 = none */
+	bool out_of_maps;	     /* an mmap failed: make room at the next fault */
 	int32_t whole[SHADOW_WHOLE]; /* entries of 4 MiB pages mapped whole */
 	unsigned n_whole;
 	/* page tables with snapshots (shadow_sync.c) */

@@ -9,7 +9,7 @@
  * through it; one table may serve many spaces (a kernel's shared tables).
  *
  * An entry whose current value differs from its snapshot in anything but
- * the accessed bit has changed: the pages derived from it are dropped in
+ * an accessed bit set since has changed: the pages derived from it are dropped in
  * every space that used it, and the snapshot takes the new value.  This
  * comparison runs for a whole space before it runs again (sync_space, on
  * every CR3 write), for the one PDE and PTE a fill is about to use
@@ -27,8 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An entry changed if anything but the accessed bit did. */
-#define SNAP_MASK (~PTE_A)
+/* changed: the entry now differs from its snapshot old in anything but
+ * an accessed bit the CPU set: the guest clearing A counts (the first
+ * access after its flush must set it again), A going 0 -> 1 does not (the
+ * walker's own update, or the guest's, changes no translation). */
+static bool changed(uint32_t old, uint32_t now)
+{
+	return ((old ^ now) & ~PTE_A) || (old & ~now & PTE_A);
+}
 
 #define TRACED_PT 1u /* the frame is a page table some space used */
 #define TRACED_PD 2u /* the frame is some space's page directory */
@@ -74,7 +80,7 @@ static void pt_compare(struct shadow *s, struct shadow_pt *rec, unsigned lo, uns
 
 	for (unsigned i = lo; i < hi; i++) {
 		uint32_t now = cur ? cur[i] : 0;
-		if ((now ^ rec->snap[i]) & SNAP_MASK)
+		if (changed(rec->snap[i], now))
 			pt_drop_pte(s, rec, i);
 		rec->snap[i] = now;
 	}
@@ -160,7 +166,7 @@ static void pd_compare(struct shadow *s, struct shadow_space *sp, unsigned lo, u
 
 	for (unsigned i = lo; i < hi; i++) {
 		uint32_t now = cur ? cur[i] : 0;
-		if (sp->pde[i] != SPACE_PDE_NONE && ((now ^ sp->pd_snap[i]) & SNAP_MASK)) {
+		if (sp->pde[i] != SPACE_PDE_NONE && changed(sp->pd_snap[i], now)) {
 			shadow_drop_range(s, sp, i);
 			sync_pde_gone(s, sp, i);
 		}

@@ -85,11 +85,18 @@ START_TEST(change_while_away_is_dropped)
 	ck_assert_int_eq(fill(LV + 0x1000), SHADOW_FILLED);
 	ck_assert_int_eq(fill(LV + 0x2000), SHADOW_FILLED);
 	to(PDB);
-	/* A's PTE changes while B runs (A bit alone changes nothing) */
+	/* A's PTEs change while B runs: a new frame; A cleared (the next
+	 * access must set it again) */
 	wr32(PTA + 1 * 4, 0x250000 | PTE_P | PTE_RW | PTE_A | PTE_D);
 	wr32(PTA + 2 * 4, rd32(PTA + 2 * 4) & ~PTE_A);
 	to(PDA);
 	ck_assert_uint_eq(frame_of(LV + 0x1000), 0);
+	ck_assert_uint_eq(frame_of(LV + 0x2000), 0);
+	ck_assert_int_eq(fill(LV + 0x2000), SHADOW_FILLED);
+	ck_assert_uint_eq(rd32(PTA + 2 * 4) & PTE_A, PTE_A);
+	/* A set again (by the fill's walk): no change, the page stays */
+	to(PDB);
+	to(PDA);
 	ck_assert_uint_eq(frame_of(LV + 0x2000), 0x202);
 	ck_assert_int_eq(fill(LV + 0x1000), SHADOW_FILLED);
 	ck_assert_uint_eq(frame_of(LV + 0x1000), 0x250);
@@ -151,6 +158,22 @@ START_TEST(more_spaces_than_kept)
 }
 END_TEST
 
+START_TEST(full_budget_keeps_tracking)
+{
+	/* a pool of 4 in one space: the fifth fill empties the space first,
+	 * and the page it maps is still compared at the next CR3 write */
+	shadow_destroy(&S);
+	ck_assert_int_eq(shadow_init(&S, &M, 4), 0);
+	shadow_switch(&S, PDA);
+	for (unsigned i = 0; i < 5; i++)
+		ck_assert_int_eq(fill(LV + i * 0x1000), SHADOW_FILLED);
+	ck_assert_uint_eq(frame_of(LV + 0x4000), 0x204);
+	wr32(PTA + 4 * 4, 0x270000 | PTE_P | PTE_RW | PTE_A | PTE_D);
+	to(PDA);
+	ck_assert_uint_eq(frame_of(LV + 0x4000), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("shadow_spaces");
@@ -163,6 +186,7 @@ int main(void)
 	tcase_add_test(tc, changed_pde_drops_its_range);
 	tcase_add_test(tc, monitor_write_is_compared_at_once);
 	tcase_add_test(tc, more_spaces_than_kept);
+	tcase_add_test(tc, full_budget_keeps_tracking);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
