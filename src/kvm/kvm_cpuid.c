@@ -4,9 +4,10 @@
  * The guest sees the host's vendor, family, model and stepping (KVM's
  * instruction emulation follows the host vendor), with the feature set cut
  * down to the 32-bit model the bt engine implements (vcpu.h): FPU, VME, DE,
- * PSE, TSC, MSR, CX8, SEP, PGE, CMOV, PAT, CLFSH, MMX, FXSR, SSE, SSE2 and
- * SSE3.  No long mode, no PAE/NX, no local APIC (there is no in-kernel
- * irqchip), no XSAVE/AVX, no hypervisor leaves.
+ * PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV, PAT, CLFSH, MMX, FXSR, SSE, SSE2,
+ * SSE3 and NX (where the host's KVM offers them).  No long mode, no local
+ * APIC (there is no in-kernel irqchip), no XSAVE/AVX, no hypervisor
+ * leaves.
  */
 #include "kvm/kvm.h"
 
@@ -25,6 +26,7 @@
 #define F_PSE	(1u << 3)
 #define F_TSC	(1u << 4)
 #define F_MSR	(1u << 5)
+#define F_PAE	(1u << 6)
 #define F_CX8	(1u << 8)
 #define F_SEP	(1u << 11)
 #define F_PGE	(1u << 13)
@@ -36,12 +38,13 @@
 #define F_SSE	(1u << 25)
 #define F_SSE2	(1u << 26)
 #define LEAF1_EDX                                                                                  \
-	(F_FPU | F_VME | F_DE | F_PSE | F_TSC | F_MSR | F_CX8 | F_SEP | F_PGE | F_CMOV | F_PAT |   \
-	 F_CLFSH | F_MMX | F_FXSR | F_SSE | F_SSE2)
+	(F_FPU | F_VME | F_DE | F_PSE | F_TSC | F_MSR | F_PAE | F_CX8 | F_SEP | F_PGE | F_CMOV |   \
+	 F_PAT | F_CLFSH | F_MMX | F_FXSR | F_SSE | F_SSE2)
 #define LEAF1_ECX (1u << 0) /* SSE3 */
 /* CPUID.80000001h:EDX: the bits AMD mirrors from leaf 1 (0-9, 12-17, 23, 24). */
 #define EXT1_EDX_MIRROR 0x0183f3ffu
 #define EXT1_ECX	(1u << 0) /* LAHF/SAHF */
+#define EXT1_EDX_NX	(1u << 20)
 
 #define MAX_BASIC_LEAF 2u
 /* Up to the cache leaves: no 0x80000008 (32-bit addresses are implied, and
@@ -88,7 +91,7 @@ static void kvm_cpuid_edit(struct kvm_cpuid_entry2 *e)
 	case 0x80000001u:
 		e->ebx = 0;
 		e->ecx &= EXT1_ECX;
-		e->edx &= LEAF1_EDX & EXT1_EDX_MIRROR;
+		e->edx &= (LEAF1_EDX & EXT1_EDX_MIRROR) | EXT1_EDX_NX;
 		break;
 	case 0x80000002u:
 	case 0x80000003u:

@@ -147,10 +147,12 @@ enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool w
  * (a new or evicted space). */
 bool shadow_switch(struct shadow *s, uint32_t cr3);
 /* shadow_invlpg: drop the page holding lin from both views of the current
- * space; when lin lies in a 4 MiB guest page, every 4 KiB piece of it. */
+ * space (when lin lies in a large guest page, all of it), and global
+ * copies of it from every other space. */
 void shadow_invlpg(struct shadow *s, uint32_t lin);
 /* shadow_flush: drop every filled page of the current space (keep_global:
- * but the global ones). */
+ * but the global ones); the engine uses shadow_switch and shadow_reset,
+ * this is for tests and tools. */
 void shadow_flush(struct shadow *s, bool keep_global);
 /* shadow_reset: drop every space (a paging mode change: CR0.PG/WP,
  * CR4.PSE/PGE/PAE). */

@@ -7,10 +7,11 @@
  * points to were looked up under that key.  bt keeps BT_IND_TABLES of them
  * and switches between them, so kernel and user code (CPL 0 and 3) keep
  * their entries across every system call and interrupt; the least
- * recently used table is taken over by a new context.  A change of the
- * guest's mapping empties them all (lazily: a table filled under an older
- * generation is emptied when it is next selected), an INVLPG only the
- * entries of the pages it touches.
+ * recently used table is taken over by a new context.  A paging mode
+ * change empties them all (lazily: a table filled under an older
+ * generation is emptied when it is next selected), a CR3 write those that
+ * hold a block from a page that is not global, an INVLPG only the entries
+ * of the pages it touches.
  */
 #define _GNU_SOURCE
 #include "translator/bt.h"

@@ -213,14 +213,14 @@ START_TEST(cpuid_model)
 	ck_assert_uint_eq(e[1].eax, 0x00a10f11);
 	ck_assert_uint_eq(e[1].ecx, 1);		     /* SSE3 only */
 	ck_assert_uint_eq(e[1].edx & (1u << 9), 0);  /* no APIC */
-	ck_assert_uint_eq(e[1].edx & (1u << 6), 0);  /* no PAE */
+	ck_assert_uint_ne(e[1].edx & (1u << 6), 0);  /* PAE */
 	ck_assert_uint_ne(e[1].edx & (1u << 26), 0); /* SSE2 */
 	ck_assert_uint_ne(e[1].edx & (1u << 11), 0); /* SEP */
 	ck_assert_uint_eq(e[1].ebx >> 16, 1);	     /* one CPU, APIC ID 0 */
 	ck_assert_uint_eq(e[2].function, 0x80000000u);
 	ck_assert_uint_eq(e[2].eax, 0x80000006u);
 	ck_assert_uint_eq(e[3].edx & (1u << 29), 0); /* no long mode */
-	ck_assert_uint_eq(e[3].edx & (1u << 20), 0); /* no NX */
+	ck_assert_uint_ne(e[3].edx & (1u << 20), 0); /* NX */
 	ck_assert_mem_eq(&e[4].eax, "bt86", 4);
 }
 END_TEST

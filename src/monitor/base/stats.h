@@ -32,7 +32,7 @@
 	STAT(hlt_exits, "HLT waits")                                                               \
 	STAT(shadow_fills, "shadow MMU pages filled")                                              \
 	STAT(shadow_pfs, "shadow MMU guest page faults found")                                     \
-	STAT(shadow_flushes, "shadow MMU flushes (CR3 writes, paging changes)")                    \
+	STAT(shadow_flushes, "shadow MMU flushes (paging mode changes)")                           \
 	STAT(shadow_invlpgs, "shadow MMU INVLPGs")                                                 \
 	STAT(shadow_evictions, "shadow MMU evictions (mapping budget spent)")                      \
 	STAT(shadow_space_hits, "shadow MMU CR3 writes to a cached address space")                 \

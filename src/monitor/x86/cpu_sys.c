@@ -253,6 +253,7 @@ enum {
 	MSR_SYSENTER_CS = 0x174,
 	MSR_SYSENTER_ESP = 0x175,
 	MSR_SYSENTER_EIP = 0x176,
+	MSR_ARCH_CAPABILITIES = 0x10a,
 	MSR_MISC_ENABLE = 0x1a0,
 	MSR_PAT = 0x277,
 	MSR_MTRR_DEF = 0x2ff,
@@ -266,6 +267,12 @@ static bool msr_is_mtrr(uint32_t msr)
 	       (msr >= 0x268 && msr <= 0x26f) || msr == MSR_MTRR_DEF;
 }
 
+/* CPUID.7.0:EDX: IA32_ARCH_CAPABILITIES (29), which says RDCL_NO: guest
+ * code cannot read supervisor pages speculatively, under bt because a
+ * user view never maps them (docs/architecture.md, "Guest CPU model"). */
+#define CPUID7_EDX	 (1u << 29)
+#define ARCH_CAP_RDCL_NO 1ull
+
 int cpu_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	if (cpu_require_cpl0(v) < 0)
@@ -278,6 +285,9 @@ int cpu_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_BIOS_SIGN:
 	case MSR_MTRRCAP:
 		*val = 0;
+		return 0;
+	case MSR_ARCH_CAPABILITIES:
+		*val = ARCH_CAP_RDCL_NO;
 		return 0;
 	case MSR_APIC_BASE:
 		*val = v->msr.apic_base;
@@ -374,7 +384,7 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 /* CPUID.1:ECX: only the hypervisor-present bit (31), as every VMM sets it;
  * leaf 0x40000000 then names the hypervisor. */
 #define CPUID1_ECX	(1u << 31)
-#define CPUID_MAX_BASIC 2u
+#define CPUID_MAX_BASIC 7u
 #define CPUID_MAX_EXT	0x80000004u
 #define CPUID_HV_LEAF	0x40000000u
 
@@ -396,7 +406,6 @@ void cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	static const char hypervisor[] = "bt86bt86bt86";
 
 	(void)v;
-	(void)subleaf;
 	memset(out, 0, 4 * sizeof(uint32_t));
 	/* Out-of-range leaves return the highest basic leaf, as Intel CPUs do. */
 	if ((leaf > CPUID_MAX_BASIC && leaf < 0x80000000u && leaf != CPUID_HV_LEAF) ||
@@ -426,6 +435,10 @@ void cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 		 * ITLB 4K (b0), DTLB 4K (b3). */
 		out[0] = 0x7d302c01u;
 		out[1] = 0x0000b3b0u;
+		break;
+	case 7:
+		if (subleaf == 0)
+			out[3] = CPUID7_EDX;
 		break;
 	case 0x80000000u:
 		out[0] = CPUID_MAX_EXT;
