@@ -78,6 +78,8 @@ static void pt_compare(struct shadow *s, struct shadow_pt *rec, unsigned lo, uns
 {
 	const uint32_t *cur = table(s, rec->frame);
 
+	if (cur && !memcmp(cur + lo, rec->snap + lo, (hi - lo) * 4))
+		return; /* the usual case at a CR3 write: nothing changed */
 	for (unsigned i = lo; i < hi; i++) {
 		uint32_t now = cur ? cur[i] : 0;
 		if (changed(rec->snap[i], now))
@@ -164,6 +166,8 @@ static void pd_compare(struct shadow *s, struct shadow_space *sp, unsigned lo, u
 {
 	const uint32_t *cur = table(s, sp->pd);
 
+	if (cur && !memcmp(cur + lo, sp->pd_snap + lo, (hi - lo) * 4))
+		return;
 	for (unsigned i = lo; i < hi; i++) {
 		uint32_t now = cur ? cur[i] : 0;
 		if (sp->pde[i] != SPACE_PDE_NONE && changed(sp->pd_snap[i], now)) {
