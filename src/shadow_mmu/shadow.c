@@ -171,6 +171,8 @@ static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 
 void shadow_drop_page(struct shadow *s, struct shadow_space *sp, uint32_t lin_page)
 {
+	if (s->on_remap)
+		s->on_remap(s->cb_opaque, (unsigned)(sp - s->space), lin_page);
 	for (int v = 0; v < 2; v++) {
 		uint32_t idx = sp->slot[v][lin_page];
 		if (idx && !s->pool[idx - 1].global) {
@@ -182,8 +184,8 @@ void shadow_drop_page(struct shadow *s, struct shadow_space *sp, uint32_t lin_pa
 
 void shadow_drop_range(struct shadow *s, struct shadow_space *sp, unsigned pdi)
 {
-	if (!sp->n_live)
-		return;
+	if (!sp->n_live && !s->on_remap)
+		return; /* nothing filled, and nobody else relies on the range */
 	for (uint32_t p = pdi << 10; p < (pdi + 1) << 10; p++)
 		shadow_drop_page(s, sp, p);
 }
@@ -192,6 +194,8 @@ void shadow_drop_range(struct shadow *s, struct shadow_space *sp, unsigned pdi)
  * (keep_global); whole views are remapped when many are filled. */
 static void space_empty(struct shadow *s, struct shadow_space *sp, bool keep_global)
 {
+	if (!keep_global && s->on_space_gone)
+		s->on_space_gone(s->cb_opaque, (unsigned)(sp - s->space));
 	bool whole = !keep_global && sp->n_live > SHADOW_FLUSH_PAGES;
 	uint8_t idx = (uint8_t)(sp - s->space);
 
@@ -215,6 +219,8 @@ static void space_empty(struct shadow *s, struct shadow_space *sp, bool keep_glo
  * space, as global TLB entries survive a CR3 write) and drops the rest. */
 static void space_recycle(struct shadow *s, struct shadow_space *sp)
 {
+	if (s->on_space_gone)
+		s->on_space_gone(s->cb_opaque, (unsigned)(sp - s->space));
 	bool remap_user = sp->n_live > SHADOW_FLUSH_PAGES;
 	uint8_t idx = (uint8_t)(sp - s->space);
 
@@ -478,6 +484,9 @@ static bool fill_whole(struct shadow *s, int v, uint32_t lin, uint32_t frame0, u
 	uint8_t *at = sp->view[v].base + ((uint64_t)first << 12);
 	if (mmap(at, (size_t)n << 12, prot, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
 		entry_drop(s, i, true);
+		mmap(at, (size_t)n << 12, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+		s->out_of_maps = true;
 		return false;
 	}
 	for (uint32_t f = 0; (prot & PROT_WRITE) && s->code_map && f < n;) {
@@ -551,4 +560,25 @@ enum shadow_result shadow_fault(struct shadow *s, int view, uint32_t lin, bool w
 	if (!fill(s, view, lin, frame, prot, global, w.large))
 		return SHADOW_MMIO;
 	return SHADOW_FILLED;
+}
+
+int shadow_space_id(const struct shadow *s)
+{
+	const struct vcpu *v = &s->m->vcpu;
+
+	if (!(v->cr0 & CR0_PG) || (v->cr4 & CR4_PAE) || s->cur->pd != v->cr3 >> 12)
+		return -1;
+	return (int)(s->cur - s->space);
+}
+
+void shadow_track(struct shadow *s, uint32_t lin)
+{
+	const struct vcpu *v = &s->m->vcpu;
+	struct walk_result w;
+	uint32_t pfec;
+
+	if (shadow_space_id(s) < 0 ||
+	    walk_guest(s->m, v->cr0, v->cr3, v->cr4, lin, WALK_FETCH | WALK_PROBE, &w, &pfec) < 0)
+		return;
+	sync_fill(s, s->cur, lin, w.pte_gpa, w.large);
 }

@@ -56,7 +56,7 @@ struct shadow_entry {
 	uint8_t space;	   /* index in shadow.space[] */
 	uint8_t view;	   /* SHADOW_SUP or SHADOW_USER */
 	bool live, global, writable;
-	bool large;	/* filled from a 4 MiB page */
+	bool large;	/* filled from a large page (4 MiB, or 2 MiB under PAE) */
 	uint16_t whole; /* a large page in one mapping: its 4 KiB pages (1024 or
 			 * 512), lin_page its first; 0 otherwise */
 };
@@ -97,6 +97,12 @@ struct shadow {
 	 * code (the translator's map; NULL: none): such frames are never
 	 * mapped writable. */
 	const uint8_t *code_map;
+	/* The engine's view of what changed (may be NULL): the page at
+	 * lin_page of space changed its translation, or the space is gone
+	 * (emptied for another page directory, or a paging mode change). */
+	void (*on_remap)(void *opaque, unsigned space, uint32_t lin_page);
+	void (*on_space_gone)(void *opaque, unsigned space);
+	void *cb_opaque;
 	struct shadow_space space[SHADOW_SPACES];
 	struct shadow_space *cur; /* the space of the current CR3 */
 	struct region *view;	  /* == cur->view */
@@ -108,10 +114,10 @@ struct shadow {
 	unsigned budget;	     /* pool size */
 	unsigned n_used;	     /* entries handed out from the pool's top */
 	unsigned n_live;	     /* live entries, all spaces */
-	unsigned n_large;	     /* live entries filled from 4 MiB pages */
+	unsigned n_large;	     /* live 4 KiB pieces of large pages (not mapped whole) */
 	int32_t free_head;	     /* recycled entries, -1 = none */
 	bool out_of_maps;	     /* an mmap failed: make room at the next fault */
-	int32_t whole[SHADOW_WHOLE]; /* entries of 4 MiB pages mapped whole */
+	int32_t whole[SHADOW_WHOLE]; /* entries of large pages mapped whole */
 	unsigned n_whole;
 	/* page tables with snapshots (shadow_sync.c) */
 	struct shadow_pt **pt_of; /* per RAM frame: its record, or NULL */
@@ -160,6 +166,13 @@ void shadow_reset(struct shadow *s);
 /* shadow_protect_frame: frame f now holds code: make every writable
  * mapping of it read-only, in every space. */
 void shadow_protect_frame(struct shadow *s, uint64_t f);
+/* shadow_space_id: the current space's index, or -1 when spaces are not
+ * kept (PAE, paging off). */
+int shadow_space_id(const struct shadow *s);
+/* shadow_track: the engine relies on the translation of lin in the
+ * current space (code it runs from there): register it with the sync like
+ * a fill, so a change of it reaches on_remap.  Probe walk, no A/D. */
+void shadow_track(struct shadow *s, uint32_t lin);
 /* shadow_note_write: the monitor wrote guest RAM [gpa, gpa+len) (walker
  * A/D bits, callouts): entries of page tables and directories there are
  * compared with their snapshots now. */

@@ -40,7 +40,7 @@
 #define BT_IND_SPAN   (4ull << 32)
 #define BT_IND_LOG    8192
 #define BT_XHASH      4096 /* buckets of chains into global translations */
-#define BT_IND_TABLES 4	   /* contexts (mode, CS base) with their own table */
+#define BT_IND_TABLES 8	   /* contexts (mode, CS base, space) with their own table */
 #define BT_MAX_INSNS  64
 #define BT_MAX_SIDE   6 /* Jcc side exits per block (fall-through inline) */
 #define BT_MAX_EXITS  (BT_MAX_SIDE + 2)
@@ -191,6 +191,7 @@ struct bt_times {
 struct bt_ind_table {
 	uint32_t *t;		  /* BT_IND_SPAN bytes, populated lazily */
 	uint32_t mode, cs_base;	  /* the context: blocks looked up under this key */
+	int space;		  /* and, for user code, the shadow's space (-1: any) */
 	bool used;		  /* holds a context */
 	unsigned gen;		  /* bt->ind_gen when last emptied */
 	uint64_t stamp;		  /* last selected */
@@ -302,6 +303,11 @@ void bt_ind_destroy(struct bt *bt);
  * of the next entry), taking over the least recently used one if none
  * has it; a stale table is emptied first. */
 void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base);
+/* bt_ind_remapped / bt_ind_space_gone: the shadow's callbacks (on_remap,
+ * on_space_gone): the tables of that space drop the entries of that page
+ * (and of the page before, for blocks spanning two), or all of theirs. */
+void bt_ind_remapped(void *bt, unsigned space, uint32_t lin_page);
+void bt_ind_space_gone(void *bt, unsigned space);
 /* bt_ind_clear: every table misses (the current one now, the others when
  * next selected). */
 void bt_ind_clear(struct bt *bt);

@@ -79,6 +79,9 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 		bt_destroy(bt);
 		return err;
 	}
+	bt->shadow.on_remap = bt_ind_remapped;
+	bt->shadow.on_space_gone = bt_ind_space_gone;
+	bt->shadow.cb_opaque = bt;
 	callout_decoder_init(&bt->dec, true);
 	if (m->cfg.perf_map && !(bt->perf_map = bt_perf_map_open())) {
 		bt_destroy(bt);

@@ -78,13 +78,26 @@ static void table_empty(struct bt *bt, struct bt_ind_table *t)
 	t->nonglobal = false;
 }
 
+/* table_space: the space a context's table belongs to: user code with
+ * the shadow keeping spaces (its translations are not global, and stay
+ * right per space: bt_ind_remapped); -1 for everything else, whose tables
+ * a CR3 write empties when they hold a block that is not global. */
+static int table_space(struct bt *bt, uint32_t mode)
+{
+	if (BT_MODE_CPL(mode) != 3 || !(mode & BT_MODE_PAGING))
+		return -1;
+	return shadow_space_id(&bt->shadow);
+}
+
 void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base)
 {
 	struct bt_ind_table *t = bt->ind_cur, *lru = NULL;
+	int space = table_space(bt, mode);
 
-	if (!(t->used && t->mode == mode && t->cs_base == cs_base)) {
+	if (!(t->used && t->mode == mode && t->cs_base == cs_base && t->space == space)) {
 		for (t = &bt->ind_tab[0]; t < &bt->ind_tab[BT_IND_TABLES]; t++) {
-			if (t->used && t->mode == mode && t->cs_base == cs_base)
+			if (t->used && t->mode == mode && t->cs_base == cs_base &&
+			    t->space == space)
 				break;
 			if (!lru || !t->used || (lru->used && t->stamp < lru->stamp))
 				lru = t;
@@ -95,6 +108,7 @@ void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base)
 			t->used = true;
 			t->mode = mode;
 			t->cs_base = cs_base;
+			t->space = space;
 		}
 		bt->ind_cur = t;
 		bt->ind = t->t;
@@ -109,7 +123,7 @@ void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base)
 void bt_ind_drop_nonglobal(struct bt *bt)
 {
 	for (struct bt_ind_table *t = bt->ind_tab; t < &bt->ind_tab[BT_IND_TABLES]; t++)
-		if (t->used && t->gen == bt->ind_gen && t->nonglobal)
+		if (t->used && t->gen == bt->ind_gen && t->nonglobal && t->space < 0)
 			t->gen = bt->ind_gen - 1; /* stale: emptied when selected */
 	if (bt->ind_cur->gen != bt->ind_gen)
 		table_empty(bt, bt->ind_cur);
@@ -125,6 +139,14 @@ void bt_ind_set(struct bt *bt, uint32_t eip, struct bt_block *blk, bool global)
 {
 	struct bt_ind_table *t = bt->ind_cur;
 
+	if (t->space >= 0) {
+		/* the space's tables rely on these pages: let the shadow's
+		 * comparison tell us when they change */
+		shadow_track(&bt->shadow, blk->cs_base + blk->eip);
+		shadow_track(&bt->shadow, blk->lin_last);
+		if (!t->used || t->gen != bt->ind_gen)
+			return; /* tracking found the space gone: nothing to set */
+	}
 	t->nonglobal |= !global;
 	if (t->log_n < BT_IND_LOG)
 		t->log[t->log_n] = eip;
@@ -172,4 +194,25 @@ void bt_ind_drop_pages(struct bt *bt, uint32_t lin, uint32_t npages)
 		for (uint32_t p = 0; p < n; p++)
 			table_drop_page(t, first + (p << 12));
 	}
+}
+
+void bt_ind_remapped(void *opaque, unsigned space, uint32_t lin_page)
+{
+	struct bt *bt = opaque;
+
+	for (struct bt_ind_table *t = bt->ind_tab; t < &bt->ind_tab[BT_IND_TABLES]; t++)
+		if (t->used && t->gen == bt->ind_gen && t->space == (int)space)
+			for (uint32_t p = 0; p < 2; p++) /* the page, and the one before */
+				table_drop_page(t, ((lin_page - p) << 12) - t->cs_base);
+}
+
+void bt_ind_space_gone(void *opaque, unsigned space)
+{
+	struct bt *bt = opaque;
+
+	for (struct bt_ind_table *t = bt->ind_tab; t < &bt->ind_tab[BT_IND_TABLES]; t++)
+		if (t->used && t->space == (int)space) {
+			table_empty(bt, t);
+			t->used = false; /* the next context takes it over */
+		}
 }

@@ -99,8 +99,8 @@ int cpu_require_cpl0(struct vcpu *v)
 	(CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR |         \
 	 CR4_OSXMMEXCPT)
 
-/* PDPTE bits that must be 0: 1-2, 5-8 and above MAXPHYADDR (36). */
-#define PDPTE_RSVD 0xfffffff0000001e6ull
+/* PDPTE bits that must be 0: 1-2, 5-8 and above MAXPHYADDR (32). */
+#define PDPTE_RSVD 0xffffffff000001e6ull
 
 /* load_pdptes: PAE paging is (going to be) on with CR3 = cr3: load the
  * four PDPTEs from the 32-byte table there, as MOV to CR3 (or the CR0/CR4
@@ -385,7 +385,7 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
  * leaf 0x40000000 then names the hypervisor. */
 #define CPUID1_ECX	(1u << 31)
 #define CPUID_MAX_BASIC 7u
-#define CPUID_MAX_EXT	0x80000004u
+#define CPUID_MAX_EXT	0x80000008u
 #define CPUID_HV_LEAF	0x40000000u
 
 /* cpuid_str: pack 4 characters of s (NUL-padded) into a register. */
@@ -452,6 +452,9 @@ void cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 		break;
 	case 0x80000001u:
 		out[3] = CPUIDX1_EDX;
+		break;
+	case 0x80000008u:
+		out[0] = 0x2020; /* 32-bit physical and linear addresses */
 		break;
 	default:
 		break;

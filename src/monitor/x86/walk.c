@@ -49,10 +49,11 @@ static uint32_t walk_fault(unsigned flags, uint32_t extra)
 	return ec;
 }
 
-/* PAE entries: the address (bits 35:12), bits that must be 0 above
- * MAXPHYADDR (36) and XD (63, reserved unless EFER.NXE). */
-#define PAE_ADDR   0x0000000ffffff000ull
-#define PAE_RSVD   0x7ffffff000000000ull
+/* PAE entries: the address (bits 31:12), bits that must be 0 above
+ * MAXPHYADDR (32, CPUID 80000008h: the guest-physical space is 4 GiB),
+ * and XD (63, reserved unless EFER.NXE). */
+#define PAE_ADDR   0x00000000fffff000ull
+#define PAE_RSVD   0x7fffffff00000000ull
 #define PAE_XD	   (1ull << 63)
 #define PDE2M_RSVD 0x00000000001fe000ull /* bits 20:13 of a 2 MiB PDE */
 
@@ -121,7 +122,7 @@ static int walk_pae(struct machine *m, uint32_t cr0, uint32_t lin, unsigned flag
 	leaf = *leaf_p;
 	res->large = large;
 	res->page_size = large ? 2u << 20 : 4096;
-	res->page_gpa = (uint32_t)(leaf & (large ? 0xfffe00000ull : PAE_ADDR));
+	res->page_gpa = (uint32_t)(leaf & (large ? 0xffe00000ull : PAE_ADDR));
 	res->gpa = res->page_gpa | (lin & (res->page_size - 1));
 	res->pde_gpa = (uint32_t)pde_gpa;
 	res->pte_gpa = (uint32_t)leaf_gpa;

@@ -13,7 +13,7 @@
  * such update is reported with machine_note_write().  Paging-structure
  * entries outside RAM read as not present.  No PSE-36: bits 21:13 of a
  * 4 MiB PDE are reserved and give a #PF with PFEC_RSVD; under PAE, bits
- * above MAXPHYADDR (36), and XD without EFER.NXE, are reserved.
+ * above MAXPHYADDR (32), and XD without EFER.NXE, are reserved.
  */
 #ifndef BT86_WALK_H
 #define BT86_WALK_H
