@@ -34,7 +34,7 @@ static uint32_t *base_dir(void)
 {
 	uint32_t *pd = pg_new_dir();
 
-	pg_identity4k(pd, 0, 0x400000, PG_RW);
+	pg_identity4k(pd, 0, 0x400000, PG_RW | PG_US);
 	for (uint32_t a = 0x400000; a < 64u << 20; a += 0x400000)
 		pg_map4m(pd, a, a, PG_RW);
 	return pd;
@@ -219,6 +219,35 @@ static void test_code(void)
 	       "the same address runs each space's code; code rewritten from another space");
 }
 
+/* user_calls: at CPL 3, three indirect calls to TC (the same address in
+ * every space); their results summed. */
+static uint32_t user_calls(void)
+{
+	return call(TC) + call(TC) + call(TC);
+}
+
+static void test_user_code(void)
+{
+	pg_map4k(pd_a, TC, code(15, 1), PG_RW | PG_US);
+	pg_map4k(pd_b, TC, code(16, 2), PG_RW | PG_US);
+	uint32_t r = 0;
+	for (int i = 0; i < 3; i++) {
+		write_cr3((uint32_t)pd_a);
+		r += rt_user_call(user_calls, 0x2);
+		write_cr3((uint32_t)pd_b);
+		r += rt_user_call(user_calls, 0x2);
+	}
+	/* A's user code page changes while B runs */
+	*pg_entry(pd_a, TC) = code(17, 7) | PG_P | PG_RW | PG_US;
+	write_cr3((uint32_t)pd_a);
+	uint32_t a2 = rt_user_call(user_calls, 0x2);
+	write_cr3((uint32_t)pd_b);
+	uint32_t b2 = rt_user_call(user_calls, 0x2);
+	write_cr3((uint32_t)pd_a);
+	tap_ok(r == 27 && a2 == 21 && b2 == 6,
+	       "ring 3 indirect calls: each space's code, and a change made while away");
+}
+
 static void test_global_code(void)
 {
 	uint32_t *pt = pg_alloc();
@@ -248,7 +277,7 @@ static void test_global_code(void)
 
 void test_main(void)
 {
-	tap_plan(8);
+	tap_plan(9);
 	pd_a = base_dir();
 	pd_b = base_dir();
 	pg_enable(pd_a, 0);
@@ -259,6 +288,7 @@ void test_main(void)
 	test_many_spaces();
 	test_churn();
 	test_code();
+	test_user_code();
 	test_global_code();
 	pg_disable();
 }
