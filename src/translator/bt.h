@@ -120,6 +120,8 @@ struct bt_exit {
 	struct bt_exit **pprev_x;   /* the link that points at it there */
 	bool xlisted;		    /* on such a list now */
 	bool global;		    /* the target's pages were global when chained */
+	int8_t space;		    /* the shadow's space it was chained in, -1: none */
+	struct bt_block *park_to;   /* parked (its space not current): the target */
 };
 
 /* How a callout site is executed. */
@@ -239,6 +241,7 @@ struct bt {
 	 * target's first page */
 	struct bt_exit *xlocal;
 	struct bt_exit *xglobal[BT_XHASH];
+	struct bt_exit *xparked[SHADOW_SPACES]; /* xlocal of spaces not current */
 	ZydisDecoder dec;
 	struct bt_times t;
 	void *altstack;
@@ -295,6 +298,10 @@ void bt_page_remapped(struct bt *bt, uint32_t lin);
  * blocks, cross-page chains into them); global ones stay, as a TLB keeps
  * global entries across a CR3 write. */
 void bt_space_switched(struct bt *bt);
+/* bt_xchain_remapped / bt_xchain_space_gone: the shadow's callbacks for
+ * the chains parked with a space (see bt_ind_remapped). */
+void bt_xchain_remapped(struct bt *bt, unsigned space, uint32_t lin_page);
+void bt_xchain_space_gone(struct bt *bt, unsigned space);
 /* --- ind.c --------------------------------------------------------------- */
 /* bt_ind_init / bt_ind_destroy: reserve / release the tables; -errno. */
 int bt_ind_init(struct bt *bt);

@@ -29,6 +29,21 @@ void bt_stop(struct machine *m, enum exit_reason r, int status, const char *fmt,
 	va_end(ap);
 }
 
+/* bt_on_remap / bt_on_space_gone: the shadow's callbacks: what the
+ * translator keeps per space (user indirect tables, parked chains) drops
+ * what relied on that page of that space, or all of that space's. */
+static void bt_on_remap(void *opaque, unsigned space, uint32_t lin_page)
+{
+	bt_ind_remapped(opaque, space, lin_page);
+	bt_xchain_remapped(opaque, space, lin_page);
+}
+
+static void bt_on_space_gone(void *opaque, unsigned space)
+{
+	bt_ind_space_gone(opaque, space);
+	bt_xchain_space_gone(opaque, space);
+}
+
 /* bt_perf_map_open: /tmp/perf-PID.map, where perf looks for the names of
  * JIT code (one "start size name" line per block); NULL with a message. */
 static FILE *bt_perf_map_open(void)
@@ -79,8 +94,8 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 		bt_destroy(bt);
 		return err;
 	}
-	bt->shadow.on_remap = bt_ind_remapped;
-	bt->shadow.on_space_gone = bt_ind_space_gone;
+	bt->shadow.on_remap = bt_on_remap;
+	bt->shadow.on_space_gone = bt_on_space_gone;
 	bt->shadow.cb_opaque = bt;
 	callout_decoder_init(&bt->dec, true);
 	if (m->cfg.perf_map && !(bt->perf_map = bt_perf_map_open())) {

@@ -4,8 +4,10 @@
  * is right only while that page maps the frame the block came from, so
  * each such exit is kept on a list, and a change of the mapping unpatches
  * the ones it may affect:
- *   - chains into translations that are not global: one list, emptied at
- *     every CR3 write (bt_space_switched);
+ *   - chains into translations that are not global: one list, unpatched
+ *     at every CR3 write (bt_space_switched); when the shadow keeps spaces
+ *     they are parked with their space and patched again when it comes
+ *     back, unless the shadow said their target's page changed there;
  *   - chains into global translations (G set, CR4.PGE), which survive a
  *     CR3 write as TLB entries do: hashed by the target's first page, so
  *     an INVLPG finds its own (bt_page_remapped).
@@ -49,7 +51,15 @@ void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk, bool
 	if (x->to != blk)
 		return;
 	xlist_unlink(x);
+	x->park_to = NULL;
 	x->global = global;
+	x->space = global ? -1 : (int8_t)shadow_space_id(&bt->shadow);
+	if (x->space >= 0) {
+		/* parked with its space, it relies on the target's pages there:
+		 * the shadow's comparison must report their changes */
+		shadow_track(&bt->shadow, blk->cs_base + blk->eip);
+		shadow_track(&bt->shadow, blk->lin_last);
+	}
 	xlist_push(global ? xbucket(bt, blk->cs_base + blk->eip) : &bt->xlocal, x);
 }
 
@@ -71,6 +81,7 @@ void bt_xchain_reset(struct bt *bt)
 {
 	bt->xlocal = NULL;
 	memset(bt->xglobal, 0, sizeof(bt->xglobal));
+	memset(bt->xparked, 0, sizeof(bt->xparked));
 }
 
 void bt_mapping_changed(struct bt *bt)
@@ -79,13 +90,74 @@ void bt_mapping_changed(struct bt *bt)
 	xlist_undo_all(&bt->xlocal);
 	for (unsigned i = 0; i < BT_XHASH; i++)
 		xlist_undo_all(&bt->xglobal[i]);
+	for (unsigned i = 0; i < SHADOW_SPACES; i++)
+		xlist_undo_all(&bt->xparked[i]);
 	memset(bt->large_code, 0, sizeof(bt->large_code));
 }
 
 void bt_space_switched(struct bt *bt)
 {
+	int now = shadow_space_id(&bt->shadow);
+
 	bt_ind_drop_nonglobal(bt);
-	xlist_undo_all(&bt->xlocal);
+	/* the old space's chains: unpatched, parked with it; a CR3 reload of
+	 * the same space keeps them (what changed came through
+	 * bt_xchain_remapped before this) */
+	for (struct bt_exit *x = bt->xlocal, *next; x; x = next) {
+		struct bt_block *to = x->to;
+		next = x->next_x;
+		if (to && x->space >= 0 && x->space == now)
+			continue;
+		xchain_undo(x);
+		if (to && x->space >= 0) {
+			x->park_to = to;
+			xlist_push(&bt->xparked[x->space], x);
+		}
+	}
+	if (now < 0)
+		return;
+	/* the new space's parked chains: patched again where still valid */
+	while (bt->xparked[now]) {
+		struct bt_exit *x = bt->xparked[now];
+		xlist_unlink(x);
+		if (x->park_to->valid && x->from->valid && !x->to)
+			bt_chain(bt, x, x->park_to);
+		if (x->to == x->park_to)
+			xlist_push(&bt->xlocal, x);
+		x->park_to = NULL;
+	}
+}
+
+void bt_xchain_remapped(struct bt *bt, unsigned space, uint32_t lin_page)
+{
+	/* the space's chains in place (it is current: a CR3 reload) */
+	for (struct bt_exit *x = bt->xlocal, *next; x; x = next) {
+		const struct bt_block *to = x->to;
+		next = x->next_x;
+		if (to && x->space == (int8_t)space &&
+		    ((to->cs_base + to->eip) >> 12 == lin_page || to->lin_last >> 12 == lin_page))
+			xchain_undo(x);
+	}
+	struct bt_exit *x = bt->xparked[space];
+
+	while (x) {
+		struct bt_exit *next = x->next_x;
+		const struct bt_block *to = x->park_to;
+		uint32_t first = (to->cs_base + to->eip) >> 12, last = to->lin_last >> 12;
+		if (first == lin_page || last == lin_page) {
+			xlist_unlink(x);
+			x->park_to = NULL;
+		}
+		x = next;
+	}
+}
+
+void bt_xchain_space_gone(struct bt *bt, unsigned space)
+{
+	while (bt->xparked[space]) {
+		bt->xparked[space]->park_to = NULL;
+		xlist_unlink(bt->xparked[space]);
+	}
 }
 
 /* xlist_undo_range: undo the chains on *head into blocks that overlap the

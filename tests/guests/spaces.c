@@ -109,7 +109,7 @@ static void test_table_reuse(void)
 	pd_a[TV >> 22] = (uint32_t)data | PG_P | PG_RW;
 	write_cr3((uint32_t)pd_a);
 	tap_ok(first == 0x40 && gone && pt[5] == 0xdead0005u && seen == 0x11110002u &&
-		       rd(TV) == 0x66,
+		   rd(TV) == 0x66,
 	       "a page table freed and reused as data, and a data page reused as a table");
 }
 
@@ -118,7 +118,8 @@ static void test_recursive(void)
 	pd_a[REC >> 22] = (uint32_t)pd_a | PG_P | PG_RW;
 	pg_map4k(pd_a, TV + 0x1000, page(7, 0x77), PG_RW);
 	write_cr3((uint32_t)pd_a);
-	uint32_t *pte_via_rec = (uint32_t *)(REC + ((TV >> 22) << 12) + (((TV >> 12) & 0x3ff) + 1) * 4);
+	uint32_t *pte_via_rec =
+	    (uint32_t *)(REC + ((TV >> 22) << 12) + (((TV >> 12) & 0x3ff) + 1) * 4);
 	uint32_t *pde_via_rec = (uint32_t *)(REC + ((REC >> 22) << 12) + (TV >> 22) * 4);
 	int reads = (*pte_via_rec & ~0xfffu) == (uint32_t)pages[7] &&
 		    (*pde_via_rec & ~0xfffu) == (pd_a[TV >> 22] & ~0xfffu);
@@ -219,11 +220,18 @@ static void test_code(void)
 	       "the same address runs each space's code; code rewritten from another space");
 }
 
-/* user_calls: at CPL 3, three indirect calls to TC (the same address in
- * every space); their results summed. */
+/* user_calls: at CPL 3, three indirect calls and three direct calls to
+ * TC (the same address in every space); their results summed. */
 static uint32_t user_calls(void)
 {
-	return call(TC) + call(TC) + call(TC);
+	uint32_t r = call(TC) + call(TC) + call(TC);
+
+	for (int i = 0; i < 3; i++) {
+		uint32_t d;
+		asm volatile("call 0x40400000" : "=a"(d) : : "ecx", "edx", "memory");
+		r += d;
+	}
+	return r;
 }
 
 static void test_user_code(void)
@@ -243,9 +251,15 @@ static void test_user_code(void)
 	uint32_t a2 = rt_user_call(user_calls, 0x2);
 	write_cr3((uint32_t)pd_b);
 	uint32_t b2 = rt_user_call(user_calls, 0x2);
+	/* only A runs user code now; its page changes while B is current */
 	write_cr3((uint32_t)pd_a);
-	tap_ok(r == 27 && a2 == 21 && b2 == 6,
-	       "ring 3 indirect calls: each space's code, and a change made while away");
+	uint32_t a3 = rt_user_call(user_calls, 0x2);
+	write_cr3((uint32_t)pd_b);
+	*pg_entry(pd_a, TC) = code(18, 5) | PG_P | PG_RW | PG_US;
+	write_cr3((uint32_t)pd_a);
+	uint32_t a4 = rt_user_call(user_calls, 0x2);
+	tap_ok(r == 54 && a2 == 42 && b2 == 12 && a3 == 42 && a4 == 30,
+	       "ring 3 indirect and direct calls: each space's code, and a change made while away");
 }
 
 static void test_global_code(void)
