@@ -169,10 +169,9 @@ static void entry_drop(struct shadow *s, int32_t i, bool unmap)
 	sp->n_live--;
 }
 
-void shadow_drop_page(struct shadow *s, struct shadow_space *sp, uint32_t lin_page)
+/* drop_page: shadow_drop_page without telling the engine. */
+static void drop_page(struct shadow *s, struct shadow_space *sp, uint32_t lin_page)
 {
-	if (s->on_remap)
-		s->on_remap(s->cb_opaque, (unsigned)(sp - s->space), lin_page);
 	for (int v = 0; v < 2; v++) {
 		uint32_t idx = sp->slot[v][lin_page];
 		if (idx && !s->pool[idx - 1].global) {
@@ -182,12 +181,21 @@ void shadow_drop_page(struct shadow *s, struct shadow_space *sp, uint32_t lin_pa
 	}
 }
 
+void shadow_drop_page(struct shadow *s, struct shadow_space *sp, uint32_t lin_page)
+{
+	if (s->on_remap)
+		s->on_remap(s->cb_opaque, (unsigned)(sp - s->space), lin_page, 1);
+	drop_page(s, sp, lin_page);
+}
+
 void shadow_drop_range(struct shadow *s, struct shadow_space *sp, unsigned pdi)
 {
-	if (!sp->n_live && !s->on_remap)
-		return; /* nothing filled, and nobody else relies on the range */
+	if (s->on_remap)
+		s->on_remap(s->cb_opaque, (unsigned)(sp - s->space), pdi << 10, 1024);
+	if (!sp->n_live)
+		return;
 	for (uint32_t p = pdi << 10; p < (pdi + 1) << 10; p++)
-		shadow_drop_page(s, sp, p);
+		drop_page(s, sp, p);
 }
 
 /* space_empty: drop every page sp filled, or only the non-global ones

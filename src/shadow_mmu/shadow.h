@@ -97,10 +97,10 @@ struct shadow {
 	 * code (the translator's map; NULL: none): such frames are never
 	 * mapped writable. */
 	const uint8_t *code_map;
-	/* The engine's view of what changed (may be NULL): the page at
-	 * lin_page of space changed its translation, or the space is gone
+	/* The engine's view of what changed (may be NULL): npages pages from
+	 * lin_page of space changed their translation, or the space is gone
 	 * (emptied for another page directory, or a paging mode change). */
-	void (*on_remap)(void *opaque, unsigned space, uint32_t lin_page);
+	void (*on_remap)(void *opaque, unsigned space, uint32_t lin_page, uint32_t npages);
 	void (*on_space_gone)(void *opaque, unsigned space);
 	void *cb_opaque;
 	struct shadow_space space[SHADOW_SPACES];

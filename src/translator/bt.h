@@ -300,7 +300,7 @@ void bt_page_remapped(struct bt *bt, uint32_t lin);
 void bt_space_switched(struct bt *bt);
 /* bt_xchain_remapped / bt_xchain_space_gone: the shadow's callbacks for
  * the chains parked with a space (see bt_ind_remapped). */
-void bt_xchain_remapped(struct bt *bt, unsigned space, uint32_t lin_page);
+void bt_xchain_remapped(struct bt *bt, unsigned space, uint32_t lin_page, uint32_t npages);
 void bt_xchain_space_gone(struct bt *bt, unsigned space);
 /* --- ind.c --------------------------------------------------------------- */
 /* bt_ind_init / bt_ind_destroy: reserve / release the tables; -errno. */
@@ -313,7 +313,7 @@ void bt_ind_select(struct bt *bt, uint32_t mode, uint32_t cs_base);
 /* bt_ind_remapped / bt_ind_space_gone: the shadow's callbacks (on_remap,
  * on_space_gone): the tables of that space drop the entries of that page
  * (and of the page before, for blocks spanning two), or all of theirs. */
-void bt_ind_remapped(void *bt, unsigned space, uint32_t lin_page);
+void bt_ind_remapped(void *bt, unsigned space, uint32_t lin_page, uint32_t npages);
 void bt_ind_space_gone(void *bt, unsigned space);
 /* bt_ind_clear: every table misses (the current one now, the others when
  * next selected). */

@@ -32,10 +32,10 @@ void bt_stop(struct machine *m, enum exit_reason r, int status, const char *fmt,
 /* bt_on_remap / bt_on_space_gone: the shadow's callbacks: what the
  * translator keeps per space (user indirect tables, parked chains) drops
  * what relied on that page of that space, or all of that space's. */
-static void bt_on_remap(void *opaque, unsigned space, uint32_t lin_page)
+static void bt_on_remap(void *opaque, unsigned space, uint32_t lin_page, uint32_t npages)
 {
-	bt_ind_remapped(opaque, space, lin_page);
-	bt_xchain_remapped(opaque, space, lin_page);
+	bt_ind_remapped(opaque, space, lin_page, npages);
+	bt_xchain_remapped(opaque, space, lin_page, npages);
 }
 
 static void bt_on_space_gone(void *opaque, unsigned space)

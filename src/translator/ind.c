@@ -196,14 +196,14 @@ void bt_ind_drop_pages(struct bt *bt, uint32_t lin, uint32_t npages)
 	}
 }
 
-void bt_ind_remapped(void *opaque, unsigned space, uint32_t lin_page)
+void bt_ind_remapped(void *opaque, unsigned space, uint32_t lin_page, uint32_t npages)
 {
 	struct bt *bt = opaque;
 
 	for (struct bt_ind_table *t = bt->ind_tab; t < &bt->ind_tab[BT_IND_TABLES]; t++)
 		if (t->used && t->gen == bt->ind_gen && t->space == (int)space)
-			for (uint32_t p = 0; p < 2; p++) /* the page, and the one before */
-				table_drop_page(t, ((lin_page - p) << 12) - t->cs_base);
+			for (uint32_t p = 0; p <= npages; p++) /* with the page before */
+				table_drop_page(t, ((lin_page - 1 + p) << 12) - t->cs_base);
 }
 
 void bt_ind_space_gone(void *opaque, unsigned space)

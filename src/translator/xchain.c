@@ -128,27 +128,27 @@ void bt_space_switched(struct bt *bt)
 	}
 }
 
-void bt_xchain_remapped(struct bt *bt, unsigned space, uint32_t lin_page)
+/* covers: block b has a byte on one of npages pages from lin_page. */
+static bool covers(const struct bt_block *b, uint32_t lin_page, uint32_t npages)
+{
+	return ((b->cs_base + b->eip) >> 12) - lin_page < npages ||
+	       (b->lin_last >> 12) - lin_page < npages;
+}
+
+void bt_xchain_remapped(struct bt *bt, unsigned space, uint32_t lin_page, uint32_t npages)
 {
 	/* the space's chains in place (it is current: a CR3 reload) */
 	for (struct bt_exit *x = bt->xlocal, *next; x; x = next) {
-		const struct bt_block *to = x->to;
 		next = x->next_x;
-		if (to && x->space == (int8_t)space &&
-		    ((to->cs_base + to->eip) >> 12 == lin_page || to->lin_last >> 12 == lin_page))
+		if (x->to && x->space == (int8_t)space && covers(x->to, lin_page, npages))
 			xchain_undo(x);
 	}
-	struct bt_exit *x = bt->xparked[space];
-
-	while (x) {
-		struct bt_exit *next = x->next_x;
-		const struct bt_block *to = x->park_to;
-		uint32_t first = (to->cs_base + to->eip) >> 12, last = to->lin_last >> 12;
-		if (first == lin_page || last == lin_page) {
+	for (struct bt_exit *x = bt->xparked[space], *next; x; x = next) {
+		next = x->next_x;
+		if (covers(x->park_to, lin_page, npages)) {
 			xlist_unlink(x);
 			x->park_to = NULL;
 		}
-		x = next;
 	}
 }
 
