@@ -16,7 +16,8 @@
  *   (FW_LOW_END = 0x30000: a multiboot kernel may not load below this)
  *   0x9fc00-0x9ffff  reserved (extended BIOS data area)
  *   0xa0000-0xeffff  legacy VGA/option-ROM hole (RAM here, not reported)
- *   0xf0000-0xfffff  reserved (system BIOS; a -bios image ends at 0x100000)
+ *   0xf0000-0xfffff  reserved (system BIOS; a -bios image ends at 0x100000);
+ *                    with a kernel: the ACPI tables at 0xf0000 (acpi.c)
  *   0x100000-        kernel, then modules / initrd, up to the top of RAM
  *
  * Everything between 0x500 and 0x9fc00 is reported to the guest as usable
@@ -63,6 +64,22 @@ struct e820_entry {
  * 0x100000) reserved, [1 MiB, ram_size) RAM.  Writes at most max entries to
  * tab, returns the number written (-1 if max is too small). */
 int e820_build(uint64_t ram_size, struct e820_entry *tab, int max);
+
+/* ACPI tables (acpi.c), in the reserved BIOS area where an i386 kernel
+ * scans for the RSDP; the PM block they describe is devices/acpi_pm.c. */
+#define FW_ACPI_BASE	 0xf0000u
+#define FW_ACPI_SIZE	 0x400u
+#define FW_ACPI_RSDP	 0xf0000u
+#define FW_ACPI_FACS	 0xf0040u
+#define FW_ACPI_RSDT	 0xf0080u
+#define FW_ACPI_FADT	 0xf0100u
+#define FW_ACPI_FADT_LEN 116u
+#define FW_ACPI_DSDT	 0xf0200u
+
+/* acpi_install: write RSDP, RSDT, FADT, FACS and DSDT into guest RAM at
+ * FW_ACPI_BASE (for a kernel loaded by bt86, not a -bios image); -EFAULT
+ * if RAM cannot hold them. */
+int acpi_install(struct machine *m);
 
 /* bootgdt_install: write the boot GDT at FW_GDT_ADDR (null, null, flat 4 GiB
  * code at FW_BOOT_CS, flat 4 GiB data at FW_BOOT_DS) and point the vCPU's

@@ -3,6 +3,7 @@
 #include "monitor/boot/loader.h"
 #include "monitor/machine/machine.h"
 #include "monitor/base/util.h"
+#include "firmware/firmware.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -76,7 +77,10 @@ int loader_load(struct machine *m)
 		err = bios_load(m, img, len);
 		free(img);
 	} else if (m->cfg.kernel) {
-		err = loader_load_kernel(m);
+		/* the tables first: a kernel loaded over them wins */
+		err = acpi_install(m);
+		if (err == 0)
+			err = loader_load_kernel(m);
 	} else {
 		util_error("nothing to boot: give -kernel or -bios");
 		err = -EINVAL;

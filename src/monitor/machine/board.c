@@ -5,7 +5,9 @@
  * 8259A pair (ISA IRQ 0-15, INTR), 8254 PIT on IRQ0 (and port 0x61),
  * i8042 on IRQ1, COM1 16550A at 0x3f8 on IRQ4, CMOS/RTC on IRQ8, port
  * 0x92, port 0x80, debugcon at 0xe9 (only with -debugcon), isa-debug-exit
- * at 0xf4, reset control at 0xcf9.
+ * at 0xf4, the PCI host bridge at 0xcf8-0xcff (configuration mechanism #1,
+ * an empty bus 0, reset control at 0xcf9), the ACPI PM block at 0x600 (the
+ * FADT's, firmware/acpi.c; SCI on IRQ9, never raised).
  */
 #include "monitor/machine/machine.h"
 #include "monitor/base/util.h"
@@ -18,7 +20,8 @@
 #include "devices/port80.h"
 #include "devices/debugcon.h"
 #include "devices/debugexit.h"
-#include "devices/reset_cf9.h"
+#include "devices/pci_host.h"
+#include "devices/acpi_pm.h"
 
 void board_create(struct machine *m)
 {
@@ -35,7 +38,8 @@ void board_create(struct machine *m)
 	if (m->debugcon_out)
 		debugcon_create(h, m->debugcon_out);
 	debugexit_create(h);
-	reset_cf9_create(h);
+	pci_host_create(h);
+	acpi_pm_create(h);
 }
 
 bool machine_intr_pending(struct machine *m)

@@ -1,0 +1,197 @@
+/*
+ * acpi.c - the ACPI tables a kernel finds at boot (ACPI 1.0 layout, which
+ * every i386 kernel reads): RSDP in the BIOS area, RSDT, FADT, FACS and a
+ * DSDT whose only object is \_S5, so a guest can power the machine off
+ * through the PM1a control block (devices/acpi_pm.c).  See firmware.h for
+ * where they live and docs/architecture.md for the platform.
+ */
+#include "firmware/firmware.h"
+#include "monitor/machine/machine.h"
+#include "monitor/base/util.h"
+#include "devices/acpi_pm.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* acpi_header: the 36-byte header every system description table opens
+ * with; the checksum is set by acpi_sum once the table is complete. */
+static void acpi_header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev)
+{
+	memcpy(t, sig, 4);
+	le_put32(t + 4, len);
+	t[8] = rev;
+	memcpy(t + 10, "BT86  ", 6);   /* OEM ID */
+	memcpy(t + 16, "BT86    ", 8); /* OEM table ID */
+	le_put32(t + 24, 1);	       /* OEM revision */
+	memcpy(t + 28, "BT86", 4);     /* creator ID */
+	le_put32(t + 32, 1);	       /* creator revision */
+}
+
+/* acpi_sum: byte at t[at] such that the len bytes at t sum to zero. */
+static void acpi_sum(uint8_t *t, uint32_t len, uint32_t at)
+{
+	uint8_t s = 0;
+
+	t[at] = 0;
+	for (uint32_t i = 0; i < len; i++)
+		s = (uint8_t)(s + t[i]);
+	t[at] = (uint8_t)-s;
+}
+
+/* An AML writer (ACPI 1.0 section 16) just big enough for the DSDT:
+ * bytes appended at at, packages whose PkgLength is patched when they end
+ * (always the 2-byte form, which any length below 4 KiB can use). */
+struct aml {
+	uint8_t *buf;
+	uint32_t at;
+};
+
+static void aml_bytes(struct aml *a, const void *p, uint32_t n)
+{
+	memcpy(a->buf + a->at, p, n);
+	a->at += n;
+}
+
+static void aml_byte(struct aml *a, uint8_t b)
+{
+	a->buf[a->at++] = b;
+}
+
+/* aml_open: an opcode (1 or 2 bytes) and room for its PkgLength; returns
+ * where the PkgLength goes, for aml_close. */
+static uint32_t aml_open(struct aml *a, const char *op, uint32_t oplen)
+{
+	aml_bytes(a, op, oplen);
+	a->at += 2;
+	return a->at - 2;
+}
+
+static void aml_close(struct aml *a, uint32_t pkg)
+{
+	uint32_t len = a->at - pkg;
+
+	a->buf[pkg] = (uint8_t)(0x40 | (len & 0xf));
+	a->buf[pkg + 1] = (uint8_t)(len >> 4);
+}
+
+/* aml_word / aml_dword_mem: WORD and DWORD address space descriptors
+ * (ACPI 1.0 6.4.3.5) for a producer with a fixed [min, max] window. */
+static void aml_word(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min, uint16_t max)
+{
+	uint8_t d[16] = {0x88, 13, 0, type, 0x0c, tflags};
+
+	le_put16(d + 8, min);
+	le_put16(d + 10, max);
+	le_put16(d + 14, (uint16_t)(max - min + 1));
+	aml_bytes(a, d, sizeof(d));
+}
+
+static void aml_dword_mem(struct aml *a, uint32_t min, uint32_t max)
+{
+	uint8_t d[26] = {0x87, 23, 0, 0, 0x0c, 0x03}; /* cacheable, read/write */
+
+	le_put32(d + 10, min);
+	le_put32(d + 14, max);
+	le_put32(d + 22, max - min + 1);
+	aml_bytes(a, d, sizeof(d));
+}
+
+/* acpi_dsdt_aml: the DSDT's body at buf, its length returned:
+ *   Name (_S5, Package () { 5, 5, 0, 0 })  the sleep type for S5 that
+ *                                          PM1a_CNT.SLP_TYP carries
+ *   Scope (\_SB) { Device (PCI0) {         the PCI root bridge, so the
+ *       _HID PNP0A03, _ADR 0, _UID 0,      kernel scans bus 0 through
+ *       _CRS: bus 0-255, I/O 0-0xcf7 and   mechanism #1 (pci_host.c)
+ *       0xd00-0xffff, memory 0xa0000-0xbffff and [top of RAM, 0xfebfffff] } } */
+static uint32_t acpi_dsdt_aml(uint8_t *buf, uint64_t ram_size)
+{
+	static const uint8_t s5[] = {0x08, '_',
+				     'S',  '5',
+				     '_',  0x12,
+				     0x08, 0x04,
+				     0x0a, ACPI_S5_SLP_TYP,
+				     0x0a, ACPI_S5_SLP_TYP,
+				     0x00, 0x00};
+	static const uint8_t names[] = {0x08, '_',  'H',  'I', 'D', 0x0c, 0x41, 0xd0,
+					0x0a, 0x03, 0x08, '_', 'A', 'D',  'R',	0x00,
+					0x08, '_',  'U',  'I', 'D', 0x00};
+	uint32_t top = ram_size < 0xfe000000ull ? (uint32_t)ram_size : 0xfe000000u;
+	struct aml a = {buf, 0};
+
+	aml_bytes(&a, s5, sizeof(s5));
+	uint32_t scope = aml_open(&a, "\x10", 1);
+	aml_bytes(&a, "_SB_", 4);
+	uint32_t dev = aml_open(&a, "\x5b\x82", 2);
+	aml_bytes(&a, "PCI0", 4);
+	aml_bytes(&a, names, sizeof(names));
+	aml_bytes(&a, "\x08_CRS", 5);
+	uint32_t buffer = aml_open(&a, "\x11", 1);
+	aml_byte(&a, 0x0b); /* WordPrefix: the buffer size, patched below */
+	uint32_t size_at = a.at;
+	a.at += 2;
+	uint32_t start = a.at;
+	aml_word(&a, 2, 0, 0, 0xff);   /* bus numbers */
+	aml_word(&a, 1, 3, 0, 0x0cf7); /* I/O, entire range */
+	aml_word(&a, 1, 3, 0x0d00, 0xffff);
+	aml_dword_mem(&a, 0xa0000, 0xbffff); /* legacy VGA */
+	aml_dword_mem(&a, top, 0xfebfffffu); /* above RAM, below the APICs */
+	aml_bytes(&a, "\x79\x00", 2);	     /* end tag, no checksum */
+	le_put16(buf + size_at, (uint16_t)(a.at - start));
+	aml_close(&a, buffer);
+	aml_close(&a, dev);
+	aml_close(&a, scope);
+	return a.at;
+}
+
+/* acpi_fadt: the 116-byte revision 1 FADT. */
+static void acpi_fadt(uint8_t *t)
+{
+	memset(t, 0, FW_ACPI_FADT_LEN);
+	acpi_header(t, "FACP", FW_ACPI_FADT_LEN, 1);
+	le_put32(t + 36, FW_ACPI_FACS);
+	le_put32(t + 40, FW_ACPI_DSDT);
+	le_put16(t + 46, ACPI_SCI_IRQ);
+	/* SMI_CMD 0: no SMM, the machine is in ACPI mode from the start */
+	le_put32(t + 56, ACPI_PM_BASE + ACPI_PM1_EVT);
+	le_put32(t + 64, ACPI_PM_BASE + ACPI_PM1_CNT);
+	le_put32(t + 76, ACPI_PM_BASE + ACPI_PM_TMR);
+	t[88] = 4;					      /* PM1_EVT_LEN */
+	t[89] = 2;					      /* PM1_CNT_LEN */
+	t[91] = 4;					      /* PM_TMR_LEN */
+	le_put16(t + 96, 101);				      /* P_LVL2_LAT > 100: no C2 */
+	le_put16(t + 98, 1001);				      /* P_LVL3_LAT > 1000: no C3 */
+	t[108] = 0x32;					      /* CENTURY: the CMOS register */
+	le_put32(t + 112, (1u << 0) | (1u << 4) | (1u << 5)); /* WBINVD, no buttons */
+	acpi_sum(t, FW_ACPI_FADT_LEN, 9);
+}
+
+int acpi_install(struct machine *m)
+{
+	uint8_t *p = ram_ptr(&m->ram, FW_ACPI_BASE, FW_ACPI_SIZE);
+
+	if (!p)
+		return -EFAULT;
+	memset(p, 0, FW_ACPI_SIZE);
+	/* RSDP (revision 0: ACPI 1.0, 20 bytes) */
+	uint8_t *r = p + (FW_ACPI_RSDP - FW_ACPI_BASE);
+	memcpy(r, "RSD PTR ", 8);
+	memcpy(r + 9, "BT86  ", 6);
+	le_put32(r + 16, FW_ACPI_RSDT);
+	acpi_sum(r, 20, 8);
+	/* FACS: only its signature and length matter without S4BIOS */
+	uint8_t *f = p + (FW_ACPI_FACS - FW_ACPI_BASE);
+	memcpy(f, "FACS", 4);
+	le_put32(f + 4, 64);
+	/* RSDT: one entry, the FADT */
+	uint8_t *rsdt = p + (FW_ACPI_RSDT - FW_ACPI_BASE);
+	acpi_header(rsdt, "RSDT", 40, 1);
+	le_put32(rsdt + 36, FW_ACPI_FADT);
+	acpi_sum(rsdt, 40, 9);
+	acpi_fadt(p + (FW_ACPI_FADT - FW_ACPI_BASE));
+	uint8_t *d = p + (FW_ACPI_DSDT - FW_ACPI_BASE);
+	uint32_t dsdt_len = 36 + acpi_dsdt_aml(d + 36, m->ram.size);
+
+	acpi_header(d, "DSDT", dsdt_len, 1);
+	acpi_sum(d, dsdt_len, 9);
+	return 0;
+}
