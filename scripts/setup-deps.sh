@@ -9,6 +9,12 @@ missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# The Linux guest (scripts/linux-guest.sh) downloads i386 packages, which
+# needs the i386 package lists: enabled here, once, as root.
+if [ "$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx i386; then
+	echo "setup: enabling i386 packages for the Linux guest"
+	dpkg --add-architecture i386 && apt-get update -qq || echo "setup: apt-get update failed; the Linux guest cannot be downloaded" >&2
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "setup: installing$missing"

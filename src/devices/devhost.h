@@ -55,6 +55,11 @@ void devhost_timer_disarm(struct devhost *h, struct timer *t);
 /* devhost_ram_size: guest RAM in bytes (the CMOS reports it). */
 uint64_t devhost_ram_size(const struct devhost *h);
 
+/* devhost_console_byte: a byte the guest wrote to its serial console (and
+ * that left the machine): the machine reads it for a kernel panic
+ * (monitor/machine/guest_watch.h). */
+void devhost_console_byte(struct devhost *h, uint8_t b);
+
 /* devhost_request_exit: end the run with reason r and process exit status
  * status (exit.h) and a one-line message; the first reason wins. */
 void devhost_request_exit(struct devhost *h, enum exit_reason r, int status, const char *fmt, ...)

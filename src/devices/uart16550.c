@@ -180,6 +180,7 @@ static void uart_transmit(struct uart *u, uint8_t b)
 	} else if (u->out) {
 		fputc(b, u->out);
 		fflush(u->out);
+		devhost_console_byte(u->h, b);
 	}
 	u->thr_int = true;
 }

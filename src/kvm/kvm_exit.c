@@ -140,6 +140,10 @@ static int kvm_hlt(struct machine *m, struct kvm_run *run)
 {
 	bool can_wake = run->if_flag;
 
+	if (!can_wake) {
+		machine_halt_dead(m);
+		return -1;
+	}
 	m->vcpu.halted = true;
 	while (m->exit.reason == EXIT_NONE) {
 		if (__atomic_load_n(&m->events_pending, __ATOMIC_SEQ_CST))

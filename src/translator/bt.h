@@ -176,6 +176,8 @@ struct bt_hooks {
 	bool (*intr_pending)(struct machine *m);
 	void (*service)(struct machine *m);
 	void (*wait)(struct machine *m);
+	/* HLT with IF=0: nothing can wake the CPU (machine_halt_dead) */
+	void (*halt_dead)(struct machine *m);
 };
 
 /* Time and callout accounting (rdtsc ticks). */

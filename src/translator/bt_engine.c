@@ -17,6 +17,7 @@ static const struct bt_hooks bt_real_hooks = {
     .intr_pending = machine_intr_pending,
     .service = machine_service,
     .wait = machine_wait,
+    .halt_dead = machine_halt_dead,
 };
 
 /* bt_engine_init: set up the translator for m (paging off region). */

@@ -113,6 +113,10 @@ static bool pre_block(struct bt *bt)
 		bt->hooks.check_interrupts(v);
 		return false;
 	}
+	if (v->halted && !(v->eflags & EFL_IF)) {
+		bt->hooks.halt_dead(m);
+		return false;
+	}
 	if (v->halted) {
 		STAT_INC(hlt_exits);
 		bt->hooks.wait(m);

@@ -44,9 +44,9 @@
 #define FZ_MAX_IMAGES	 64
 #define CANARY_SIZE	 65536
 
-enum verdict { V_EXIT, V_RESET, V_TRIPLE, V_ENGINE, V_TIMEOUT, V_BUG, V_NR };
-static const char *const verdict_name[V_NR] = {"debug exit",   "reset",	     "triple fault",
-					       "engine error", "time limit", "BUG"};
+enum verdict { V_EXIT, V_RESET, V_TRIPLE, V_HALT, V_ENGINE, V_TIMEOUT, V_BUG, V_NR };
+static const char *const verdict_name[V_NR] = {
+    "debug exit", "reset", "triple fault", "halted (IF=0)", "engine error", "time limit", "BUG"};
 
 struct fz_opts {
 	uint64_t seed;
@@ -292,6 +292,12 @@ static enum verdict classify(struct machine *m, struct fz_shared *sh, uint64_t i
 		}
 		note_msg(sh, m->exit.message, idx);
 		return V_ENGINE;
+	case EXIT_GUEST_STOPPED:
+		if (m->exit.status != EXIT_STATUS_GUEST || !m->exit.message[0]) {
+			note_bug(sh, idx, "guest stop without status 10 and a message");
+			return V_BUG;
+		}
+		return V_HALT;
 	case EXIT_QUIT:
 		if (!strcmp(m->exit.message, "timeout"))
 			return V_TIMEOUT;

@@ -85,6 +85,7 @@ static __attribute__((unused)) const struct bt_hooks th_callout_hooks = {
     .intr_pending = th_intr_pending,
     .service = th_service,
     .wait = th_wait,
+    .halt_dead = th_wait,
 };
 
 /* th_setup: the machine with prog at 0x1000, ESP 0x80000, engine built

@@ -108,6 +108,7 @@ static const struct bt_hooks t_hooks = {
     .intr_pending = th_intr_pending,
     .service = th_service,
     .wait = th_wait,
+    .halt_dead = th_wait,
 };
 
 /* setup: 64 MiB machine, flat 32-bit protected mode, prog at 0x1000, ESP

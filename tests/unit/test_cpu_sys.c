@@ -112,6 +112,19 @@ START_TEST(test_msr)
 	ck_assert_int_eq(cpu_wrmsr(V, 0xc0000080, 0x800), 0); /* NXE */
 	ck_assert_int_eq(cpu_rdmsr(V, 0xc0000080, &val), 0);
 	ck_assert_uint_eq(val, 0x800);
+	/* machine-check architecture: one bank, nothing ever logged */
+	ck_assert_int_eq(cpu_rdmsr(V, 0x179, &val), 0); /* MCG_CAP */
+	ck_assert_uint_eq(val, 1);
+	ck_assert_int_eq(cpu_wrmsr(V, 0x400, ~0ull), 0); /* MC0_CTL */
+	ck_assert_int_eq(cpu_rdmsr(V, 0x400, &val), 0);
+	ck_assert_uint_eq(val, ~0ull);
+	ck_assert_int_eq(cpu_wrmsr(V, 0x401, 0), 0); /* MC0_STATUS: 0 only */
+	ck_assert_int_eq(cpu_wrmsr(V, 0x401, 1), CPU_FAULT);
+	expect_exc(EXC_GP, true, 0);
+	ck_assert_int_eq(cpu_rdmsr(V, 0x17a, &val), 0); /* MCG_STATUS */
+	ck_assert_uint_eq(val, 0);
+	ck_assert_int_eq(cpu_rdmsr(V, 0x404, &val), CPU_FAULT); /* no bank 1 */
+	expect_exc(EXC_GP, true, 0);
 	/* TSC write sets the offset: reading back gives about the value */
 	ck_assert_int_eq(cpu_wrmsr(V, 0x10, 1000000), 0);
 	ck_assert_int_eq(cpu_rdtsc(V, &val), 0);
@@ -139,8 +152,8 @@ START_TEST(test_cpuid)
 	ck_assert_str_eq(s, "GenuineIntel");
 	cpu_cpuid(V, 1, 0, r);
 	ck_assert_uint_eq((r[0] >> 8) & 0xf, 6);
-	unsigned want[] = {0, 2, 3, 4, 5, 6, 8, 11, 13, 15, 16, 19, 23, 24, 25, 26};
-	unsigned none[] = {1, 9, 12, 14, 22, 28};
+	unsigned want[] = {0, 2, 3, 4, 5, 6, 7, 8, 11, 13, 14, 15, 16, 19, 23, 24, 25, 26};
+	unsigned none[] = {1, 9, 12, 22, 28};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(want); i++)
 		ck_assert_msg(r[3] & (1u << want[i]), "edx bit %u missing", want[i]);

@@ -39,6 +39,10 @@ static int main_run(struct machine *m)
 		case EXIT_DEBUG_EXIT:
 			return m->exit.status;
 		case EXIT_RESET:
+			if (guest_watch_panicked(m)) { /* panic=N: the reboot after it */
+				util_error("guest kernel panic: %s", guest_watch_panicked(m));
+				return EXIT_STATUS_GUEST;
+			}
 			if (m->cfg.no_reboot)
 				return 0;
 			machine_reset(m);
@@ -52,6 +56,9 @@ static int main_run(struct machine *m)
 		case EXIT_QUIT:
 			if (m->exit.message[0])
 				util_error("%s", m->exit.message);
+			return m->exit.status;
+		case EXIT_GUEST_STOPPED:
+			util_error("%s", m->exit.message);
 			return m->exit.status;
 		case EXIT_ENGINE_ERROR:
 			util_error("%s",

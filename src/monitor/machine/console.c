@@ -29,7 +29,8 @@ void console_restore_tty(void)
 }
 
 /* console_raw: raw input (no echo, no canonical mode, no CR/NL mapping, no
- * flow control); output post-processing and signals stay on. */
+ * flow control, no signal keys: Ctrl-C, Ctrl-Z and Ctrl-\ are bytes for the
+ * guest, as on a serial line); output post-processing stays on. */
 static int console_raw(int fd)
 {
 	struct termios t;
@@ -40,7 +41,7 @@ static int console_raw(int fd)
 	t = saved.termios;
 	t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
 	t.c_oflag |= OPOST;
-	t.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
+	t.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN | ISIG);
 	t.c_cflag &= ~(CSIZE | PARENB);
 	t.c_cflag |= CS8;
 	t.c_cc[VMIN] = 1;

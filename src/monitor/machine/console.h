@@ -8,7 +8,8 @@
  * other key after Ctrl-A is dropped.
  *
  * When the input is a terminal it is put in raw mode (no echo, no line
- * editing, no CR->NL; Ctrl-C still raises SIGINT) and made non-blocking; the
+ * editing, no CR->NL, no signal keys: Ctrl-C is a byte for the guest) and
+ * made non-blocking; the
  * terminal settings and file status flags are restored at exit (atexit),
  * including the exits that follow SIGINT/SIGTERM (event.c turns those into
  * an orderly end of the run).

@@ -74,3 +74,8 @@ void devhost_request_exit(struct devhost *h, enum exit_reason r, int status, con
 	machine_request_exitv(machine_of(h), r, status, fmt, ap);
 	va_end(ap);
 }
+
+void devhost_console_byte(struct devhost *h, uint8_t b)
+{
+	guest_watch_byte(machine_of(h), b);
+}

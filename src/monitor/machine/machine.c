@@ -145,6 +145,7 @@ void machine_reset(struct machine *m)
 {
 	while (m->timers)
 		timer_disarm(m, m->timers);
+	guest_watch_reset(m);
 	for (unsigned i = 0; i < m->nr_owned; i++) {
 		if (m->owned[i]->reset)
 			m->owned[i]->reset(m->owned[i]);
@@ -206,4 +207,18 @@ void machine_io_out(struct machine *m, uint16_t port, unsigned size, uint32_t va
 	bus_write(&m->io, port, size, value);
 	if (unlikely(m->console_backlog))
 		event_console_pump(m);
+}
+
+void machine_halt_dead(struct machine *m)
+{
+	const char *panic = guest_watch_panicked(m);
+
+	if (panic)
+		machine_request_exit(m, EXIT_GUEST_STOPPED, EXIT_STATUS_GUEST,
+				     "guest kernel panic: %s", panic);
+	else
+		machine_request_exit(m, EXIT_GUEST_STOPPED, EXIT_STATUS_GUEST,
+				     "the guest halted with interrupts disabled at %04x:%08x: "
+				     "nothing can wake it",
+				     m->vcpu.seg[S_CS].sel, m->vcpu.eip);
 }

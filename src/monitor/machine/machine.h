@@ -20,6 +20,7 @@
 #include "monitor/machine/vcpu.h"
 #include "monitor/machine/ram.h"
 #include "monitor/machine/board.h"
+#include "monitor/machine/guest_watch.h"
 
 struct machine;
 
@@ -112,6 +113,7 @@ struct machine {
 	int timer_fd;
 
 	struct machine_exit exit;
+	struct guest_watch watch; /* the serial console, read for a panic */
 
 	/* console input (console.c) and event-loop internals (event.c) */
 	struct console *console; /* NULL when the guest gets no input */
@@ -175,6 +177,10 @@ int event_start(struct machine *m);
 void event_stop(struct machine *m);
 /* machine_service: on the vCPU thread: run due timers, read console input. */
 void machine_service(struct machine *m);
+/* machine_halt_dead: the vCPU executed HLT with interrupts disabled, and
+ * nothing here can wake it (no NMI source, one CPU): end the run with
+ * EXIT_STATUS_GUEST and a message naming where it stopped. */
+void machine_halt_dead(struct machine *m);
 /* machine_wait: block the vCPU thread until a timer is due or input arrives
  * (used for HLT); returns after servicing. */
 void machine_wait(struct machine *m);

@@ -178,6 +178,7 @@ struct vcpu {
 		uint32_t fip, fdp;
 		uint16_t fcs, fds, fop;
 	} fpu_loaded;
+	uint64_t mc0_ctl; /* machine-check bank 0 control (MCA, cpu_sys.c) */
 	struct machine *machine;
 };
 

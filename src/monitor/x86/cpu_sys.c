@@ -250,6 +250,12 @@ enum {
 	MSR_APIC_BASE = 0x1b,
 	MSR_BIOS_SIGN = 0x8b,
 	MSR_MTRRCAP = 0xfe,
+	MSR_MCG_CAP = 0x179,
+	MSR_MCG_STATUS = 0x17a,
+	MSR_MC0_CTL = 0x400,
+	MSR_MC0_STATUS = 0x401,
+	MSR_MC0_ADDR = 0x402,
+	MSR_MC0_MISC = 0x403,
 	MSR_SYSENTER_CS = 0x174,
 	MSR_SYSENTER_ESP = 0x175,
 	MSR_SYSENTER_EIP = 0x176,
@@ -271,6 +277,9 @@ static bool msr_is_mtrr(uint32_t msr)
  * code cannot read supervisor pages speculatively, under bt because a
  * user view never maps them (docs/architecture.md, "Guest CPU model"). */
 #define CPUID7_EDX	 (1u << 29)
+/* Machine-check architecture (CPUID.1:EDX MCE and MCA): one bank, no
+ * MCG_CTL; #MC is never raised, since no error is ever found. */
+#define MCG_CAP_BANKS 1ull
 #define ARCH_CAP_RDCL_NO 1ull
 
 int cpu_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -288,6 +297,18 @@ int cpu_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return 0;
 	case MSR_ARCH_CAPABILITIES:
 		*val = ARCH_CAP_RDCL_NO;
+		return 0;
+	case MSR_MCG_CAP:
+		*val = MCG_CAP_BANKS;
+		return 0;
+	case MSR_MCG_STATUS:
+	case MSR_MC0_STATUS:
+	case MSR_MC0_ADDR:
+	case MSR_MC0_MISC:
+		*val = 0; /* no machine check has happened */
+		return 0;
+	case MSR_MC0_CTL:
+		*val = v->mc0_ctl;
 		return 0;
 	case MSR_APIC_BASE:
 		*val = v->msr.apic_base;
@@ -340,6 +361,14 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 		return 0;
 	case MSR_BIOS_SIGN:
 		return 0;
+	case MSR_MCG_STATUS:
+	case MSR_MC0_STATUS:
+	case MSR_MC0_ADDR:
+	case MSR_MC0_MISC:
+		return val ? cpu_raise_gp(v, 0) : 0; /* only 0 may be written */
+	case MSR_MC0_CTL:
+		v->mc0_ctl = val;
+		return 0;
 	case MSR_APIC_BASE:
 		if (val & ~0xffffff900ull)
 			return cpu_raise_gp(v, 0);
@@ -373,11 +402,11 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	return cpu_raise_gp(v, 0);
 }
 
-/* CPUID.1:EDX: FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT CLFSH MMX FXSR SSE
+/* CPUID.1:EDX: FPU DE PSE TSC MSR PAE MCE CX8 SEP PGE MCA CMOV PAT CLFSH MMX FXSR SSE
  * SSE2. */
 #define CPUID1_EDX                                                                                 \
-	((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) |       \
-	 (1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 23) |             \
+	((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) |       \
+	 (1u << 8) | (1u << 11) | (1u << 13) | (1u << 14) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 23) |             \
 	 (1u << 24) | (1u << 25) | (1u << 26))
 /* CPUID.80000001h:EDX: NX (execute-disable, with PAE). */
 #define CPUIDX1_EDX (1u << 20)
