@@ -3,10 +3,8 @@
 # qemu-system-i386 (TCG) and bt86 -accel kvm where usable, in one run:
 #   - the guest kernels of mmu.elf (fill, pagefault, ptemod, cr3switch):
 #     median wall time of RUNS runs (default 3) minus the "null" kernel's;
-#     every engine must print the same checksum;
-#   - Debian's i386 Linux (scripts/linux-guest.sh, fetched once): boot to
-#     /init and 200 fork+exec of /bin/true, both on the guest's own clock
-#     (/proc/uptime), median of RUNS boots;
+#     every engine must print the same checksum (Linux itself: make
+#     bench-linux, benchmarks/linux);
 #   - the host's own cost of a SIGSEGV + mmap (mmu-hostcost), the floor of
 #     a shadow fill.
 set -u
@@ -103,42 +101,6 @@ for k in $KERNELS; do
 	done
 	echo "$row  ${SUM[bt,$k]#* } ($agree)"
 done
-
-# Linux: boot to /init and the fork+exec loop, on the guest's clock
-LG=$(mktemp -d)
-if K=$("$HERE/../../scripts/linux-guest.sh" "$HERE/forkexec.sh" "$LG" 2>"$LG/why"); then
-	printf '\nLinux (%s): median of %s boots, guest seconds\n' "$(basename "$K")" "$RUNS"
-	printf '%-12s %10s %10s %10s %10s\n' work bt qemu-tcg kvm qemu/bt
-	declare -A BOOT=() FORK=()
-	for e in $ENGINES; do
-		[ -z "${SKIP[$e]:-}" ] || continue
-		b="" f=""
-		for _ in $(seq "$RUNS"); do
-			run_guest "$e" 256 "$K" -initrd "$LG/initrd.gz" -append "console=ttyS0 quiet panic=-1"
-			line=$(grep -a '^FORKEXEC' "$OUT" | tail -n 1)
-			[ -n "$line" ] || continue
-			set -- $line
-			b="$b $2"
-			f="$f $(echo "$3 - $2" | bc -l)"
-		done
-		BOOT[$e]=$(echo "$b" | tr ' ' '\n' | grep . | median)
-		FORK[$e]=$(echo "$f" | tr ' ' '\n' | grep . | median)
-	done
-	for w in boot fork; do
-		row=$(printf '%-12s' "$([ $w = boot ] && echo boot-to-init || echo 200-fork+exec)")
-		for e in bt qemu kvm; do
-			v=$([ $w = boot ] && echo "${BOOT[$e]:-}" || echo "${FORK[$e]:-}")
-			if [ -n "${SKIP[$e]:-}" ]; then row+=$(printf ' %10s' skipped); else row+=$(printf ' %10s' "${v:--}"); fi
-		done
-		bv=$([ $w = boot ] && echo "${BOOT[bt]:-}" || echo "${FORK[bt]:-}")
-		qv=$([ $w = boot ] && echo "${BOOT[qemu]:-}" || echo "${FORK[qemu]:-}")
-		if [[ $bv =~ ^[0-9.]+$ && $qv =~ ^[0-9.]+$ ]]; then row+=$(printf ' %9.2fx' "$(echo "$qv / $bv" | bc -l)"); fi
-		echo "$row"
-	done
-else
-	printf '\nLinux: skipped: %s\n' "$(tail -n 1 "$LG/why")"
-fi
-rm -rf "$LG"
 
 printf '\nhost: SIGSEGV + mmap of a memfd page %s ns, mmap alone %s ns (the floor of a shadow fill)\n' \
 	$("$BUILD/benchmarks/mmu/mmu-hostcost" | awk '{print $2}')
