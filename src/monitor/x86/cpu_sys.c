@@ -276,10 +276,10 @@ static bool msr_is_mtrr(uint32_t msr)
 /* CPUID.7.0:EDX: IA32_ARCH_CAPABILITIES (29), which says RDCL_NO: guest
  * code cannot read supervisor pages speculatively, under bt because a
  * user view never maps them (docs/architecture.md, "Guest CPU model"). */
-#define CPUID7_EDX	 (1u << 29)
+#define CPUID7_EDX (1u << 29)
 /* Machine-check architecture (CPUID.1:EDX MCE and MCA): one bank, no
  * MCG_CTL; #MC is never raised, since no error is ever found. */
-#define MCG_CAP_BANKS 1ull
+#define MCG_CAP_BANKS	 1ull
 #define ARCH_CAP_RDCL_NO 1ull
 
 int cpu_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -406,8 +406,8 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
  * SSE2. */
 #define CPUID1_EDX                                                                                 \
 	((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) |       \
-	 (1u << 8) | (1u << 11) | (1u << 13) | (1u << 14) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 23) |             \
-	 (1u << 24) | (1u << 25) | (1u << 26))
+	 (1u << 8) | (1u << 11) | (1u << 13) | (1u << 14) | (1u << 15) | (1u << 16) | (1u << 19) | \
+	 (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26))
 /* CPUID.80000001h:EDX: NX (execute-disable, with PAE). */
 #define CPUIDX1_EDX (1u << 20)
 /* CPUID.1:ECX: only the hypervisor-present bit (31), as every VMM sets it;
