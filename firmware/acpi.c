@@ -96,13 +96,86 @@ static void aml_dword_mem(struct aml *a, uint32_t min, uint32_t max)
 	aml_bytes(a, d, sizeof(d));
 }
 
+/* aml_hid: Name (_HID, EisaId (...)) for a compressed EISA ID ("PNP0303"
+ * is 0x0303d041: three 5-bit letters, then the product number). */
+static void aml_hid(struct aml *a, uint32_t eisa)
+{
+	uint8_t d[10] = {0x08, '_', 'H', 'I', 'D', 0x0c};
+
+	le_put32(d + 6, eisa);
+	aml_bytes(a, d, sizeof(d));
+}
+
+/* aml_crs_open / aml_crs_close: Name (_CRS, ResourceTemplate () {...}):
+ * a buffer whose size (a WordConst) is patched at the close; returns what
+ * aml_crs_close needs. */
+static uint32_t aml_crs_open(struct aml *a)
+{
+	aml_bytes(a, "\x08_CRS", 5);
+	uint32_t buffer = aml_open(a, "\x11", 1);
+	aml_byte(a, 0x0b);
+	a->at += 2;
+	return buffer;
+}
+
+static void aml_crs_close(struct aml *a, uint32_t buffer)
+{
+	uint32_t start = buffer + 5; /* PkgLength (2), WordPrefix, size (2) */
+
+	aml_bytes(a, "\x79\x00", 2); /* end tag, no checksum */
+	le_put16(a->buf + start - 2, (uint16_t)(a->at - start));
+	aml_close(a, buffer);
+}
+
+/* aml_io / aml_irq: small resource descriptors, IO (Decode16, port, port,
+ * 1, len) and IRQNoFlags () {irq} (ACPI 1.0 6.4.2). */
+static void aml_io(struct aml *a, uint16_t port, uint8_t len)
+{
+	uint8_t d[8] = {0x47, 0x01, 0, 0, 0, 0, 0x01, len};
+
+	le_put16(d + 2, port);
+	le_put16(d + 4, port);
+	aml_bytes(a, d, sizeof(d));
+}
+
+static void aml_irq(struct aml *a, unsigned irq)
+{
+	uint8_t d[3] = {0x22};
+
+	le_put16(d + 1, (uint16_t)(1u << irq));
+	aml_bytes(a, d, sizeof(d));
+}
+
+/* aml_isa_device: Device (name) { _HID hid, _CRS { I/O ports [port,
+ * port + len) (and port2 when len2), IRQ irq } }: an ISA device of the
+ * board, so the kernel finds it through ACPI PnP instead of probing. */
+static void aml_isa_device(struct aml *a, const char name[4], uint32_t hid, uint16_t port,
+			   uint8_t len, uint16_t port2, uint8_t len2, unsigned irq)
+{
+	uint32_t dev = aml_open(a, "\x5b\x82", 2);
+
+	aml_bytes(a, name, 4);
+	aml_hid(a, hid);
+	uint32_t crs = aml_crs_open(a);
+	aml_io(a, port, len);
+	if (len2)
+		aml_io(a, port2, len2);
+	aml_irq(a, irq);
+	aml_crs_close(a, crs);
+	aml_close(a, dev);
+}
+
 /* acpi_dsdt_aml: the DSDT's body at buf, its length returned:
  *   Name (_S5, Package () { 5, 5, 0, 0 })  the sleep type for S5 that
  *                                          PM1a_CNT.SLP_TYP carries
- *   Scope (\_SB) { Device (PCI0) {         the PCI root bridge, so the
+ *   Scope (\_SB) {
+ *     Device (PCI0) {                      the PCI root bridge, so the
  *       _HID PNP0A03, _ADR 0, _UID 0,      kernel scans bus 0 through
  *       _CRS: bus 0-255, I/O 0-0xcf7 and   mechanism #1 (pci_host.c)
- *       0xd00-0xffff, memory 0xa0000-0xbffff and [top of RAM, 0xfebfffff] } } */
+ *       0xd00-0xffff, memory 0xa0000-0xbffff and [top of RAM, 0xfebfffff] }
+ *     Device (KBD) PNP0303 0x60, 0x64, IRQ 1  the i8042 (no mouse: no PNP0F13)
+ *     Device (COM1) PNP0501 0x3f8-0x3ff, IRQ 4
+ *     Device (RTC) PNP0B00 0x70-0x71, IRQ 8 } */
 static uint32_t acpi_dsdt_aml(uint8_t *buf, uint64_t ram_size)
 {
 	static const uint8_t s5[] = {0x08, '_',
@@ -112,9 +185,8 @@ static uint32_t acpi_dsdt_aml(uint8_t *buf, uint64_t ram_size)
 				     0x0a, ACPI_S5_SLP_TYP,
 				     0x0a, ACPI_S5_SLP_TYP,
 				     0x00, 0x00};
-	static const uint8_t names[] = {0x08, '_',  'H',  'I', 'D', 0x0c, 0x41, 0xd0,
-					0x0a, 0x03, 0x08, '_', 'A', 'D',  'R',	0x00,
-					0x08, '_',  'U',  'I', 'D', 0x00};
+	static const uint8_t adr_uid[] = {0x08, '_', 'A', 'D', 'R', 0x00,
+					  0x08, '_', 'U', 'I', 'D', 0x00};
 	uint32_t top = ram_size < 0xfe000000ull ? (uint32_t)ram_size : 0xfe000000u;
 	struct aml a = {buf, 0};
 
@@ -123,22 +195,19 @@ static uint32_t acpi_dsdt_aml(uint8_t *buf, uint64_t ram_size)
 	aml_bytes(&a, "_SB_", 4);
 	uint32_t dev = aml_open(&a, "\x5b\x82", 2);
 	aml_bytes(&a, "PCI0", 4);
-	aml_bytes(&a, names, sizeof(names));
-	aml_bytes(&a, "\x08_CRS", 5);
-	uint32_t buffer = aml_open(&a, "\x11", 1);
-	aml_byte(&a, 0x0b); /* WordPrefix: the buffer size, patched below */
-	uint32_t size_at = a.at;
-	a.at += 2;
-	uint32_t start = a.at;
+	aml_hid(&a, 0x030ad041u); /* PNP0A03 */
+	aml_bytes(&a, adr_uid, sizeof(adr_uid));
+	uint32_t crs = aml_crs_open(&a);
 	aml_word(&a, 2, 0, 0, 0xff);   /* bus numbers */
 	aml_word(&a, 1, 3, 0, 0x0cf7); /* I/O, entire range */
 	aml_word(&a, 1, 3, 0x0d00, 0xffff);
 	aml_dword_mem(&a, 0xa0000, 0xbffff); /* legacy VGA */
 	aml_dword_mem(&a, top, 0xfebfffffu); /* above RAM, below the APICs */
-	aml_bytes(&a, "\x79\x00", 2);	     /* end tag, no checksum */
-	le_put16(buf + size_at, (uint16_t)(a.at - start));
-	aml_close(&a, buffer);
+	aml_crs_close(&a, crs);
 	aml_close(&a, dev);
+	aml_isa_device(&a, "KBD_", 0x0303d041u, 0x60, 1, 0x64, 1, 1);
+	aml_isa_device(&a, "COM1", 0x0105d041u, 0x3f8, 8, 0, 0, 4);
+	aml_isa_device(&a, "RTC_", 0x000bd041u, 0x70, 2, 0, 0, 8);
 	aml_close(&a, scope);
 	return a.at;
 }

@@ -2,7 +2,9 @@
  * host bridge (configuration mechanism #1, reset control at 0xcf9), the
  * ACPI PM block (S5 power-off, PM timer) and the ACPI tables that describe
  * it (signatures, checksums, the FADT's ports, \_S5 in the DSDT). */
+#define _GNU_SOURCE
 #include <stdlib.h>
+#include <string.h>
 
 #include "test_dev_harness.h"
 #include "devices/pci_host.h"
@@ -173,6 +175,13 @@ START_TEST(test_acpi_tables)
 	/* NameOp "_S5_" PackageOp ... BytePrefix 5 */
 	ck_assert_int_eq(memcmp(dsdt + 36, "\x08_S5_\x12", 6), 0);
 	ck_assert_uint_eq(dsdt[36 + 9], ACPI_S5_SLP_TYP);
+	/* the board's ISA devices, each with its _HID right after its name */
+	uint32_t dlen = le32(dsdt + 4);
+	ck_assert_ptr_nonnull(memmem(dsdt, dlen, "PCI0\x08_HID\x0c\x41\xd0\x0a\x03", 14));
+	ck_assert_ptr_nonnull(memmem(dsdt, dlen, "KBD_\x08_HID\x0c\x41\xd0\x03\x03", 14));
+	ck_assert_ptr_nonnull(memmem(dsdt, dlen, "COM1\x08_HID\x0c\x41\xd0\x05\x01", 14));
+	ck_assert_ptr_nonnull(memmem(dsdt, dlen, "RTC_\x08_HID\x0c\x41\xd0\x0b\x00", 14));
+	ck_assert_ptr_null(memmem(dsdt, dlen, "\x41\xd0\x0f\x13", 4)); /* no PS/2 mouse */
 	ram_destroy(&m.ram);
 }
 END_TEST
