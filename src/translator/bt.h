@@ -75,6 +75,7 @@ struct bt_cpu {
 	uint64_t tc_base;      /* r14 in translated code */
 	uint8_t clr_if[256];   /* byte 1 of EFLAGS with IF cleared (inline CLI) */
 	uint8_t if_clear[256]; /* byte 1 of EFLAGS -> 0 if IF is set (inline STI) */
+	uint64_t gs_base;      /* the host GS base: the guest view's region */
 	/* below: C only */
 	struct bt *bt;
 	uint32_t async_kind;
@@ -98,6 +99,7 @@ _Static_assert(offsetof(struct bt_cpu, ind_base) == BTC_IND_BASE, "btc");
 _Static_assert(offsetof(struct bt_cpu, tc_base) == BTC_TC_BASE, "btc");
 _Static_assert(offsetof(struct bt_cpu, clr_if) == BTC_CLR_IF, "btc");
 _Static_assert(offsetof(struct bt_cpu, if_clear) == BTC_IF_CLEAR, "btc");
+_Static_assert(offsetof(struct bt_cpu, gs_base) == BTC_GS_BASE, "btc");
 _Static_assert(sizeof(struct bt_cpu) <= 4096, "btc");
 _Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR, "vcpu");
 _Static_assert(offsetof(struct vcpu, eflags) == VCPU_EFLAGS, "vcpu");
@@ -270,6 +272,10 @@ void bt_insert(struct bt *bt, struct bt_block *blk);
 struct bt_block *bt_lookup_paged(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base);
 /* bt_block_at: the block whose host code contains pc, or NULL. */
 struct bt_block *bt_block_at(struct bt *bt, const uint8_t *pc);
+/* bt_rep_string_at: the host instruction at pc is the REP MOVS/STOS of an
+ * inline guest REP (mangle_string.c; *movs: a MOVS, RSI is a host pointer
+ * too).  Nothing else in translated code is a host REP string op. */
+bool bt_rep_string_at(const uint8_t *pc, bool *movs);
 /* bt_insn_index: index of the guest instruction of blk containing pc. */
 unsigned bt_insn_index(const struct bt_block *blk, const uint8_t *pc);
 /* bt_chain: patch exit x to jump straight to blk. */

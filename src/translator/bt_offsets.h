@@ -22,6 +22,7 @@
 #define BTC_TC_BASE   104  /* uint8 *: TC base (r14), table offsets are from it */
 #define BTC_CLR_IF    112  /* uint8 clr_if[256]: b & ~(EFL_IF >> 8) */
 #define BTC_IF_CLEAR  368  /* uint8 if_clear[256]: 0 if b has EFL_IF >> 8, else 1 */
+#define BTC_GS_BASE   624  /* uint64: the host GS base (inline REP MOVS/STOS) */
 #define BTC_POLL      4096 /* the poll page */
 #define BTC_SIZE      8192
 /* Length of the block-entry poll load "mov r11b, [r12+BTC_POLL]". */

@@ -145,6 +145,7 @@ void bt_set_gs_base(struct bt *bt)
 	if (base == bt->gs_cur)
 		return;
 	bt->gs_cur = base;
+	bt->cpu->gs_base = (uint64_t)(uintptr_t)base;
 	if (getauxval(AT_HWCAP2) & 2) {
 		__asm__ volatile("wrgsbase %0" ::"r"(base));
 		return;

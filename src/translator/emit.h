@@ -200,6 +200,10 @@ void emit_ss_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int re
 /* mangle_string: MOVS/STOS/LODS/CMPS/SCAS without REP, 32-bit addressing,
  * expanded inline; false if the instruction is not one of them. */
 bool mangle_string(struct bt_ctx *x);
+/* mangle_rep_string: REP MOVS/STOS, 32-bit addressing, flat source and
+ * destination segments, run by the host's own REP MOVS/STOS on the guest
+ * view (DF=1: a callout); false for every other REP form (a callout). */
+bool mangle_rep_string(struct bt_ctx *x);
 /* copy_hazard: why x may not be copied (the isolation rule), or NULL. */
 const char *copy_hazard(const struct bt_ctx *x);
 /* mangle_copy: an innocuous instruction, memory operands made guest

@@ -27,9 +27,28 @@
 /* The engine whose translated code runs on this thread. */
 static __thread struct bt *bt_current;
 
+/* fault_rep_fixup: the fault is on the host REP MOVS/STOS of an inline
+ * guest REP (mangle_string.c): RDI (and RSI) are host pointers into the
+ * view, the guest flags were pushed on the monitor stack, guest ESP is in
+ * r9.  Give the registers their guest values (progress kept: ECX counts
+ * what is left), as the exit path expects. */
+static void fault_rep_fixup(struct bt_cpu *c, greg_t *g, bool movs)
+{
+	g[REG_RDI] = (greg_t)(uint32_t)((uint64_t)g[REG_RDI] - c->gs_base);
+	if (movs)
+		g[REG_RSI] = (greg_t)(uint32_t)((uint64_t)g[REG_RSI] - c->gs_base);
+	g[REG_RCX] = (greg_t)(uint32_t)g[REG_RCX];
+	g[REG_EFL] = (greg_t) * (uint64_t *)g[REG_RSP];
+	g[REG_RSP] = g[REG_R9];
+}
+
 /* fault_leave: send translated code to bt_exit_async with kind k. */
 static void fault_leave(struct bt_cpu *c, greg_t *g, enum bt_async k, uint32_t eip)
 {
+	bool movs;
+
+	if (bt_rep_string_at((const uint8_t *)g[REG_RIP], &movs))
+		fault_rep_fixup(c, g, movs);
 	c->async_kind = k;
 	c->exit_eip = eip;
 	g[REG_RIP] = (greg_t)bt_exit_async;

@@ -494,6 +494,8 @@ static bool mangle_expand(struct bt_ctx *x, enum insn_expand e)
 		return true;
 	case XP_STRING:
 		return mangle_string(x);
+	case XP_REP_STRING:
+		return mangle_rep_string(x);
 	case XP_CLI:
 		return mangle_cli(x);
 	case XP_FLAGS:

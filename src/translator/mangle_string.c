@@ -18,10 +18,34 @@
  * So DF needs no shadow copy and no block key, whatever set it (CLD/STD,
  * POPF, IRET, a callout).  Every access comes before ESI/EDI/EAX change,
  * so a fault leaves the guest before the instruction (§3.5).  Scratch:
- * r8 = step, r9 = data, r10/r11 = address.  REP forms, 16-bit addressing
- * and string I/O stay callouts.
+ * r8 = step, r9 = data, r10/r11 = address.
+ *
+ * REP MOVS and REP STOS on flat segments with DF=0 (kernels clearing and
+ * copying pages) run as the host's own REP MOVS/STOS on the guest view:
+ *
+ *   mov r9, rsp ; mov rsp, [r12+BTC_MON_RSP] ; pushfq      guest flags kept
+ *   test byte [rsp+1], 4 ; jnz slow                        DF=1: callout
+ *   mov ecx, ecx ; mov edi, edi ; add rdi, [r12+BTC_GS_BASE]  (and RSI)
+ *   rep stos/movs                                          the work
+ *   sub rdi, [r12+BTC_GS_BASE] ; mov edi, edi              (and RSI)
+ *   popfq ; mov rsp, r9 ; jmp done
+ *   slow: mov rsp, [r12+BTC_MON_RSP] ; lea rsp, [rsp-8]    (the same RSP)
+ *         popfq ; mov rsp, r9 ; <callout>
+ *   done:
+ *
+ * The REP instruction is the only one that touches guest memory.  A fault
+ * on it that the shadow fills resumes it where it stopped (RDI, RSI, RCX
+ * hold its progress); any other fault leaves through the signal handler,
+ * which first gives the registers back their guest values (fault.c,
+ * fault_rep_fixup): EDI/ESI from the host pointers, flags from the pushed
+ * copy, ESP from r9.  The guest sees an interrupted REP, as the
+ * architecture allows.  Running up past 4 GiB meets the guard page above
+ * the view, which leaves for the emulator like any wrapping access.  CMPS,
+ * SCAS, LODS, 16-bit addressing, based segments and string I/O with REP
+ * stay callouts.
  */
 #include "translator/emit.h"
+#include "translator/bt_offsets.h"
 #include "monitor/base/util.h"
 
 #define R(name) ZYDIS_REGISTER_##name
@@ -170,4 +194,97 @@ bool mangle_string(struct bt_ctx *x)
 	if ((op & ~1) != 0xac)
 		emit_advance(x, R_EDI, size);
 	return true;
+}
+
+/* e_rep_op: the host's REP MOVS/STOS of size bytes, 64-bit addressing. */
+static void e_rep_op(struct bt_ctx *x, bool movs, int size)
+{
+	static const ZydisMnemonic mn[2][3] = {
+	    {ZYDIS_MNEMONIC_STOSB, ZYDIS_MNEMONIC_STOSW, ZYDIS_MNEMONIC_STOSD},
+	    {ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD}};
+	ZydisEncoderRequest req;
+
+	memset(&req, 0, sizeof(req));
+	req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+	req.mnemonic = mn[movs][size == 1 ? 0 : size == 2 ? 1 : 2];
+	req.prefixes = ZYDIS_ATTRIB_HAS_REP;
+	e_enc(&x->e, &req);
+}
+
+/* e_view_ptr: reg (a guest register number) between guest offset and host
+ * pointer: add (to_host) or sub the view's base, then 32 bits again. */
+static void e_view_ptr(struct bt_ctx *x, int reg, bool to_host)
+{
+	ZydisRegister r32 = enc_gpr(32, reg), r64 = enc_gpr(64, reg);
+	ZydisEncoderOperand base = enc_mem(8, R(R12), R(NONE), 0, BTC_GS_BASE);
+
+	if (to_host) {
+		mov2(x, enc_reg(r32), enc_reg(r32));
+		e_insn2(&x->e, ZYDIS_MNEMONIC_ADD, 0, enc_reg(r64), base);
+	} else {
+		e_insn2(&x->e, ZYDIS_MNEMONIC_SUB, 0, enc_reg(r64), base);
+		mov2(x, enc_reg(r32), enc_reg(r32));
+	}
+}
+
+/* e_flags_back: popfq ; mov rsp, r9 (guest flags and stack again). */
+static void e_flags_back(struct bt_ctx *x)
+{
+	e_insn(&x->e, ZYDIS_MNEMONIC_POPFQ, 0, 0, NULL);
+	mov2(x, enc_reg(R(RSP)), enc_reg(R(R9)));
+}
+
+/* mangle_rep_string: see emit.h and the top of this file. */
+bool mangle_rep_string(struct bt_ctx *x)
+{
+	const ZydisDecodedInstruction *in = x->insn;
+	uint8_t op = x->bytes[in->raw.prefix_count];
+	bool movs = (op & ~1) == 0xa4;
+
+	if (in->opcode_map != ZYDIS_OPCODE_MAP_DEFAULT ||
+	    ((op & ~1) != 0xa4 && (op & ~1) != 0xaa) || in->address_width != 32 ||
+	    !(in->attributes & ZYDIS_ATTRIB_HAS_REP) || (in->attributes & ZYDIS_ATTRIB_HAS_LOCK) ||
+	    seg_is_based(x, S_ES) || (movs && seg_is_based(x, src_seg(x))))
+		return false;
+	int size = !(op & 1) ? 1 : in->operand_width == 16 ? 2 : 4;
+
+	mov2(x, enc_reg(R(R9)), enc_reg(R(RSP)));
+	mov2(x, enc_reg(R(RSP)), enc_mem(8, R(R12), R(NONE), 0, BTC_MON_RSP));
+	e_insn(&x->e, ZYDIS_MNEMONIC_PUSHFQ, 0, 0, NULL);
+	e_insn2(&x->e, ZYDIS_MNEMONIC_TEST, 0, enc_mem(1, R(RSP), R(NONE), 0, 1), enc_imm(4));
+	e_jshort(&x->e, ZYDIS_MNEMONIC_JNZ, 0);
+	uint8_t *to_slow = x->e.p;
+	mov2(x, enc_reg(R(ECX)), enc_reg(R(ECX)));
+	e_view_ptr(x, R_EDI, true);
+	if (movs)
+		e_view_ptr(x, R_ESI, true);
+	e_rep_op(x, movs, size);
+	e_view_ptr(x, R_EDI, false);
+	if (movs)
+		e_view_ptr(x, R_ESI, false);
+	e_flags_back(x);
+	e_jshort(&x->e, ZYDIS_MNEMONIC_JMP, 0);
+	uint8_t *to_done = x->e.p;
+	if (!x->e.full && !e_patch_rel8(to_slow, x->e.p))
+		die("rep string: slow path out of rel8 reach");
+	/* RSP again from r12 (it is the same): each path reads as trusted */
+	mov2(x, enc_reg(R(RSP)), enc_mem(8, R(R12), R(NONE), 0, BTC_MON_RSP));
+	e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(R(RSP)), enc_mem(8, R(RSP), R(NONE), 0, -8));
+	e_flags_back(x);
+	mangle_callout(x, SITE_EXEC, "rep string with DF=1");
+	if (!x->e.full && !e_patch_rel8(to_done, x->e.p))
+		die("rep string: end out of rel8 reach");
+	x->how = HOW_REWRITE;
+	x->why = "inline: the host's REP on the guest view; DF=1: callout";
+	return true;
+}
+
+bool bt_rep_string_at(const uint8_t *pc, bool *movs)
+{
+	bool rep = false;
+
+	for (; *pc == 0x66 || *pc == 0xf3; pc++)
+		rep |= *pc == 0xf3;
+	*movs = (*pc & ~1) == 0xa4;
+	return rep && ((*pc & ~1) == 0xa4 || (*pc & ~1) == 0xaa);
 }

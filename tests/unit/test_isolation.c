@@ -13,6 +13,10 @@
  *     them, RIP-relative constants.  Registers a guest value may have
  *     reached (RAX..RDI, RSP, anything computed from them) are untrusted:
  *     an access through one without GS is a breach;
+ *   - the one exception: a host REP MOVS/STOS through RDI/RSI that hold
+ *     "a 32-bit value + [r12 + BTC_GS_BASE]" (a pointer into the guest
+ *     view: the inline REP of mangle_string.c, which runs upward only and
+ *     stops at the guard page above the view);
  *   - no instruction reads or writes a segment register (host FS/GS bases,
  *     host selectors), enters the host kernel (SYSCALL, INT), or touches the
  *     host's FS/GS bases (WRFSBASE, SWAPGS ...).
@@ -62,6 +66,7 @@ struct iso_stats {
  * register (RAX..RDI, RSP) or guest memory may have fed is untrusted. */
 struct regs {
 	uint32_t trusted;
+	uint32_t view; /* 32-bit value + the guest view's base */
 	uint8_t width[16];
 };
 
@@ -103,6 +108,15 @@ static bool table_ok(const struct regs *t, const ZydisDecodedOperand *op)
 	return max * op->mem.scale + (uint64_t)op->mem.disp.value + op->size / 8 <= span;
 }
 
+/* rep_string: h is a host REP MOVS/STOS. */
+static bool rep_string(const ZydisDecodedInstruction *h)
+{
+	return (h->attributes & ZYDIS_ATTRIB_HAS_REP) &&
+	       (h->mnemonic == ZYDIS_MNEMONIC_STOSB || h->mnemonic == ZYDIS_MNEMONIC_STOSW ||
+		h->mnemonic == ZYDIS_MNEMONIC_STOSD || h->mnemonic == ZYDIS_MNEMONIC_MOVSB ||
+		h->mnemonic == ZYDIS_MNEMONIC_MOVSW || h->mnemonic == ZYDIS_MNEMONIC_MOVSD);
+}
+
 /* host_mem_ok: a memory operand of host instruction h the rule allows:
  * guest memory ([gs: 32-bit]), an address made only of monitor values,
  * a bounded index into the translator's tables, or RIP-relative. */
@@ -117,6 +131,9 @@ static bool host_mem_ok(const ZydisDecodedInstruction *h, const ZydisDecodedOper
 		return false;
 	if (op->mem.base == ZYDIS_REGISTER_RIP)
 		return op->mem.index == ZYDIS_REGISTER_NONE;
+	if (rep_string(h) && gpr_id(op->mem.base) >= 0 && (t->view >> gpr_id(op->mem.base) & 1) &&
+	    op->mem.index == ZYDIS_REGISTER_NONE)
+		return true;
 	if (!trusted_reg(t, op->mem.base))
 		return false;
 	return trusted_reg(t, op->mem.index) || table_ok(t, op);
@@ -150,6 +167,21 @@ static bool sources_trusted(const ZydisDecodedInstruction *h, const ZydisDecoded
 	return true;
 }
 
+/* view_add: h is "add r64, [r12 + BTC_GS_BASE]" on a register that holds
+ * at most 32 bits: its id (the register now points into the guest view),
+ * else -1. */
+static int view_add(const ZydisDecodedInstruction *h, const ZydisDecodedOperand *ops,
+		    const struct regs *t)
+{
+	if (h->mnemonic != ZYDIS_MNEMONIC_ADD || ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+	    ops[0].size != 64 || ops[1].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+	    ops[1].mem.base != ZYDIS_REGISTER_R12 || ops[1].mem.index != ZYDIS_REGISTER_NONE ||
+	    ops[1].mem.disp.value != BTC_GS_BASE)
+		return -1;
+	int id = gpr_id(ops[0].reg.value);
+	return id >= 0 && !(t->trusted >> id & 1) && t->width[id] <= 32 ? id : -1;
+}
+
 /* trust_step: what is known after h.  A 64-bit register loaded from
  * trusted sources only becomes trusted; LODS keeps a trusted RSI trusted
  * (it steps through a translator table); any other register written is
@@ -160,6 +192,14 @@ static void trust_step(const ZydisDecodedInstruction *h, const ZydisDecodedOpera
 	bool src_ok = sources_trusted(h, ops, t);
 	bool lods = h->mnemonic == ZYDIS_MNEMONIC_LODSB || h->mnemonic == ZYDIS_MNEMONIC_LODSW ||
 		    h->mnemonic == ZYDIS_MNEMONIC_LODSD || h->mnemonic == ZYDIS_MNEMONIC_LODSQ;
+	bool flags_stack =
+	    h->mnemonic == ZYDIS_MNEMONIC_PUSHFQ || h->mnemonic == ZYDIS_MNEMONIC_POPFQ;
+	int to_view = view_add(h, ops, t);
+	if (to_view >= 0) {
+		t->view |= 1u << to_view;
+		t->trusted &= ~(1u << to_view);
+		return;
+	}
 	for (unsigned i = 0; i < h->operand_count; i++) {
 		const ZydisDecodedOperand *op = &ops[i];
 		if (op->type != ZYDIS_OPERAND_TYPE_REGISTER ||
@@ -168,8 +208,16 @@ static void trust_step(const ZydisDecodedInstruction *h, const ZydisDecodedOpera
 		int id = gpr_id(op->reg.value);
 		if (id < 0)
 			continue;
+		t->view &= ~(1u << id);
 		if (lods && op->reg.value == ZYDIS_REGISTER_RSI)
 			continue;
+		if (flags_stack && op->reg.value == ZYDIS_REGISTER_RSP && (t->trusted >> id & 1))
+			continue; /* PUSHFQ/POPFQ on the monitor stack */
+		if (rep_string(h) && (t->view >> id & 1) &&
+		    (op->reg.value == ZYDIS_REGISTER_RDI || op->reg.value == ZYDIS_REGISTER_RSI)) {
+			t->view |= 1u << id; /* still inside the view (or at its guard) */
+			continue;
+		}
 		if (src_ok && op->size == 64) {
 			t->trusted |= 1u << id;
 			continue;

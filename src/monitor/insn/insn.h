@@ -39,6 +39,7 @@ enum insn_expand {
 	XP_INCDEC,	/* INC/DEC 40-4F: REX prefixes in 64-bit mode */
 	XP_GRP82,	/* 82 /n: 80 /n (82 is invalid in 64-bit mode) */
 	XP_STRING,	/* one MOVS/CMPS/STOS/LODS/SCAS without REP */
+	XP_REP_STRING,	/* REP MOVS/STOS on flat segments (the rest: callout) */
 	XP_CLI,		/* CLI at CPL 0: clears the virtual IF inline */
 	XP_FLAGS,	/* PUSHF/POPF/STI on the virtual EFLAGS (mangle_flags.c) */
 	XP_MOV_FROM_CR, /* MOV r32, CRn at CPL 0: reads the vcpu field */

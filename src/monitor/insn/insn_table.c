@@ -128,7 +128,7 @@ static const struct insn_rule rules[INSN_NR] = {
     M(IN, "port I/O", co_in_out, XP_NONE, 0, 0),
     M(OUT, "port I/O", co_in_out, XP_NONE, 0, 0),
     C(STRING_IO, "string I/O", co_string_io, XP_NONE, MEM_STRING, 0),
-    C(REP_STRING, "rep string", co_string_op, XP_NONE, MEM_STRING, INSN_NO_COPY),
+    C(REP_STRING, "rep string", co_string_op, XP_REP_STRING, MEM_STRING, INSN_NO_COPY),
     C(STRING, "string instruction (ES:EDI)", co_string_op, XP_STRING, MEM_STRING,
       INSN_NO_COPY | INSN_FALLBACK),
     M(XLAT, NULL, NULL, XP_MOFFS, MEM_OPERAND, 0),
