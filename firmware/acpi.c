@@ -9,6 +9,8 @@
 #include "monitor/machine/machine.h"
 #include "monitor/base/util.h"
 #include "devices/acpi_pm.h"
+#include "devices/lapic.h"
+#include "devices/ioapic.h"
 
 #include <errno.h>
 #include <string.h>
@@ -234,6 +236,35 @@ static void acpi_fadt(uint8_t *t)
 	acpi_sum(t, FW_ACPI_FADT_LEN, 9);
 }
 
+/* acpi_madt: the MADT (ACPI 2.0 5.2.10.4, revision 1): the local APIC
+ * at 0xfee00000 with PC-AT 8259s (PCAT_COMPAT), processor 0 with APIC ID
+ * 0, the IOAPIC (ID 0) at 0xfec00000 with GSI 0-23, ISA IRQ0 on GSI 2 and
+ * the SCI (IRQ 9) level-triggered active-high (interrupt source
+ * overrides), LINT1 as NMI. */
+static void acpi_madt(uint8_t *t)
+{
+	uint8_t *e = t + 44;
+
+	memset(t, 0, FW_ACPI_MADT_LEN);
+	acpi_header(t, "APIC", FW_ACPI_MADT_LEN, 1);
+	le_put32(t + 36, LAPIC_BASE);
+	le_put32(t + 40, 1);					    /* PCAT_COMPAT */
+	e[0] = 0, e[1] = 8, e[2] = 0, e[3] = 0, le_put32(e + 4, 1); /* processor, enabled */
+	e += 8;
+	e[0] = 1, e[1] = 12, e[2] = 0; /* IOAPIC ID 0 */
+	le_put32(e + 4, IOAPIC_BASE);
+	le_put32(e + 8, 0);
+	e += 12;
+	e[0] = 2, e[1] = 10, e[2] = 0, e[3] = 0, le_put32(e + 4, 2); /* IRQ0 -> GSI 2 */
+	le_put16(e + 8, 0);
+	e += 10;
+	e[0] = 2, e[1] = 10, e[2] = 0, e[3] = ACPI_SCI_IRQ, le_put32(e + 4, ACPI_SCI_IRQ);
+	le_put16(e + 8, 0x000d); /* active high, level */
+	e += 10;
+	e[0] = 4, e[1] = 6, e[2] = 0xff, le_put16(e + 3, 0), e[5] = 1; /* all CPUs: LINT1 NMI */
+	acpi_sum(t, FW_ACPI_MADT_LEN, 9);
+}
+
 int acpi_install(struct machine *m)
 {
 	uint8_t *p = ram_ptr(&m->ram, FW_ACPI_BASE, FW_ACPI_SIZE);
@@ -251,14 +282,19 @@ int acpi_install(struct machine *m)
 	uint8_t *f = p + (FW_ACPI_FACS - FW_ACPI_BASE);
 	memcpy(f, "FACS", 4);
 	le_put32(f + 4, 64);
-	/* RSDT: one entry, the FADT */
+	/* RSDT: the FADT and the MADT */
 	uint8_t *rsdt = p + (FW_ACPI_RSDT - FW_ACPI_BASE);
-	acpi_header(rsdt, "RSDT", 40, 1);
+	acpi_header(rsdt, "RSDT", 44, 1);
 	le_put32(rsdt + 36, FW_ACPI_FADT);
-	acpi_sum(rsdt, 40, 9);
+	le_put32(rsdt + 40, FW_ACPI_MADT);
+	acpi_sum(rsdt, 44, 9);
 	acpi_fadt(p + (FW_ACPI_FADT - FW_ACPI_BASE));
+	acpi_madt(p + (FW_ACPI_MADT - FW_ACPI_BASE));
 	uint8_t *d = p + (FW_ACPI_DSDT - FW_ACPI_BASE);
 	uint32_t dsdt_len = 36 + acpi_dsdt_aml(d + 36, m->ram.size);
+
+	if (dsdt_len > FW_ACPI_DSDT_MAX)
+		die("the DSDT (%u bytes) outgrew its room", dsdt_len);
 
 	acpi_header(d, "DSDT", dsdt_len, 1);
 	acpi_sum(d, dsdt_len, 9);

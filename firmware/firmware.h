@@ -68,13 +68,16 @@ int e820_build(uint64_t ram_size, struct e820_entry *tab, int max);
 /* ACPI tables (acpi.c), in the reserved BIOS area where an i386 kernel
  * scans for the RSDP; the PM block they describe is devices/acpi_pm.c. */
 #define FW_ACPI_BASE	 0xf0000u
-#define FW_ACPI_SIZE	 0x400u
+#define FW_ACPI_SIZE	 0x800u
 #define FW_ACPI_RSDP	 0xf0000u
 #define FW_ACPI_FACS	 0xf0040u
 #define FW_ACPI_RSDT	 0xf0080u
 #define FW_ACPI_FADT	 0xf0100u
 #define FW_ACPI_FADT_LEN 116u
-#define FW_ACPI_DSDT	 0xf0200u
+#define FW_ACPI_MADT	 0xf0180u
+#define FW_ACPI_MADT_LEN 90u
+#define FW_ACPI_DSDT	 0xf0400u
+#define FW_ACPI_DSDT_MAX 0x400u
 
 /* acpi_install: write RSDP, RSDT, FADT, FACS and DSDT into guest RAM at
  * FW_ACPI_BASE (for a kernel loaded by bt86, not a -bios image); -EFAULT

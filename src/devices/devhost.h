@@ -55,6 +55,10 @@ void devhost_timer_disarm(struct devhost *h, struct timer *t);
 /* devhost_ram_size: guest RAM in bytes (the CMOS reports it). */
 uint64_t devhost_ram_size(const struct devhost *h);
 
+/* devhost_raise_nmi: a non-maskable interrupt for the CPU (an APIC's NMI
+ * delivery); devices call it on the vCPU thread. */
+void devhost_raise_nmi(struct devhost *h);
+
 /* devhost_console_byte: a byte the guest wrote to its serial console (and
  * that left the machine): the machine reads it for a kernel panic
  * (monitor/machine/guest_watch.h). */

@@ -28,6 +28,7 @@
 #define F_MSR	(1u << 5)
 #define F_PAE	(1u << 6)
 #define F_CX8	(1u << 8)
+#define F_APIC	(1u << 9)
 #define F_SEP	(1u << 11)
 #define F_PGE	(1u << 13)
 #define F_CMOV	(1u << 15)
@@ -38,8 +39,8 @@
 #define F_SSE	(1u << 25)
 #define F_SSE2	(1u << 26)
 #define LEAF1_EDX                                                                                  \
-	(F_FPU | F_VME | F_DE | F_PSE | F_TSC | F_MSR | F_PAE | F_CX8 | F_SEP | F_PGE | F_CMOV |   \
-	 F_PAT | F_CLFSH | F_MMX | F_FXSR | F_SSE | F_SSE2)
+	(F_FPU | F_VME | F_DE | F_PSE | F_TSC | F_MSR | F_PAE | F_CX8 | F_APIC | F_SEP | F_PGE |   \
+	 F_CMOV | F_PAT | F_CLFSH | F_MMX | F_FXSR | F_SSE | F_SSE2)
 #define LEAF1_ECX (1u << 0) /* SSE3 */
 /* CPUID.80000001h:EDX: the bits AMD mirrors from leaf 1 (0-9, 12-17, 23, 24). */
 #define EXT1_EDX_MIRROR 0x0183f3ffu

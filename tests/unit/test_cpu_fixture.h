@@ -87,6 +87,23 @@ __attribute__((weak)) void machine_io_out(struct machine *m, uint16_t port, unsi
 	test_out_val = value;
 }
 
+/* The board's local APIC hooks of the MSRs: no APIC in this fixture. */
+static uint64_t test_tsc_deadline;
+
+__attribute__((weak)) void board_apic_base(struct machine *m, uint64_t val)
+{
+}
+
+__attribute__((weak)) void board_tsc_deadline(struct machine *m, uint64_t tsc, uint64_t at_ns)
+{
+	test_tsc_deadline = tsc;
+}
+
+__attribute__((weak)) uint64_t board_tsc_deadline_value(struct machine *m)
+{
+	return test_tsc_deadline;
+}
+
 /* make_desc: a code/data/system descriptor from its fields. */
 static inline uint64_t make_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {

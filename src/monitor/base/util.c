@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 void util_die(const char *file, int line, const char *fmt, ...)
 {
@@ -50,6 +51,29 @@ uint64_t util_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The first (TSC, ns) pair util_tsc_hz measures from. */
+static uint64_t tsc_ref, ns_ref;
+
+void util_tsc_start(void)
+{
+	if (!ns_ref) {
+		ns_ref = util_now_ns();
+		tsc_ref = __rdtsc();
+	}
+}
+
+double util_tsc_hz(void)
+{
+	uint64_t ns, tsc;
+
+	util_tsc_start();
+	do { /* at least 1 ms between the two pairs */
+		ns = util_now_ns();
+		tsc = __rdtsc();
+	} while (ns - ns_ref < 1000000);
+	return (double)(tsc - tsc_ref) * 1e9 / (double)(ns - ns_ref);
 }
 
 int util_read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len)

@@ -70,6 +70,11 @@ __attribute__((format(printf, 1, 2))) void util_error(const char *fmt, ...);
 
 /* util_now_ns: CLOCK_MONOTONIC in nanoseconds. */
 uint64_t util_now_ns(void);
+/* util_tsc_start: remember (TSC, CLOCK_MONOTONIC) now, once per process;
+ * util_tsc_hz: the host TSC's frequency measured from that pair to now
+ * (the longer the process ran, the closer; it waits until 1 ms passed). */
+void util_tsc_start(void);
+double util_tsc_hz(void);
 
 /* util_read_file: read a whole file into a malloc'd buffer; -errno on
  * failure.  A file larger than max bytes is refused from its size before

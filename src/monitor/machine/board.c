@@ -2,7 +2,9 @@
  * board.c - the PC board's wiring: the ISA devices, their ports and their
  * IRQ lines, and the CPU's INTR pin.
  *
- * 8259A pair (ISA IRQ 0-15, INTR), 8254 PIT on IRQ0 (and port 0x61),
+ * 8259A pair (ISA IRQ 0-15) on the local APIC's LINT0 (ExtINT, "virtual
+ * wire") at 0xfee00000, the IOAPIC at 0xfec00000 with ISA IRQ n on pin n
+ * (IRQ0 on pin 2), 8254 PIT on IRQ0 (and port 0x61),
  * i8042 on IRQ1, COM1 16550A at 0x3f8 on IRQ4, CMOS/RTC on IRQ8, port
  * 0x92, port 0x80, debugcon at 0xe9 (only with -debugcon), isa-debug-exit
  * at 0xf4, the PCI host bridge at 0xcf8-0xcff (configuration mechanism #1,
@@ -22,13 +24,37 @@
 #include "devices/debugexit.h"
 #include "devices/pci_host.h"
 #include "devices/acpi_pm.h"
+#include "devices/lapic.h"
+#include "devices/ioapic.h"
+
+/* board_isa_set: ISA IRQ pin goes to the 8259 pair and to the IOAPIC
+ * (IRQ0 on pin 2, the MADT's override; the rest on their own pins). */
+static void board_isa_set(void *opaque, int pin, int level)
+{
+	struct pc_board *b = opaque;
+
+	irq_set(&b->pic_in[pin], level);
+	ioapic_set_irq(b->ioapic, pin == 0 ? 2 : pin, level);
+}
+
+/* board_lapic_eoi: the local APIC's EOI of a level vector, to the IOAPIC. */
+static void board_lapic_eoi(void *opaque, uint8_t vector)
+{
+	struct pc_board *b = opaque;
+
+	ioapic_eoi(b->ioapic, vector);
+}
 
 void board_create(struct machine *m)
 {
 	struct devhost *h = machine_devhost(m);
 	struct pc_board *b = &m->board;
 
-	b->pic = pic_create(h, m->isa_irq);
+	b->pic = pic_create(h, b->pic_in);
+	b->lapic = lapic_create(h, board_lapic_eoi, b);
+	b->ioapic = ioapic_create(h, b->lapic);
+	for (int i = 0; i < 16; i++)
+		m->isa_irq[i] = (struct irq_line){.set = board_isa_set, .opaque = b, .pin = i};
 	b->pit = pit_create(h, &m->isa_irq[0]);
 	b->kbd = i8042_create(h, &m->isa_irq[1]);
 	b->com1 = uart_create(h, 0x3f8, &m->isa_irq[4], m->serial_out);
@@ -42,14 +68,43 @@ void board_create(struct machine *m)
 	acpi_pm_create(h);
 }
 
+/* board_pic_pending: the 8259's INTR, as far as it reaches the CPU. */
+static bool board_pic_pending(struct pc_board *b)
+{
+	return b->pic && (!b->lapic || lapic_pic_through(b->lapic)) && pic_intr_pending(b->pic);
+}
+
 bool machine_intr_pending(struct machine *m)
 {
-	return m->board.pic && pic_intr_pending(m->board.pic);
+	struct pc_board *b = &m->board;
+
+	return (b->lapic && lapic_intr_pending(b->lapic)) || board_pic_pending(b);
 }
 
 int machine_intr_ack(struct machine *m)
 {
-	if (!m->board.pic)
+	struct pc_board *b = &m->board;
+
+	if (b->lapic && lapic_intr_pending(b->lapic))
+		return lapic_intr_ack(b->lapic);
+	if (!b->pic)
 		die("interrupt acknowledge without a PIC");
-	return pic_intr_ack(m->board.pic);
+	return pic_intr_ack(b->pic);
+}
+
+void board_apic_base(struct machine *m, uint64_t val)
+{
+	if (m->board.lapic)
+		lapic_set_base_msr(m->board.lapic, val);
+}
+
+void board_tsc_deadline(struct machine *m, uint64_t tsc, uint64_t at_ns)
+{
+	if (m->board.lapic)
+		lapic_tsc_deadline(m->board.lapic, tsc, at_ns);
+}
+
+uint64_t board_tsc_deadline_value(struct machine *m)
+{
+	return m->board.lapic ? lapic_tsc_deadline_value(m->board.lapic) : 0;
 }

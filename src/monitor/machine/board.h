@@ -5,12 +5,19 @@
 #ifndef BT86_BOARD_H
 #define BT86_BOARD_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/irq.h"
+
 struct machine;
 struct uart;
 struct pic;
 struct pit;
 struct cmos;
 struct i8042;
+struct lapic;
+struct ioapic;
 
 /* The devices the machine itself talks to (every device, these included,
  * is also in machine.owned for reset and teardown). */
@@ -20,10 +27,19 @@ struct pc_board {
 	struct pit *pit;
 	struct cmos *cmos;
 	struct i8042 *kbd;
+	struct lapic *lapic;   /* the CPU's interrupts (with the PIC on LINT0) */
+	struct ioapic *ioapic; /* ISA IRQs go to it and to the PIC */
+	struct irq_line pic_in[16];
 };
 
 /* board_create: every PC device on m's buses, wired to m->isa_irq; the
  * serial and debugcon outputs must be open. */
 void board_create(struct machine *m);
+/* board_apic_base: the guest wrote IA32_APIC_BASE. */
+void board_apic_base(struct machine *m, uint64_t val);
+/* board_tsc_deadline: the guest wrote IA32_TSC_DEADLINE (tsc, reached at
+ * host time at_ns); board_tsc_deadline_value: what it reads. */
+void board_tsc_deadline(struct machine *m, uint64_t tsc, uint64_t at_ns);
+uint64_t board_tsc_deadline_value(struct machine *m);
 
 #endif

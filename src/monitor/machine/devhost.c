@@ -79,3 +79,8 @@ void devhost_console_byte(struct devhost *h, uint8_t b)
 {
 	guest_watch_byte(machine_of(h), b);
 }
+
+void devhost_raise_nmi(struct devhost *h)
+{
+	machine_of(h)->vcpu.nmi_pending = true;
+}

@@ -263,6 +263,7 @@ enum {
 	MSR_MISC_ENABLE = 0x1a0,
 	MSR_PAT = 0x277,
 	MSR_MTRR_DEF = 0x2ff,
+	MSR_TSC_DEADLINE = 0x6e0,
 	MSR_EFER = 0xc0000080,
 };
 
@@ -313,6 +314,9 @@ int cpu_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_APIC_BASE:
 		*val = v->msr.apic_base;
 		return 0;
+	case MSR_TSC_DEADLINE:
+		*val = board_tsc_deadline_value(v->machine);
+		return 0;
 	case MSR_SYSENTER_CS:
 		*val = v->msr.sysenter_cs;
 		return 0;
@@ -351,6 +355,17 @@ static bool pat_valid(uint64_t val)
 	return true;
 }
 
+/* cpu_tsc_deadline: IA32_TSC_DEADLINE = val: when the guest TSC (host TSC
+ * plus the offset) reaches it, in host nanoseconds, for the local APIC. */
+static void cpu_tsc_deadline(struct vcpu *v, uint64_t val)
+{
+	uint64_t now_tsc = __rdtsc() + v->msr.tsc_offset, now_ns = util_now_ns(), at = now_ns;
+
+	if (val > now_tsc)
+		at += (uint64_t)((double)(val - now_tsc) * 1e9 / util_tsc_hz());
+	board_tsc_deadline(v->machine, val, at);
+}
+
 int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	if (cpu_require_cpl0(v) < 0)
@@ -373,6 +388,10 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 		if (val & ~0xffffff900ull)
 			return cpu_raise_gp(v, 0);
 		v->msr.apic_base = val;
+		board_apic_base(v->machine, val);
+		return 0;
+	case MSR_TSC_DEADLINE:
+		cpu_tsc_deadline(v, val);
 		return 0;
 	case MSR_SYSENTER_CS:
 		v->msr.sysenter_cs = (uint32_t)val & 0xffff;
@@ -402,17 +421,18 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	return cpu_raise_gp(v, 0);
 }
 
-/* CPUID.1:EDX: FPU DE PSE TSC MSR PAE MCE CX8 SEP PGE MCA CMOV PAT CLFSH MMX FXSR SSE
+/* CPUID.1:EDX: FPU DE PSE TSC MSR PAE MCE CX8 APIC SEP PGE MCA CMOV PAT CLFSH MMX FXSR SSE
  * SSE2. */
 #define CPUID1_EDX                                                                                 \
 	((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) |       \
-	 (1u << 8) | (1u << 11) | (1u << 13) | (1u << 14) | (1u << 15) | (1u << 16) | (1u << 19) | \
-	 (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26))
+	 (1u << 8) | (1u << 9) | (1u << 11) | (1u << 13) | (1u << 14) | (1u << 15) | (1u << 16) |  \
+	 (1u << 19) | (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26))
 /* CPUID.80000001h:EDX: NX (execute-disable, with PAE). */
 #define CPUIDX1_EDX (1u << 20)
-/* CPUID.1:ECX: only the hypervisor-present bit (31), as every VMM sets it;
- * leaf 0x40000000 then names the hypervisor. */
-#define CPUID1_ECX	(1u << 31)
+/* CPUID.1:ECX: TSC-deadline (24, the local APIC's third timer mode) and
+ * the hypervisor-present bit (31), as every VMM sets it; leaf 0x40000000
+ * then names the hypervisor. */
+#define CPUID1_ECX	((1u << 24) | (1u << 31))
 #define CPUID_MAX_BASIC 7u
 #define CPUID_MAX_EXT	0x80000008u
 #define CPUID_HV_LEAF	0x40000000u
