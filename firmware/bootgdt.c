@@ -17,9 +17,14 @@ static const uint64_t boot_gdt[4] = {
 
 int bootgdt_install(struct machine *m)
 {
-	if (ram_write(&m->ram, FW_GDT_ADDR, boot_gdt, sizeof(boot_gdt)) < 0)
+	return bootgdt_install_at(m, FW_GDT_ADDR);
+}
+
+int bootgdt_install_at(struct machine *m, uint32_t addr)
+{
+	if (ram_write(&m->ram, addr, boot_gdt, sizeof(boot_gdt)) < 0)
 		return -EFAULT;
-	m->vcpu.gdtr.base = FW_GDT_ADDR;
+	m->vcpu.gdtr.base = addr;
 	m->vcpu.gdtr.limit = sizeof(boot_gdt) - 1;
 	return 0;
 }

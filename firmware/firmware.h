@@ -13,7 +13,9 @@
  *   0x10000-0x10fff  Linux: the zero page (struct boot_params)
  *   0x20000-0x2ffff  multiboot: command line and module strings;
  *                    Linux: the kernel command line
- *   (FW_LOW_END = 0x30000: a multiboot kernel may not load below this)
+ *   (FW_LOW_END = 0x30000: [0x500, FW_LOW_END) is the multiboot boot data
+ *   block; a kernel whose segments overlap it gets the block moved above
+ *   its highest segment instead, multiboot.c)
  *   0x9fc00-0x9ffff  reserved (extended BIOS data area)
  *   0xa0000-0xeffff  legacy VGA/option-ROM hole (RAM here, not reported)
  *   0xf0000-0xfffff  reserved (system BIOS; a -bios image ends at 0x100000);
@@ -88,5 +90,8 @@ int acpi_install(struct machine *m);
  * code at FW_BOOT_CS, flat 4 GiB data at FW_BOOT_DS) and point the vCPU's
  * GDTR at it.  -EFAULT if RAM cannot hold it. */
 int bootgdt_install(struct machine *m);
+/* bootgdt_install_at: the same GDT at addr (a multiboot kernel's segments
+ * may need the low area: the boot data then moves, multiboot.c). */
+int bootgdt_install_at(struct machine *m, uint32_t addr);
 
 #endif

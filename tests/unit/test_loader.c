@@ -238,9 +238,7 @@ START_TEST(test_multiboot_bad)
 	make_kernel(&k, K_PADDR);
 	ph->p_memsz = 16;
 	ck_assert_int_lt(multiboot_load(&m, k.b, sizeof(k.b)), 0);
-	/* in the boot data area, beyond RAM, entry outside */
-	make_kernel(&k, 0x8000);
-	ck_assert_int_lt(multiboot_load(&m, k.b, sizeof(k.b)), 0);
+	/* beyond RAM, entry outside */
 	make_kernel(&k, RAM_SIZE - 0x1000);
 	ck_assert_int_lt(multiboot_load(&m, k.b, sizeof(k.b)), 0);
 	make_kernel(&k, K_PADDR);
@@ -281,8 +279,46 @@ START_TEST(test_multiboot_below_1m)
 	make_kernel(&k, 0xff000);
 	ck_assert_int_eq(multiboot_load(&m, k.b, sizeof(k.b)), 0);
 	ck_assert_uint_eq(m.vcpu.eip, 0xff040);
-	make_kernel(&k, FW_LOW_END - 0x100);
-	ck_assert_int_lt(multiboot_load(&m, k.b, sizeof(k.b)), 0);
+}
+END_TEST
+
+/* A kernel in the boot data area: the block (GDT, stack, info) moves to
+ * the first page after the kernel, the kernel's bytes stay intact. */
+START_TEST(test_multiboot_low)
+{
+	struct kimg k;
+
+	make_kernel(&k, 0x8000);
+	ck_assert_int_eq(multiboot_load(&m, k.b, sizeof(k.b)), 0);
+	ck_assert_uint_eq(m.vcpu.eip, 0x8040);
+	ck_assert_int_eq(memcmp(ram_ptr(&m.ram, 0x8000, K_FILESZ), k.b + K_CODE_OFF, K_FILESZ), 0);
+	uint32_t moved = 0x100000; /* past the kernel and the 1 MiB line */
+	ck_assert_uint_eq(m.vcpu.gdtr.base, moved);
+	ck_assert_uint_eq(m.vcpu.gpr[R_EBX], moved + FW_MB_INFO - FW_GDT_ADDR);
+	ck_assert_uint_eq(m.vcpu.gpr[R_ESP], moved + FW_BOOT_STACK_TOP - FW_GDT_ADDR);
+	ck_assert_uint_eq(rd32(m.vcpu.gpr[R_EBX] + 16) >= moved, 1); /* cmdline string moved */
+	/* a kernel that leaves the area alone keeps the usual layout */
+	make_kernel(&k, K_PADDR);
+	ck_assert_int_eq(multiboot_load(&m, k.b, sizeof(k.b)), 0);
+	ck_assert_uint_eq(m.vcpu.gdtr.base, FW_GDT_ADDR);
+	ck_assert_uint_eq(m.vcpu.gpr[R_EBX], FW_MB_INFO);
+}
+END_TEST
+
+/* Linked high, loaded low, with a physical e_entry (xv6's layout). */
+START_TEST(test_multiboot_physical_entry)
+{
+	struct kimg k;
+	Elf32_Phdr *ph = (Elf32_Phdr *)(k.b + sizeof(Elf32_Ehdr));
+
+	make_kernel(&k, K_PADDR);
+	ph->p_vaddr = 0x80000000u + K_PADDR;
+	((Elf32_Ehdr *)k.b)->e_entry = K_PADDR + 0x44;
+	ck_assert_int_eq(multiboot_load(&m, k.b, sizeof(k.b)), 0);
+	ck_assert_uint_eq(m.vcpu.eip, K_PADDR + 0x44);
+	((Elf32_Ehdr *)k.b)->e_entry = 0x80000000u + K_PADDR + 0x48; /* virtual: translated */
+	ck_assert_int_eq(multiboot_load(&m, k.b, sizeof(k.b)), 0);
+	ck_assert_uint_eq(m.vcpu.eip, K_PADDR + 0x48);
 }
 END_TEST
 
@@ -564,6 +600,8 @@ int main(void)
 	tcase_add_test(tc, test_multiboot_bad);
 	tcase_add_test(tc, test_multiboot_higher_half);
 	tcase_add_test(tc, test_multiboot_below_1m);
+	tcase_add_test(tc, test_multiboot_low);
+	tcase_add_test(tc, test_multiboot_physical_entry);
 	tcase_add_test(tc, test_multiboot_aout);
 	tcase_add_test(tc, test_linux_load);
 	tcase_add_test(tc, test_linux_bad);

@@ -3,7 +3,12 @@
  * modules, command line, memory map (see loader.h, firmware.h).
  *
  * The kernel's PT_LOAD segments are copied to their physical addresses
- * (p_paddr), which must lie in RAM above the boot data area (FW_LOW_END).  Modules (-initrd,
+ * (p_paddr), anywhere in RAM.  The boot data (GDT, stack, info, strings:
+ * [FW_GDT_ADDR, FW_LOW_END) as firmware.h draws it) stays there unless a
+ * segment overlaps it; then the whole block moves, unchanged inside, to the
+ * first page after the highest segment.  A higher-half kernel's virtual
+ * e_entry runs at its physical address; an e_entry that is already
+ * physical (linked high, loaded low) is taken as it is.  Modules (-initrd,
  * comma separated, each "path [args]") follow the kernel, page aligned.  The
  * command line is the -append string alone.  Start state, as the spec asks:
  * flat 32-bit protected mode (GDT at FW_GDT_ADDR, CS 0x10, data 0x18), paging
@@ -68,7 +73,15 @@ struct mb_load {
 	uint32_t entry;
 	uint64_t kernel_end; /* first byte after kernel (and bss) */
 	uint32_t str_next;   /* next free byte in the string area */
+	uint32_t boot_data;  /* where the boot data block starts (FW_GDT_ADDR) */
+	bool low_taken;	     /* a segment overlaps the default block */
 };
+
+/* mb_addr: where the boot-data address a (firmware.h) is this time. */
+static uint32_t mb_addr(const struct mb_load *ld, uint32_t a)
+{
+	return a - FW_GDT_ADDR + ld->boot_data;
+}
 
 /* mb_find_header: offset of a valid header (magic and checksum) in the first
  * 8 KiB, 4-byte aligned, or -1. */
@@ -91,17 +104,13 @@ int multiboot_probe(const uint8_t *img, size_t len)
 	return mb_find_header(img, len) >= 0;
 }
 
-/* mb_check_range: [addr, addr+size) may receive kernel bytes: inside RAM and
- * clear of the boot data area [0, FW_LOW_END); else print why and return
- * -EINVAL.  (Linkers often put the ELF headers in a segment just below
- * 1 MiB: that is allowed.) */
+/* mb_check_range: [addr, addr+size) may receive kernel bytes: inside RAM;
+ * else print why and return -EINVAL.  Notes an overlap with the default
+ * boot data block. */
 static int mb_check_range(struct mb_load *ld, uint64_t addr, uint64_t size)
 {
-	if (addr < FW_LOW_END) {
-		util_error("%s: segment at 0x%llx overlaps the boot data area below 0x%x", ld->path,
-			   (unsigned long long)addr, FW_LOW_END);
-		return -EINVAL;
-	}
+	if (addr < FW_LOW_END && addr + size > FW_GDT_ADDR)
+		ld->low_taken = true;
 	if (addr + size > ld->m->ram.size) {
 		util_error("%s: segment 0x%llx-0x%llx does not fit in %llu MiB of RAM", ld->path,
 			   (unsigned long long)addr, (unsigned long long)(addr + size),
@@ -163,6 +172,11 @@ static int mb_load_segments(struct mb_load *ld, Elf *e, const uint8_t *img, size
 			entry_ok = 1;
 		}
 	}
+	/* else one already physical: inside a segment's physical range */
+	for (size_t i = 0; i < n && !entry_ok; i++)
+		if (ph[i].p_type == PT_LOAD && eh->e_entry >= ph[i].p_paddr &&
+		    eh->e_entry - ph[i].p_paddr < ph[i].p_memsz)
+			entry_ok = 1;
 	if (!loaded) {
 		util_error("%s: ELF file has no loadable segment", ld->path);
 		return -EINVAL;
@@ -251,7 +265,7 @@ static uint32_t mb_put_string(struct mb_load *ld, const char *s, size_t n)
 {
 	uint32_t at = ld->str_next;
 
-	if (n + 1 > FW_STRINGS + FW_STRINGS_SIZE - at)
+	if (n + 1 > mb_addr(ld, FW_STRINGS) + FW_STRINGS_SIZE - at)
 		return 0;
 	ram_write(&ld->m->ram, at, s, n);
 	ram_write(&ld->m->ram, at + n, "", 1);
@@ -313,10 +327,10 @@ static int mb_load_modules(struct mb_load *ld, struct mb_info *info)
 			return -EINVAL;
 		s += n + (s[n] == ',');
 	}
-	ram_write(&ld->m->ram, FW_MB_MODS, mods, count * sizeof(mods[0]));
+	ram_write(&ld->m->ram, mb_addr(ld, FW_MB_MODS), mods, count * sizeof(mods[0]));
 	info->flags |= MBI_MODS;
 	info->mods_count = count;
-	info->mods_addr = FW_MB_MODS;
+	info->mods_addr = mb_addr(ld, FW_MB_MODS);
 	return 0;
 }
 
@@ -333,12 +347,32 @@ static void mb_write_mmap(struct mb_load *ld, struct mb_info *info)
 		mm[i].len = e820[i].size;
 		mm[i].type = e820[i].type;
 	}
-	ram_write(&ld->m->ram, FW_MB_MMAP, mm, n * sizeof(mm[0]));
+	ram_write(&ld->m->ram, mb_addr(ld, FW_MB_MMAP), mm, n * sizeof(mm[0]));
 	info->flags |= MBI_MMAP | MBI_MEM;
-	info->mmap_addr = FW_MB_MMAP;
+	info->mmap_addr = mb_addr(ld, FW_MB_MMAP);
 	info->mmap_length = n * sizeof(mm[0]);
 	info->mem_lower = FW_EBDA_START / 1024;
 	info->mem_upper = (ld->m->ram.size - FW_HIGH_START) / 1024;
+}
+
+/* mb_place_boot_data: keep the boot data block where firmware.h draws it,
+ * or, when a segment took that room, move it to the first page after the
+ * kernel (modules then follow it). */
+static int mb_place_boot_data(struct mb_load *ld)
+{
+	uint64_t size = FW_LOW_END - FW_GDT_ADDR, at;
+
+	if (!ld->low_taken)
+		return 0;
+	at = ALIGN_UP(MAX(ld->kernel_end, FW_HIGH_START), 4096);
+	if (at + size > ld->m->ram.size) {
+		util_error("%s: no room for the boot data above the kernel in %llu MiB of RAM",
+			   ld->path, (unsigned long long)(ld->m->ram.size >> 20));
+		return -EINVAL;
+	}
+	ld->boot_data = (uint32_t)at;
+	ld->kernel_end = at + size;
+	return 0;
 }
 
 /* mb_write_info: command line, modules, memory map, name, the info itself. */
@@ -349,7 +383,7 @@ static int mb_write_info(struct mb_load *ld)
 	static const char name[] = "bt86";
 
 	memset(&info, 0, sizeof(info));
-	ld->str_next = FW_STRINGS;
+	ld->str_next = mb_addr(ld, FW_STRINGS);
 	info.cmdline = mb_put_string(ld, cmdline, strlen(cmdline));
 	if (!info.cmdline) {
 		util_error("command line too long (at most %u bytes)", FW_STRINGS_SIZE - 1);
@@ -359,15 +393,16 @@ static int mb_write_info(struct mb_load *ld)
 	if (mb_load_modules(ld, &info) < 0)
 		return -EINVAL;
 	mb_write_mmap(ld, &info);
-	ram_write(&ld->m->ram, FW_MB_NAME, name, sizeof(name));
+	ram_write(&ld->m->ram, mb_addr(ld, FW_MB_NAME), name, sizeof(name));
 	info.flags |= MBI_LOADER_NAME;
-	info.boot_loader_name = FW_MB_NAME;
-	return ram_write(&ld->m->ram, FW_MB_INFO, &info, sizeof(info));
+	info.boot_loader_name = mb_addr(ld, FW_MB_NAME);
+	return ram_write(&ld->m->ram, mb_addr(ld, FW_MB_INFO), &info, sizeof(info));
 }
 
 int multiboot_load(struct machine *m, const uint8_t *img, size_t len)
 {
-	struct mb_load ld = {.m = m, .path = m->cfg.kernel ? m->cfg.kernel : "kernel"};
+	struct mb_load ld = {
+	    .m = m, .path = m->cfg.kernel ? m->cfg.kernel : "kernel", .boot_data = FW_GDT_ADDR};
 	struct mb_header h;
 	long hoff = mb_find_header(img, len);
 	int err;
@@ -392,14 +427,14 @@ int multiboot_load(struct machine *m, const uint8_t *img, size_t len)
 	} else {
 		err = mb_load_elf(&ld, img, len);
 	}
-	if (err < 0 || (err = mb_write_info(&ld)) < 0)
+	if (err < 0 || (err = mb_place_boot_data(&ld)) < 0 || (err = mb_write_info(&ld)) < 0)
 		return err;
 	vcpu_set_flat32(&m->vcpu, FW_BOOT_CS, FW_BOOT_DS);
-	if (bootgdt_install(m) < 0)
+	if (bootgdt_install_at(m, mb_addr(&ld, FW_GDT_ADDR)) < 0)
 		return -EFAULT;
 	m->vcpu.gpr[R_EAX] = MB_BOOT_MAGIC;
-	m->vcpu.gpr[R_EBX] = FW_MB_INFO;
-	m->vcpu.gpr[R_ESP] = FW_BOOT_STACK_TOP;
+	m->vcpu.gpr[R_EBX] = mb_addr(&ld, FW_MB_INFO);
+	m->vcpu.gpr[R_ESP] = mb_addr(&ld, FW_BOOT_STACK_TOP);
 	m->vcpu.eip = ld.entry;
 	return 0;
 }
