@@ -4,7 +4,8 @@
  *
  * Low-memory layout (guest-physical addresses) used by the loaders:
  *
- *   0x00000-0x004ff  real-mode IVT and BIOS data area (left zero)
+ *   0x00000-0x003ff  real-mode IVT (left zero)
+ *   0x00400-0x004ff  BIOS data area, as a BIOS leaves it (bda.c)
  *   0x00500-0x0051f  boot GDT: null, null, 0x10 flat code, 0x18 flat data
  *   0x01000-0x06fff  initial stack of a multiboot kernel (ESP = 0x7000,
  *                    growing down; the spec leaves ESP undefined)
@@ -19,7 +20,8 @@
  *   0x9fc00-0x9ffff  reserved (extended BIOS data area)
  *   0xa0000-0xeffff  legacy VGA/option-ROM hole (RAM here, not reported)
  *   0xf0000-0xfffff  reserved (system BIOS; a -bios image ends at 0x100000);
- *                    with a kernel: the ACPI tables at 0xf0000 (acpi.c)
+ *                    with a kernel: the ACPI tables at 0xf0000 (acpi.c),
+ *                    the MP floating pointer and table at 0xf0800 (mptable.c)
  *   0x100000-        kernel, then modules / initrd, up to the top of RAM
  *
  * Everything between 0x500 and 0x9fc00 is reported to the guest as usable
@@ -85,6 +87,20 @@ int e820_build(uint64_t ram_size, struct e820_entry *tab, int max);
  * FW_ACPI_BASE (for a kernel loaded by bt86, not a -bios image); -EFAULT
  * if RAM cannot hold them. */
 int acpi_install(struct machine *m);
+
+/* MP tables (mptable.c): the floating pointer, the configuration table. */
+#define FW_MP_FLOAT 0xf0800u
+#define FW_MP_TABLE 0xf0810u
+#define FW_MP_SIZE  0x200u
+#define FW_BDA	    0x400u
+
+/* mptable_install: the MP floating pointer and configuration table at
+ * FW_MP_FLOAT (cpu_features: CPUID.1:EDX for the processor entry);
+ * -EFAULT if RAM cannot hold them. */
+int mptable_install(struct machine *m, uint32_t cpu_features);
+/* bda_install: the BIOS data area at 0x400 and the EBDA's size word;
+ * -EFAULT if RAM cannot hold them. */
+int bda_install(struct machine *m);
 
 /* bootgdt_install: write the boot GDT at FW_GDT_ADDR (null, null, flat 4 GiB
  * code at FW_BOOT_CS, flat 4 GiB data at FW_BOOT_DS) and point the vCPU's

@@ -186,6 +186,31 @@ START_TEST(test_acpi_tables)
 }
 END_TEST
 
+START_TEST(test_mp_and_bda)
+{
+	ck_assert_int_eq(ram_init(&m.ram, 16 * MiB), 0);
+	ck_assert_int_eq(mptable_install(&m, 0x1234), 0);
+	ck_assert_int_eq(bda_install(&m), 0);
+	const uint8_t *f = ram_ptr(&m.ram, FW_MP_FLOAT, 16);
+
+	ck_assert_int_eq(memcmp(f, "_MP_", 4), 0);
+	ck_assert_uint_eq(sum(f, 16), 0);
+	const uint8_t *t = ram_ptr(&m.ram, le32(f + 4), 44);
+	uint16_t len = le16(t + 4);
+
+	ck_assert_int_eq(memcmp(t, "PCMP", 4), 0);
+	ck_assert_uint_eq(sum(ram_ptr(&m.ram, le32(f + 4), len), len), 0);
+	ck_assert_uint_eq(le16(t + 34), 21);	     /* entries */
+	ck_assert_uint_eq(le32(t + 44 + 8), 0x1234); /* the processor's features */
+	const uint8_t *b = ram_ptr(&m.ram, FW_BDA, 0x100);
+
+	ck_assert_uint_eq(le16(b), 0x3f8);
+	ck_assert_uint_eq(le16(b + 0x13), 639);
+	ck_assert_uint_eq(le16(b + 0x0e), 0x9fc0);
+	ram_destroy(&m.ram);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dev_platform");
@@ -201,6 +226,7 @@ int main(void)
 	tcase_add_test(tc, test_acpi_pm_poweroff);
 	tcase_add_test(tc, test_acpi_pm_timer);
 	tcase_add_test(tc, test_acpi_tables);
+	tcase_add_test(tc, test_mp_and_bda);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

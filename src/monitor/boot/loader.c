@@ -4,6 +4,7 @@
 #include "monitor/machine/machine.h"
 #include "monitor/base/util.h"
 #include "firmware/firmware.h"
+#include "monitor/x86/cpu.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -79,6 +80,14 @@ int loader_load(struct machine *m)
 	} else if (m->cfg.kernel) {
 		/* the tables first: a kernel loaded over them wins */
 		err = acpi_install(m);
+		if (err == 0)
+			err = bda_install(m);
+		if (err == 0) {
+			uint32_t r[4];
+
+			cpu_cpuid(&m->vcpu, 1, 0, r);
+			err = mptable_install(m, r[3]);
+		}
 		if (err == 0)
 			err = loader_load_kernel(m);
 	} else {
