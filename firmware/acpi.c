@@ -29,8 +29,7 @@ static void acpi_header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev
 	le_put32(t + 32, 1);	       /* creator revision */
 }
 
-/* acpi_sum: byte at t[at] such that the len bytes at t sum to zero. */
-static void acpi_sum(uint8_t *t, uint32_t len, uint32_t at)
+void fw_checksum(uint8_t *t, uint32_t len, uint32_t at)
 {
 	uint8_t s = 0;
 
@@ -233,7 +232,7 @@ static void acpi_fadt(uint8_t *t)
 	le_put16(t + 98, 1001);				      /* P_LVL3_LAT > 1000: no C3 */
 	t[108] = 0x32;					      /* CENTURY: the CMOS register */
 	le_put32(t + 112, (1u << 0) | (1u << 4) | (1u << 5)); /* WBINVD, no buttons */
-	acpi_sum(t, FW_ACPI_FADT_LEN, 9);
+	fw_checksum(t, FW_ACPI_FADT_LEN, 9);
 }
 
 /* acpi_madt: the MADT (ACPI 2.0 5.2.10.4, revision 1): the local APIC
@@ -262,7 +261,7 @@ static void acpi_madt(uint8_t *t)
 	le_put16(e + 8, 0x000d); /* active high, level */
 	e += 10;
 	e[0] = 4, e[1] = 6, e[2] = 0xff, le_put16(e + 3, 0), e[5] = 1; /* all CPUs: LINT1 NMI */
-	acpi_sum(t, FW_ACPI_MADT_LEN, 9);
+	fw_checksum(t, FW_ACPI_MADT_LEN, 9);
 }
 
 int acpi_install(struct machine *m)
@@ -277,7 +276,7 @@ int acpi_install(struct machine *m)
 	memcpy(r, "RSD PTR ", 8);
 	memcpy(r + 9, "BT86  ", 6);
 	le_put32(r + 16, FW_ACPI_RSDT);
-	acpi_sum(r, 20, 8);
+	fw_checksum(r, 20, 8);
 	/* FACS: only its signature and length matter without S4BIOS */
 	uint8_t *f = p + (FW_ACPI_FACS - FW_ACPI_BASE);
 	memcpy(f, "FACS", 4);
@@ -287,7 +286,7 @@ int acpi_install(struct machine *m)
 	acpi_header(rsdt, "RSDT", 44, 1);
 	le_put32(rsdt + 36, FW_ACPI_FADT);
 	le_put32(rsdt + 40, FW_ACPI_MADT);
-	acpi_sum(rsdt, 44, 9);
+	fw_checksum(rsdt, 44, 9);
 	acpi_fadt(p + (FW_ACPI_FADT - FW_ACPI_BASE));
 	acpi_madt(p + (FW_ACPI_MADT - FW_ACPI_BASE));
 	uint8_t *d = p + (FW_ACPI_DSDT - FW_ACPI_BASE);
@@ -297,6 +296,6 @@ int acpi_install(struct machine *m)
 		die("the DSDT (%u bytes) outgrew its room", dsdt_len);
 
 	acpi_header(d, "DSDT", dsdt_len, 1);
-	acpi_sum(d, dsdt_len, 9);
+	fw_checksum(d, dsdt_len, 9);
 	return 0;
 }

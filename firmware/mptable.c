@@ -20,17 +20,6 @@
 #define MP_BUS_PCI 0
 #define MP_BUS_ISA 1
 
-/* mp_sum: the byte that makes len bytes at t sum to zero, stored at at. */
-static void mp_sum(uint8_t *t, uint32_t len, uint32_t at)
-{
-	uint8_t s = 0;
-
-	t[at] = 0;
-	for (uint32_t i = 0; i < len; i++)
-		s = (uint8_t)(s + t[i]);
-	t[at] = (uint8_t)-s;
-}
-
 /* mp_intsrc: an I/O interrupt assignment entry (type 3): ISA irq to INTIN
  * pin of IOAPIC 0, with flags (polarity and trigger; 0: as the bus says). */
 static uint8_t *mp_intsrc(uint8_t *e, uint8_t irq, uint8_t pin, uint16_t flags)
@@ -91,12 +80,12 @@ int mptable_install(struct machine *m, uint32_t cpu_features)
 	memcpy(t + 16, "PC          ", 12);
 	le_put16(t + 34, (uint16_t)count);
 	le_put32(t + 36, LAPIC_BASE);
-	mp_sum(t, len, 7);
+	fw_checksum(t, len, 7);
 	memcpy(f, "_MP_", 4);
 	le_put32(f + 4, FW_MP_TABLE);
 	f[8] = 1; /* length in 16-byte units */
 	f[9] = 4; /* version 1.4 */
 	/* feature byte 1 = 0: the table above; byte 2 IMCRP = 0: virtual wire */
-	mp_sum(f, 16, 10);
+	fw_checksum(f, 16, 10);
 	return 0;
 }
