@@ -16,7 +16,7 @@
 #include <string.h>
 
 /* acpi_header: the 36-byte header every system description table opens
- * with; the checksum is set by acpi_sum once the table is complete. */
+ * with; the checksum is set by fw_checksum once the table is complete. */
 static void acpi_header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev)
 {
 	memcpy(t, sig, 4);
