@@ -55,6 +55,12 @@ void devhost_timer_disarm(struct devhost *h, struct timer *t);
 /* devhost_ram_size: guest RAM in bytes (the CMOS reports it). */
 uint64_t devhost_ram_size(const struct devhost *h);
 
+/* devhost_ram_ptr: the host view of guest RAM [gpa, gpa + len), NULL if
+ * outside RAM (a device that shows guest memory, the text screen). */
+const uint8_t *devhost_ram_ptr(struct devhost *h, uint64_t gpa, uint64_t len);
+/* devhost_serial_used: the guest has written to its serial console. */
+bool devhost_serial_used(struct devhost *h);
+
 /* devhost_raise_nmi: a non-maskable interrupt for the CPU (an APIC's NMI
  * delivery); devices call it on the vCPU thread. */
 void devhost_raise_nmi(struct devhost *h);

@@ -37,6 +37,8 @@ void cli_defaults(struct machine_config *cfg)
 	cfg->ram_size = (uint64_t)CLI_DEFAULT_RAM_MB * MiB;
 	cfg->serial = SERIAL_STDIO;
 	cfg->debugcon = SERIAL_NONE;
+	cfg->vga_text = SERIAL_NONE;
+	cfg->vga_text_auto = true;
 }
 
 /* cli_check_file: path names a readable regular file. */
@@ -152,6 +154,14 @@ static int opt_debugcon(struct cli_state *st, const char *v)
 	return cli_output(st, "-debugcon", v, &st->cfg->debugcon, &st->cfg->debugcon_path);
 }
 
+static int opt_vga_text(struct cli_state *st, const char *v)
+{
+	st->cfg->vga_text_auto = !strcmp(v, "auto");
+	if (st->cfg->vga_text_auto)
+		return 0;
+	return cli_output(st, "-vga-text", v, &st->cfg->vga_text, &st->cfg->vga_text_path);
+}
+
 static int opt_trace(struct cli_state *st, const char *v)
 {
 	const char *bad;
@@ -192,12 +202,13 @@ struct cli_option {
 };
 
 static const struct cli_option cli_options[] = {
-    {"accel", true, opt_accel},	  {"m", true, opt_m},
-    {"kernel", true, opt_kernel}, {"initrd", true, opt_initrd},
-    {"append", true, opt_append}, {"bios", true, opt_bios},
-    {"serial", true, opt_serial}, {"debugcon", true, opt_debugcon},
-    {"trace", true, opt_trace},	  {"no-reboot", false, opt_no_reboot},
-    {"stats", false, opt_stats},  {"perf-map", false, opt_perf_map},
+    {"accel", true, opt_accel},		 {"m", true, opt_m},
+    {"kernel", true, opt_kernel},	 {"initrd", true, opt_initrd},
+    {"append", true, opt_append},	 {"bios", true, opt_bios},
+    {"serial", true, opt_serial},	 {"debugcon", true, opt_debugcon},
+    {"vga-text", true, opt_vga_text},	 {"trace", true, opt_trace},
+    {"no-reboot", false, opt_no_reboot}, {"stats", false, opt_stats},
+    {"perf-map", false, opt_perf_map},
 };
 
 /* cli_lookup: the option named by arg ("-x", "--x" or "--x=v"); *inline_v
@@ -285,6 +296,10 @@ void cli_usage(FILE *f)
 	      "                              F000:FFF0 instead of a kernel\n"
 	      "  -serial stdio|file:PATH|none   COM1 backend (default stdio)\n"
 	      "  -debugcon stdio|file:PATH|none port 0xe9 console (default none)\n"
+	      "  -vga-text auto|stdio|file:PATH|none\n"
+	      "                              the text screen at 0xb8000 as lines (default\n"
+	      "                              auto: on the serial console until the guest\n"
+	      "                              writes there itself)\n"
 	      "  -no-reboot                  exit instead of rebooting the guest\n"
 	      "  --stats                     print engine counters at exit (stderr)\n"
 	      "  --perf-map                  bt: name translated blocks by guest address\n"

@@ -26,6 +26,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/lapic.h"
 #include "devices/ioapic.h"
+#include "devices/vga_text.h"
 
 /* board_isa_set: ISA IRQ pin goes to the 8259 pair and to the IOAPIC
  * (IRQ0 on pin 2, the MADT's override; the rest on their own pins). */
@@ -66,6 +67,7 @@ void board_create(struct machine *m)
 	debugexit_create(h);
 	pci_host_create(h);
 	acpi_pm_create(h);
+	vga_text_create(h, m->vga_out, m->cfg.vga_text_auto);
 }
 
 /* board_pic_pending: the 8259's INTR, as far as it reaches the CPU. */

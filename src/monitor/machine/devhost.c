@@ -84,3 +84,13 @@ void devhost_raise_nmi(struct devhost *h)
 {
 	machine_of(h)->vcpu.nmi_pending = true;
 }
+
+const uint8_t *devhost_ram_ptr(struct devhost *h, uint64_t gpa, uint64_t len)
+{
+	return ram_ptr(&machine_of(h)->ram, gpa, len);
+}
+
+bool devhost_serial_used(struct devhost *h)
+{
+	return machine_of(h)->watch.bytes != 0;
+}

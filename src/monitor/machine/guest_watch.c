@@ -50,6 +50,7 @@ void guest_watch_byte(struct machine *m, uint8_t b)
 {
 	struct guest_watch *w = &m->watch;
 
+	w->bytes++;
 	if (b == '\n') {
 		w->line[w->len] = '\0';
 		watch_line(m, w->line);

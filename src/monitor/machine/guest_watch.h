@@ -26,6 +26,7 @@ struct guest_watch {
 	bool panicked;	 /* a panic line was seen */
 	char panic[160]; /* that line, without the kernel's timestamp */
 	struct timer grace;
+	uint64_t bytes; /* written so far (the text screen's auto mirror) */
 };
 
 /* guest_watch_byte: one byte the guest wrote to its serial console. */

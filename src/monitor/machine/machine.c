@@ -50,6 +50,13 @@ static int machine_open_console(struct machine *m)
 					      &m->debugcon_out_owned, &err);
 	if (err)
 		return err;
+	if (m->cfg.vga_text_auto)
+		m->vga_out = m->serial_out;
+	else
+		m->vga_out = machine_open_output(m->cfg.vga_text, m->cfg.vga_text_path,
+						 &m->vga_out_owned, &err);
+	if (err)
+		return err;
 	if (m->cfg.serial != SERIAL_STDIO)
 		return 0;
 	m->console = calloc(1, sizeof(*m->console));
@@ -111,8 +118,10 @@ static void machine_close_outputs(struct machine *m)
 		fclose(m->serial_out);
 	if (m->debugcon_out_owned)
 		fclose(m->debugcon_out);
-	m->serial_out = m->debugcon_out = NULL;
-	m->serial_out_owned = m->debugcon_out_owned = false;
+	if (m->vga_out_owned)
+		fclose(m->vga_out);
+	m->serial_out = m->debugcon_out = m->vga_out = NULL;
+	m->serial_out_owned = m->debugcon_out_owned = m->vga_out_owned = false;
 }
 
 void machine_destroy(struct machine *m)

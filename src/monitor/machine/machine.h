@@ -78,6 +78,9 @@ struct machine_config {
 	const char *serial_path;
 	enum serial_mode debugcon;
 	const char *debugcon_path;
+	enum serial_mode vga_text; /* the text screen's mirror (vga_text.h) */
+	const char *vga_text_path;
+	bool vga_text_auto; /* to the serial stream, silent once COM1 is used */
 	bool no_reboot;
 	bool stats;
 	bool perf_map;	   /* bt: write /tmp/perf-PID.map for perf report */
@@ -102,6 +105,7 @@ struct machine {
 	int serial_in_fd; /* -1 when none */
 	FILE *serial_out;
 	FILE *debugcon_out;
+	FILE *vga_out; /* the text screen's mirror, NULL: none */
 
 	/* event loop */
 	struct timer *timers;
@@ -123,7 +127,7 @@ struct machine {
 	volatile int kicker_stop;
 	uint64_t timerfd_deadline; /* what timer_fd is armed for, 0: none */
 	pthread_mutex_t exit_lock;
-	bool serial_out_owned, debugcon_out_owned; /* fclose'd at destroy */
+	bool serial_out_owned, debugcon_out_owned, vga_out_owned; /* fclose'd at destroy */
 };
 
 /* machine_note_write: the monitor wrote guest RAM [gpa, gpa+len) on the
