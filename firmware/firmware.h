@@ -88,6 +88,10 @@ int e820_build(uint64_t ram_size, struct e820_entry *tab, int max);
  * if RAM cannot hold them. */
 int acpi_install(struct machine *m);
 
+/* fwcfg_install: the items of fw_cfg (fw_cfg_items.c) for this machine:
+ * RAM size, CPU count, command line, memory map ... */
+void fwcfg_install(struct machine *m);
+
 /* fw_checksum: store at t[at] the byte that makes the len bytes at t sum
  * to zero (ACPI and MP tables). */
 void fw_checksum(uint8_t *t, uint32_t len, uint32_t at);

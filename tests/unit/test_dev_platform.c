@@ -10,6 +10,7 @@
 #include "devices/pci_host.h"
 #include "devices/acpi_pm.h"
 #include "firmware/firmware.h"
+#include "devices/fw_cfg.h"
 
 static void setup(void)
 {
@@ -211,6 +212,42 @@ START_TEST(test_mp_and_bda)
 }
 END_TEST
 
+/* fw_read: n bytes of item key through the ports. */
+static void fw_read(uint16_t key, uint8_t *dst, unsigned n)
+{
+	outw(FW_CFG_PORT, key);
+	for (unsigned i = 0; i < n; i++)
+		dst[i] = inb(FW_CFG_PORT + 1);
+}
+
+START_TEST(test_fw_cfg)
+{
+	uint8_t b[80];
+
+	ck_assert_int_eq(ram_init(&m.ram, 16 * MiB), 0);
+	m.board.fw_cfg = fw_cfg_create(machine_devhost(&m));
+	m.cfg.append = "console=ttyS0";
+	fwcfg_install(&m);
+	fw_read(FW_CFG_SIGNATURE, b, 4);
+	ck_assert_int_eq(memcmp(b, "QEMU", 4), 0);
+	fw_read(FW_CFG_CMDLINE_SIZE, b, 4);
+	ck_assert_uint_eq(le32(b), 14);
+	fw_read(FW_CFG_CMDLINE_DATA, b, 14);
+	ck_assert_str_eq((char *)b, "console=ttyS0");
+	fw_read(FW_CFG_RAM_SIZE, b, 8);
+	ck_assert_uint_eq(le32(b), 16 * MiB);
+	fw_read(FW_CFG_FILE_DIR, b, 4 + 64);
+	ck_assert_uint_eq(b[3], 1); /* one file, big-endian count */
+	ck_assert_str_eq((char *)b + 4 + 8, "etc/e820");
+	ck_assert_uint_eq(b[4 + 4] << 8 | b[4 + 5], FW_CFG_FILE_FIRST);
+	fw_read(FW_CFG_SIGNATURE, b, 1);
+	outb(FW_CFG_PORT, FW_CFG_ID); /* an 8-bit selector write is ignored */
+	ck_assert_uint_eq(inb(FW_CFG_PORT + 1), 'E');
+	m.board.fw_cfg = NULL;
+	ram_destroy(&m.ram);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dev_platform");
@@ -227,6 +264,7 @@ int main(void)
 	tcase_add_test(tc, test_acpi_pm_timer);
 	tcase_add_test(tc, test_acpi_tables);
 	tcase_add_test(tc, test_mp_and_bda);
+	tcase_add_test(tc, test_fw_cfg);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

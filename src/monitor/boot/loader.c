@@ -68,6 +68,7 @@ int loader_load(struct machine *m)
 {
 	int err;
 
+	fwcfg_install(m);
 	if (m->cfg.bios) {
 		uint8_t *img;
 		size_t len;

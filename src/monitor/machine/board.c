@@ -27,6 +27,7 @@
 #include "devices/lapic.h"
 #include "devices/ioapic.h"
 #include "devices/vga_text.h"
+#include "devices/fw_cfg.h"
 
 /* board_isa_set: ISA IRQ pin goes to the 8259 pair and to the IOAPIC
  * (IRQ0 on pin 2, the MADT's override; the rest on their own pins). */
@@ -68,6 +69,7 @@ void board_create(struct machine *m)
 	pci_host_create(h);
 	acpi_pm_create(h);
 	vga_text_create(h, m->vga_out, m->cfg.vga_text_auto);
+	b->fw_cfg = fw_cfg_create(h);
 }
 
 /* board_pic_pending: the 8259's INTR, as far as it reaches the CPU. */

@@ -18,6 +18,7 @@ struct cmos;
 struct i8042;
 struct lapic;
 struct ioapic;
+struct fw_cfg;
 
 /* The devices the machine itself talks to (every device, these included,
  * is also in machine.owned for reset and teardown). */
@@ -30,6 +31,7 @@ struct pc_board {
 	struct lapic *lapic;   /* the CPU's interrupts (with the PIC on LINT0) */
 	struct ioapic *ioapic; /* ISA IRQs go to it and to the PIC */
 	struct irq_line pic_in[16];
+	struct fw_cfg *fw_cfg; /* its items come from the loaders */
 };
 
 /* board_create: every PC device on m's buses, wired to m->isa_irq; the
