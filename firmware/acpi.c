@@ -11,6 +11,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/lapic.h"
 #include "devices/ioapic.h"
+#include "devices/hpet.h"
 
 #include <errno.h>
 #include <string.h>
@@ -264,6 +265,20 @@ static void acpi_madt(uint8_t *t)
 	fw_checksum(t, FW_ACPI_MADT_LEN, 9);
 }
 
+/* acpi_hpet: the HPET description table (IA-PC HPET 1.0a, 3.2.4): the
+ * event timer block ID (the capabilities' low half: vendor 8086, legacy
+ * routing, 64-bit, three timers, revision 1) and the block's address. */
+static void acpi_hpet(uint8_t *t)
+{
+	memset(t, 0, FW_ACPI_HPET_LEN);
+	acpi_header(t, "HPET", FW_ACPI_HPET_LEN, 1);
+	le_put32(t + 36, 0x8086u << 16 | 1u << 15 | 1u << 13 | (HPET_TIMERS - 1u) << 8 | 1u);
+	t[40] = 0; /* system memory */
+	t[41] = 64;
+	le_put32(t + 44, HPET_BASE);
+	fw_checksum(t, FW_ACPI_HPET_LEN, 9);
+}
+
 int acpi_install(struct machine *m)
 {
 	uint8_t *p = ram_ptr(&m->ram, FW_ACPI_BASE, FW_ACPI_SIZE);
@@ -281,14 +296,16 @@ int acpi_install(struct machine *m)
 	uint8_t *f = p + (FW_ACPI_FACS - FW_ACPI_BASE);
 	memcpy(f, "FACS", 4);
 	le_put32(f + 4, 64);
-	/* RSDT: the FADT and the MADT */
+	/* RSDT: the FADT, the MADT and the HPET table */
 	uint8_t *rsdt = p + (FW_ACPI_RSDT - FW_ACPI_BASE);
-	acpi_header(rsdt, "RSDT", 44, 1);
+	acpi_header(rsdt, "RSDT", 48, 1);
 	le_put32(rsdt + 36, FW_ACPI_FADT);
 	le_put32(rsdt + 40, FW_ACPI_MADT);
-	fw_checksum(rsdt, 44, 9);
+	le_put32(rsdt + 44, FW_ACPI_HPET);
+	fw_checksum(rsdt, 48, 9);
 	acpi_fadt(p + (FW_ACPI_FADT - FW_ACPI_BASE));
 	acpi_madt(p + (FW_ACPI_MADT - FW_ACPI_BASE));
+	acpi_hpet(p + (FW_ACPI_HPET - FW_ACPI_BASE));
 	uint8_t *d = p + (FW_ACPI_DSDT - FW_ACPI_BASE);
 	uint32_t dsdt_len = 36 + acpi_dsdt_aml(d + 36, m->ram.size);
 

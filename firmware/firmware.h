@@ -80,6 +80,8 @@ int e820_build(uint64_t ram_size, struct e820_entry *tab, int max);
 #define FW_ACPI_FADT_LEN 116u
 #define FW_ACPI_MADT	 0xf0180u
 #define FW_ACPI_MADT_LEN 90u
+#define FW_ACPI_HPET	 0xf01e0u
+#define FW_ACPI_HPET_LEN 56u
 #define FW_ACPI_DSDT	 0xf0400u
 #define FW_ACPI_DSDT_MAX 0x400u
 

@@ -28,6 +28,7 @@
 #include "devices/ioapic.h"
 #include "devices/vga_text.h"
 #include "devices/fw_cfg.h"
+#include "devices/hpet.h"
 
 /* board_isa_set: ISA IRQ pin goes to the 8259 pair and to the IOAPIC
  * (IRQ0 on pin 2, the MADT's override; the rest on their own pins). */
@@ -37,6 +38,16 @@ static void board_isa_set(void *opaque, int pin, int level)
 
 	irq_set(&b->pic_in[pin], level);
 	ioapic_set_irq(b->ioapic, pin == 0 ? 2 : pin, level);
+}
+
+/* board_legacy_set: the PIT's OUT0 (pin 0) or the RTC's IRQ8 output, which
+ * the HPET's legacy replacement disconnects. */
+static void board_legacy_set(void *opaque, int pin, int level)
+{
+	struct pc_board *b = opaque;
+
+	if (!b->hpet || !hpet_legacy(b->hpet))
+		irq_set(&b->isa[pin], level);
 }
 
 /* board_lapic_eoi: the local APIC's EOI of a level vector, to the IOAPIC. */
@@ -57,10 +68,14 @@ void board_create(struct machine *m)
 	b->ioapic = ioapic_create(h, b->lapic);
 	for (int i = 0; i < 16; i++)
 		m->isa_irq[i] = (struct irq_line){.set = board_isa_set, .opaque = b, .pin = i};
-	b->pit = pit_create(h, &m->isa_irq[0]);
+	b->isa = m->isa_irq;
+	b->pit_out = (struct irq_line){.set = board_legacy_set, .opaque = b, .pin = 0};
+	b->rtc_out = (struct irq_line){.set = board_legacy_set, .opaque = b, .pin = 8};
+	b->hpet = hpet_create(h, b->ioapic, &m->isa_irq[0], &m->isa_irq[8]);
+	b->pit = pit_create(h, &b->pit_out);
 	b->kbd = i8042_create(h, &m->isa_irq[1]);
 	b->com1 = uart_create(h, 0x3f8, &m->isa_irq[4], m->serial_out);
-	b->cmos = cmos_create(h, &m->isa_irq[8]);
+	b->cmos = cmos_create(h, &b->rtc_out);
 	port92_create(h);
 	port80_create(h);
 	if (m->debugcon_out)

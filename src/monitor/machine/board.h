@@ -19,6 +19,7 @@ struct i8042;
 struct lapic;
 struct ioapic;
 struct fw_cfg;
+struct hpet;
 
 /* The devices the machine itself talks to (every device, these included,
  * is also in machine.owned for reset and teardown). */
@@ -32,6 +33,9 @@ struct pc_board {
 	struct ioapic *ioapic; /* ISA IRQs go to it and to the PIC */
 	struct irq_line pic_in[16];
 	struct fw_cfg *fw_cfg; /* its items come from the loaders */
+	struct hpet *hpet;
+	struct irq_line *isa;		  /* the machine's ISA IRQ lines */
+	struct irq_line pit_out, rtc_out; /* cut while the HPET has legacy routing */
 };
 
 /* board_create: every PC device on m's buses, wired to m->isa_irq; the
