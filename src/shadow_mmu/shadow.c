@@ -586,7 +586,8 @@ void shadow_track(struct shadow *s, uint32_t lin)
 	uint32_t pfec;
 
 	if (shadow_space_id(s) < 0 ||
-	    walk_guest(s->m, v->cr0, v->cr3, v->cr4, lin, WALK_FETCH | WALK_PROBE, &w, &pfec) < 0)
+	    walk_guest(s->m, v->cr0, v->cr3, v->cr4 & ~CR4_SMEP, lin, WALK_FETCH | WALK_PROBE, &w,
+		       &pfec) < 0) /* a probe of the mapping: SMEP does not apply */
 		return;
 	sync_fill(s, s->cur, lin, w.pte_gpa, w.large);
 }

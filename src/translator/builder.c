@@ -100,8 +100,9 @@ static bool page_global(struct bt *bt, uint32_t lin)
 	struct walk_result w;
 	uint32_t pfec;
 
-	return walk_guest(bt->m, v->cr0, v->cr3, v->cr4, lin, WALK_FETCH | WALK_PROBE, &w, &pfec) ==
-		   0 &&
+	/* a probe of the mapping, not an access: SMEP does not apply */
+	return walk_guest(bt->m, v->cr0, v->cr3, v->cr4 & ~CR4_SMEP, lin, WALK_FETCH | WALK_PROBE,
+			  &w, &pfec) == 0 &&
 	       w.global;
 }
 

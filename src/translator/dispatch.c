@@ -157,7 +157,7 @@ void bt_set_gs_base(struct bt *bt)
 /* paging_key: the CR0/CR4 bits whose change flushes every translation. */
 static uint32_t paging_key(const struct vcpu *v)
 {
-	return (v->cr0 & (CR0_PG | CR0_WP)) | (v->cr4 & (CR4_PSE | CR4_PGE | CR4_PAE));
+	return (v->cr0 & (CR0_PG | CR0_WP)) | (v->cr4 & (CR4_PSE | CR4_PGE | CR4_PAE | CR4_SMEP));
 }
 
 /* bt_paging_sync: catch CR3 and paging-mode changes that did not come

@@ -283,12 +283,16 @@ START_TEST(test_fpu_traps_ud)
 	ck_assert_int_eq(exec("0fae00"), CO_FAULT); /* fxsave with EM: #NM */
 	expect_exc(EXC_NM, false, 0);
 	V->cr0 &= ~CR0_EM;
-	const char *ud[] = {"0f0b", "f20f7cc1", "0f05", "0faa", "0f01c8", "f30fb8c0", "0f01f9"};
+	const char *ud[] = {"0f0b", "f20f7cc1", "0f05", "0faa", "0f01c8", "f30fb8c0"};
 	for (unsigned i = 0; i < ARRAY_SIZE(ud); i++) {
 		ck_assert_msg(exec(ud[i]) == CO_FAULT, "%s", ud[i]);
 		expect_exc(EXC_UD, false, 0);
 		ck_assert_uint_eq(V->eip, 0x4000);
 	}
+	/* RDTSCP is in the model: EDX:EAX = TSC, ECX = IA32_TSC_AUX */
+	V->tsc_aux = 0x1234;
+	ck_assert_int_eq(exec("0f01f9"), CO_NEXT);
+	ck_assert_uint_eq(V->gpr[R_ECX], 0x1234);
 }
 END_TEST
 

@@ -161,7 +161,10 @@ START_TEST(test_cpuid)
 		ck_assert_msg(!(r[3] & (1u << none[i])), "edx bit %u set", none[i]);
 	ck_assert_uint_eq(r[2], 1u << 24 | 1u << 31); /* TSC-deadline, hypervisor present */
 	cpu_cpuid(V, 0x80000001u, 0, r);
-	ck_assert_uint_eq(r[3], 1u << 20); /* NX */
+	ck_assert_uint_eq(r[3], 1u << 20 | 1u << 27); /* NX, RDTSCP */
+	cpu_cpuid(V, 7, 0, r);
+	ck_assert_uint_eq(r[1], 1u << 7); /* SMEP, no SMAP */
+	ck_assert_uint_eq(r[2], 1u << 2); /* UMIP */
 	cpu_cpuid(V, 0x40000000u, 0, r);
 	memcpy(s, &r[1], 4);
 	memcpy(s + 4, &r[2], 4);

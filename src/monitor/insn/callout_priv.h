@@ -59,6 +59,7 @@ enum callout_result co_rdmsr(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_wrmsr(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_cpuid(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_rdtsc(struct vcpu *v, const struct callout_site *s);
+enum callout_result co_rdtscp(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_rdpmc(struct vcpu *v, const struct callout_site *s);
 /* callout_seg.c: segment registers */
 enum callout_result co_mov_seg(struct vcpu *v, const struct callout_site *s);

@@ -82,6 +82,8 @@ enum callout_result co_smsw(struct vcpu *v, const struct callout_site *s)
 	const ZydisDecodedOperand *op = &s->ops[0];
 	uint32_t cr0 = cpu_smsw(v);
 
+	if (cpu_umip_blocks(v))
+		return co_fault(v, s);
 	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
 		insn_reg_write(v, op->reg.value, cr0);
 		return co_next(v, s);
@@ -114,7 +116,7 @@ enum callout_result co_sgdt_sidt(struct vcpu *v, const struct callout_site *s)
 		cpu_raise_ud(v);
 		return co_fault(v, s);
 	}
-	if (insn_mem_write(v, s, &s->ops[0], 0, b, 6))
+	if (cpu_umip_blocks(v) || insn_mem_write(v, s, &s->ops[0], 0, b, 6))
 		return co_fault(v, s);
 	return co_next(v, s);
 }
@@ -151,7 +153,7 @@ enum callout_result co_sldt_str(struct vcpu *v, const struct callout_site *s)
 {
 	uint16_t sel = s->insn.mnemonic == ZYDIS_MNEMONIC_SLDT ? v->ldtr.sel : v->tr.sel;
 
-	if (co_pm_only(v) || insn_op_write(v, s, &s->ops[0], sel))
+	if (co_pm_only(v) || cpu_umip_blocks(v) || insn_op_write(v, s, &s->ops[0], sel))
 		return co_fault(v, s);
 	return co_next(v, s);
 }
@@ -301,6 +303,17 @@ enum callout_result co_rdtsc(struct vcpu *v, const struct callout_site *s)
 	v->gpr[R_EAX] = (uint32_t)tsc;
 	v->gpr[R_EDX] = (uint32_t)(tsc >> 32);
 	return co_next(v, s);
+}
+
+/* co_rdtscp: EDX:EAX = guest TSC, ECX = IA32_TSC_AUX (as RDTSC for
+ * CR4.TSD). */
+enum callout_result co_rdtscp(struct vcpu *v, const struct callout_site *s)
+{
+	enum callout_result r = co_rdtsc(v, s);
+
+	if (r != CO_FAULT)
+		v->gpr[R_ECX] = v->tsc_aux;
+	return r;
 }
 
 /* co_rdpmc: P6-family counters 0 and 1, which count nothing here (read 0).

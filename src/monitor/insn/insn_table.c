@@ -67,6 +67,7 @@ static const struct insn_rule rules[INSN_NR] = {
     M(WRMSR, PRIV, co_wrmsr, XP_NONE, 0, 0),
     M(CPUID, SENS, co_cpuid, XP_NONE, 0, 0),
     M(RDTSC, SENS, co_rdtsc, XP_RDTSC, 0, 0),
+    M(RDTSCP, SENS, co_rdtscp, XP_NONE, 0, 0),
     M(RDPMC, SENS, co_rdpmc, XP_NONE, 0, 0),
 
     /* segments and descriptors */
@@ -196,6 +197,7 @@ bool insn_model_has(const ZydisDecodedInstruction *in)
 	case ZYDIS_ISA_SET_PAUSE:
 	case ZYDIS_ISA_SET_LAHF:
 	case ZYDIS_ISA_SET_RDPMC:
+	case ZYDIS_ISA_SET_RDTSCP:
 	case ZYDIS_ISA_SET_FAT_NOP:	 /* 0F 18..1F hint NOPs */
 	case ZYDIS_ISA_SET_PREFETCH_NOP: /* 0F 0D: a NOP on this model */
 	case ZYDIS_ISA_SET_MPX:		 /* 0F 1A/1B: hint NOPs before MPX */

@@ -66,6 +66,8 @@ enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NR };
 #define CR4_PCE	       (1u << 8)
 #define CR4_OSFXSR     (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_UMIP       (1u << 11)
+#define CR4_SMEP       (1u << 20)
 
 /* Exception vectors. */
 enum {
@@ -179,6 +181,7 @@ struct vcpu {
 		uint16_t fcs, fds, fop;
 	} fpu_loaded;
 	uint64_t mc0_ctl; /* machine-check bank 0 control (MCA, cpu_sys.c) */
+	uint32_t tsc_aux; /* IA32_TSC_AUX, what RDTSCP puts in ECX */
 	struct machine *machine;
 };
 

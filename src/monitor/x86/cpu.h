@@ -165,6 +165,9 @@ int cpu_mov_to_dr(struct vcpu *v, int dr, uint32_t val);
 int cpu_mov_from_dr(struct vcpu *v, int dr, uint32_t *val);
 int cpu_lmsw(struct vcpu *v, uint16_t val, unsigned *chg);
 uint32_t cpu_smsw(const struct vcpu *v);
+/* cpu_umip_blocks: SGDT/SIDT/SLDT/SMSW/STR may not run here (CR4.UMIP above
+ * CPL 0 in protected or virtual-8086 mode): #GP(0) raised, true. */
+bool cpu_umip_blocks(struct vcpu *v);
 int cpu_clts(struct vcpu *v);
 int cpu_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);
 int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);

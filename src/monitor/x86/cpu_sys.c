@@ -97,7 +97,7 @@ int cpu_require_cpl0(struct vcpu *v)
 /* CR4 bits the guest CPU implements (CPUID: no VME). */
 #define CR4_VALID                                                                                  \
 	(CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR |         \
-	 CR4_OSXMMEXCPT)
+	 CR4_OSXMMEXCPT | CR4_UMIP | CR4_SMEP)
 
 /* PDPTE bits that must be 0: 1-2, 5-8 and above MAXPHYADDR (32). */
 #define PDPTE_RSVD 0xffffffff000001e6ull
@@ -166,8 +166,8 @@ int cpu_mov_to_cr(struct vcpu *v, int cr, uint32_t val, unsigned *chg)
 		if ((v->cr0 & CR0_PG) && (val & CR4_PAE) &&
 		    ((v->cr4 ^ val) & (CR4_PAE | CR4_PSE | CR4_PGE)) && load_pdptes(v, v->cr3) < 0)
 			return CPU_FAULT;
-		if ((v->cr4 ^ val) & (CR4_PSE | CR4_PGE | CR4_PAE))
-			*chg |= CPU_CHG_PAGING;
+		if ((v->cr4 ^ val) & (CR4_PSE | CR4_PGE | CR4_PAE | CR4_SMEP))
+			*chg |= CPU_CHG_PAGING; /* SMEP: translations were checked without it */
 		v->cr4 = val;
 		return 0;
 	}
@@ -230,6 +230,15 @@ int cpu_lmsw(struct vcpu *v, uint16_t val, unsigned *chg)
 	return set_cr0(v, nv, chg);
 }
 
+bool cpu_umip_blocks(struct vcpu *v)
+{
+	if ((v->cr4 & CR4_UMIP) && (v->cr0 & CR0_PE) && (v->cpl > 0 || vcpu_vm86(v))) {
+		cpu_raise_gp(v, 0);
+		return true;
+	}
+	return false;
+}
+
 uint32_t cpu_smsw(const struct vcpu *v)
 {
 	return v->cr0;
@@ -265,6 +274,7 @@ enum {
 	MSR_MTRR_DEF = 0x2ff,
 	MSR_TSC_DEADLINE = 0x6e0,
 	MSR_EFER = 0xc0000080,
+	MSR_TSC_AUX = 0xc0000103,
 };
 
 /* msr_is_mtrr: the variable and fixed MTRRs (read as 0, writes dropped). */
@@ -278,6 +288,12 @@ static bool msr_is_mtrr(uint32_t msr)
  * code cannot read supervisor pages speculatively, under bt because a
  * user view never maps them (docs/architecture.md, "Guest CPU model"). */
 #define CPUID7_EDX (1u << 29)
+/* CPUID.7.0:EBX SMEP (7): supervisor fetches from user pages fault, which
+ * the walker checks when code is translated; ECX UMIP (2): SGDT, SIDT,
+ * SLDT, SMSW and STR above CPL 0 are #GP.  No SMAP: the supervisor view
+ * maps user pages for data, and STAC/CLAC would have to remap them. */
+#define CPUID7_EBX (1u << 7)
+#define CPUID7_ECX (1u << 2)
 /* Machine-check architecture (CPUID.1:EDX MCE and MCA): one bank, no
  * MCG_CTL; #MC is never raised, since no error is ever found. */
 #define MCG_CAP_BANKS	 1ull
@@ -334,6 +350,9 @@ int cpu_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return 0;
 	case MSR_EFER:
 		*val = v->efer;
+		return 0;
+	case MSR_TSC_AUX:
+		*val = v->tsc_aux;
 		return 0;
 	}
 	if (msr_is_mtrr(msr)) {
@@ -410,6 +429,11 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 			return cpu_raise_gp(v, 0);
 		v->msr.pat = val;
 		return 0;
+	case MSR_TSC_AUX:
+		if (val >> 32)
+			return cpu_raise_gp(v, 0);
+		v->tsc_aux = (uint32_t)val;
+		return 0;
 	case MSR_EFER: /* NXE only: no long mode, no SYSCALL */
 		if (val & ~EFER_NXE)
 			return cpu_raise_gp(v, 0);
@@ -428,7 +452,7 @@ int cpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	 (1u << 8) | (1u << 9) | (1u << 11) | (1u << 13) | (1u << 14) | (1u << 15) | (1u << 16) |  \
 	 (1u << 19) | (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26))
 /* CPUID.80000001h:EDX: NX (execute-disable, with PAE). */
-#define CPUIDX1_EDX (1u << 20)
+#define CPUIDX1_EDX ((1u << 20) | (1u << 27)) /* NX, RDTSCP */
 /* CPUID.1:ECX: TSC-deadline (24, the local APIC's third timer mode) and
  * the hypervisor-present bit (31), as every VMM sets it; leaf 0x40000000
  * then names the hypervisor. */
@@ -486,8 +510,11 @@ void cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 		out[1] = 0x0000b3b0u;
 		break;
 	case 7:
-		if (subleaf == 0)
+		if (subleaf == 0) {
+			out[1] = CPUID7_EBX;
+			out[2] = CPUID7_ECX;
 			out[3] = CPUID7_EDX;
+		}
 		break;
 	case 0x80000000u:
 		out[0] = CPUID_MAX_EXT;

@@ -25,6 +25,8 @@ static void entry_set(struct machine *m, uint32_t *p, uint32_t gpa, uint32_t bit
 
 bool walk_allows(uint32_t cr0, bool rw, bool us, unsigned flags)
 {
+	if ((flags & WALK_SMEP) && us && (flags & WALK_FETCH) && !(flags & WALK_USER))
+		return false; /* SMEP: a supervisor fetch from a user page */
 	if (flags & WALK_USER) {
 		if (!us)
 			return false;
@@ -46,6 +48,8 @@ static uint32_t walk_fault(unsigned flags, uint32_t extra)
 		ec |= PFEC_W;
 	if (flags & WALK_USER)
 		ec |= PFEC_U;
+	if ((flags & WALK_FETCH) && (flags & WALK_SMEP))
+		ec |= PFEC_I; /* with SMEP every fetch fault says I (SDM 4.7) */
 	return ec;
 }
 
@@ -134,6 +138,8 @@ static int walk_pae(struct machine *m, uint32_t cr0, uint32_t lin, unsigned flag
 int walk_guest(struct machine *m, uint32_t cr0, uint32_t cr3, uint32_t cr4, uint32_t lin,
 	       unsigned flags, struct walk_result *res, uint32_t *pfec)
 {
+	if (cr4 & CR4_SMEP)
+		flags |= WALK_SMEP;
 	if (cr4 & CR4_PAE)
 		return walk_pae(m, cr0, lin, flags, res, pfec);
 	uint32_t pde_gpa = (cr3 & 0xfffff000u) | ((lin >> 22) << 2);

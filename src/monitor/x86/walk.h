@@ -3,7 +3,7 @@
  * CR4.PSE is set, 4 MiB pages; with CR4.PAE, PAE paging (the four PDPTEs
  * loaded by the last CR3 load, 2 MiB and 4 KiB pages, 8-byte entries,
  * execute-disable with EFER.NXE: a fetch from an XD page is a #PF with the
- * I bit).
+ * I bit), and CR4.SMEP: a supervisor fetch from a user page is a #PF.
  *
  * The walker reads the guest's page directory and page tables from guest
  * RAM (ram_ptr), applies the architecture's protection rules (U/S at both
@@ -28,6 +28,7 @@ struct machine;
 #define WALK_USER  (1u << 1) /* a user-mode access (CPL3, not an implicit system access) */
 #define WALK_FETCH (1u << 2) /* an instruction fetch (XD pages refuse it) */
 #define WALK_PROBE (1u << 3) /* check only: leave the A/D bits alone */
+#define WALK_SMEP  (1u << 4) /* CR4.SMEP (walk_guest sets it from cr4) */
 
 /* Page-directory/table entry bits. */
 #define PTE_P	(1u << 0)
