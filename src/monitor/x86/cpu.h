@@ -127,6 +127,15 @@ uint16_t cpu_selector_value(const struct vcpu *v, int seg);
  * caller sets eip back to the instruction and delivers the exception. */
 
 int cpu_far_jmp(struct vcpu *v, uint16_t sel, uint32_t off, unsigned opsize);
+/* Why a task switch happens (cpu_task.c). */
+enum task_reason { TASK_JMP, TASK_CALL, TASK_IRET, TASK_INT };
+/* cpu_task_switch: switch to the task whose TSS selector is sel (SDM 7.3):
+ * checks that fail before the commit raise in the old task (CPU_FAULT,
+ * nothing changed); later ones are left pending in the new task (0).
+ * has_err/err: an exception's error code for the new stack; ext: the EXT
+ * bit for error codes (an external event). */
+int cpu_task_switch(struct vcpu *v, uint16_t sel, enum task_reason why, bool has_err, uint32_t err,
+		    unsigned ext);
 /* cpu_far_call: pushes CS and vcpu->eip (the next instruction) as return address. */
 int cpu_far_call(struct vcpu *v, uint16_t sel, uint32_t off, unsigned opsize);
 /* cpu_far_ret: RETF imm16 (pops CS:EIP, releases imm bytes, maybe SS:ESP). */

@@ -3,10 +3,11 @@
  * through the IDT or the real-mode IVT, double-fault and triple-fault
  * escalation, and the external-interrupt check (see cpu.h).
  *
- * Not supported: task gates in the IDT (hardware task switching).  Such a
- * delivery ends the run with EXIT_ENGINE_ERROR and a message naming the
- * vector; events in virtual-8086 mode likewise (the monitor never enters
- * it: IRET to VM86 is refused in cpu_flow.c).
+ * A task gate in the IDT switches tasks (cpu_task.c); the error code, if
+ * any, goes on the new task's stack.  Not supported: events in
+ * virtual-8086 mode, which end the run with EXIT_ENGINE_ERROR and a
+ * message naming the vector (the monitor never enters it: IRET to VM86 is
+ * refused in cpu_flow.c).
  */
 #include "monitor/x86/cpu_internal.h"
 #include "monitor/base/trace.h"
@@ -148,7 +149,11 @@ static unsigned build_frame(struct vcpu *v, uint8_t *buf, unsigned w, bool has_e
 	return n * w;
 }
 
-/* fetch_gate: read and check the IDT gate for vector; returns the gate. */
+/* GATE_TASK: fetch_gate found a task gate. */
+#define GATE_TASK 1
+
+/* fetch_gate: read and check the IDT gate for vector; returns the gate
+ * (GATE_TASK for a task gate). */
 static int fetch_gate(struct vcpu *v, enum event_type type, int vector, unsigned ext,
 		      uint64_t *gate)
 {
@@ -160,20 +165,13 @@ static int fetch_gate(struct vcpu *v, enum event_type type, int vector, unsigned
 	if (cpu_read_lin(v, v->idtr.base + vector * 8, gate, 8, ACC_SYS) < 0)
 		return CPU_FAULT;
 	gt = desc_type(*gate);
-	if (!desc_s(*gate) && gt == 5) {
-		machine_request_exit(v->machine, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-				     "IDT vector %d is a task gate: hardware task switching "
-				     "is not supported",
-				     vector);
-		return DELIVER_STOP;
-	}
-	if (desc_s(*gate) || (gt != 6 && gt != 7 && gt != 14 && gt != 15))
+	if (desc_s(*gate) || (gt != 5 && gt != 6 && gt != 7 && gt != 14 && gt != 15))
 		return cpu_raise_gp(v, idt_err);
 	if ((type == EV_SOFTINT || type == EV_SOFTEXC) && desc_dpl(*gate) < v->cpl)
 		return cpu_raise_gp(v, idt_err);
 	if (!desc_p(*gate))
 		return cpu_raise(v, EXC_NP, true, idt_err);
-	return 0;
+	return gt == 5 ? GATE_TASK : 0;
 }
 
 /* deliver_prot: protected-mode delivery through an interrupt or trap gate,
@@ -193,6 +191,8 @@ static int deliver_prot(struct vcpu *v, enum event_type type, int vector, bool h
 	}
 	if ((r = fetch_gate(v, type, vector, ext, &gate)) < 0)
 		return r;
+	if (r == GATE_TASK)
+		return cpu_task_switch(v, gate_sel(gate), TASK_INT, has_err, err, ext);
 	bool g32 = desc_type(gate) & 8;
 	uint16_t sel = gate_sel(gate);
 	uint32_t off = gate_off(gate, g32);

@@ -5,8 +5,9 @@
  * CPU_FAULT nothing has changed (the caller sets eip back to the
  * instruction before delivering the exception).
  *
- * Not supported (one message, then #GP(0) to the guest): far JMP/CALL to a
- * TSS or task gate, IRET with NT=1 (task return), IRET to virtual-8086 mode.
+ * Far JMP/CALL to a TSS or a task gate and IRET with NT=1 switch tasks
+ * (cpu_task.c).  Not supported (one message, then #GP(0) to the guest):
+ * IRET to virtual-8086 mode.
  */
 #include "monitor/x86/cpu_internal.h"
 
@@ -41,9 +42,25 @@ static int check_code_target(struct vcpu *v, uint16_t sel, uint64_t d, bool via_
 	return 0;
 }
 
+/* TARGET_TASK: resolve_target found a TSS or a task gate: *sel is the TSS. */
+#define TARGET_TASK 1
+
+/* task_target: far JMP/CALL to a TSS (t 9/11) or a task gate (5), checked
+ * (DPL >= CPL and >= RPL, present); *sel becomes the TSS selector. */
+static int task_target(struct vcpu *v, uint16_t *sel, uint64_t d)
+{
+	if (desc_dpl(d) < v->cpl || desc_dpl(d) < (*sel & 3u))
+		return cpu_raise_gp(v, *sel & 0xfffc);
+	if (!desc_p(d))
+		return cpu_raise(v, EXC_NP, true, *sel & 0xfffc);
+	if (desc_type(d) == 5)
+		*sel = gate_sel(d);
+	return TARGET_TASK;
+}
+
 /* resolve_target: for far JMP/CALL: follow sel (code segment or call gate)
  * to the target code selector, descriptor and offset; *gate receives the
- * call gate (0 when direct). */
+ * call gate (0 when direct); TARGET_TASK for a task switch. */
 static int resolve_target(struct vcpu *v, uint16_t *sel, uint32_t *off, uint64_t *cs,
 			  uint64_t *gate)
 {
@@ -61,7 +78,7 @@ static int resolve_target(struct vcpu *v, uint16_t *sel, uint32_t *off, uint64_t
 	unsigned t = desc_type(d);
 
 	if (t == 1 || t == 3 || t == 5 || t == 9 || t == 11)
-		return cpu_unsupported(v, "far JMP/CALL to a TSS or task gate (task switch)");
+		return task_target(v, sel, d);
 	if (t != 4 && t != 12)
 		return cpu_raise_gp(v, *sel & 0xfffc);
 	if (desc_dpl(d) < v->cpl || desc_dpl(d) < (*sel & 3u))
@@ -97,8 +114,12 @@ int cpu_far_jmp(struct vcpu *v, uint16_t sel, uint32_t off, unsigned opsize)
 		load_cs_real(v, sel, off);
 		return 0;
 	}
-	if (resolve_target(v, &sel, &off, &cs, &gate) < 0)
+	int r = resolve_target(v, &sel, &off, &cs, &gate);
+
+	if (r < 0)
 		return CPU_FAULT;
+	if (r == TARGET_TASK)
+		return cpu_task_switch(v, sel, TASK_JMP, false, 0, 0);
 	if (gate && !desc_conforming(cs) && desc_dpl(cs) != v->cpl)
 		return cpu_raise_gp(v, sel & 0xfffc);
 	if (off_in_limit(v, cs, off) < 0 || cpu_desc_set_accessed(v, sel, &cs) < 0)
@@ -169,8 +190,12 @@ int cpu_far_call(struct vcpu *v, uint16_t sel, uint32_t off, unsigned opsize)
 		load_cs_real(v, sel, off);
 		return 0;
 	}
-	if (resolve_target(v, &sel, &off, &cs, &gate) < 0)
+	int r = resolve_target(v, &sel, &off, &cs, &gate);
+
+	if (r < 0)
 		return CPU_FAULT;
+	if (r == TARGET_TASK)
+		return cpu_task_switch(v, sel, TASK_CALL, false, 0, 0);
 	if (gate && !desc_conforming(cs) && desc_dpl(cs) < v->cpl)
 		return call_gate_inner(v, sel, off, cs, gate);
 	if (gate) { /* same privilege: the gate's size sets the push size */
@@ -284,8 +309,14 @@ int cpu_iret(struct vcpu *v, unsigned opsize)
 
 	if (vcpu_vm86(v))
 		return cpu_unsupported(v, "IRET in virtual-8086 mode");
-	if (cpu_pmode(v) && (v->eflags & EFL_NT))
-		return cpu_unsupported(v, "IRET with NT=1 (task return)");
+	if (cpu_pmode(v) && (v->eflags & EFL_NT)) { /* back to the previous task */
+		uint8_t link[2];
+
+		if (cpu_read_lin(v, v->tr.base, link, 2, ACC_SYS) < 0)
+			return CPU_FAULT;
+		return cpu_task_switch(v, (uint16_t)(link[0] | link[1] << 8), TASK_IRET, false, 0,
+				       0);
+	}
 	if (cpu_stack_read(v, 0, buf, 3 * opsize) < 0)
 		return CPU_FAULT;
 	uint32_t eip = get_word(buf, 0, opsize);

@@ -97,6 +97,10 @@ void cpu_null_outer_segs(struct vcpu *v);
  * privilege `cpl` (IOPL only at 0, IF only if cpl <= IOPL); opsize 2 keeps
  * the high half; `iret` also loads RF (and at CPL0, VIF/VIP). */
 void cpu_write_eflags(struct vcpu *v, uint32_t val, unsigned opsize, unsigned cpl, bool iret);
+/* cpu_load_pdptes: PAE paging is (going to be) on with CR3 = cr3: load
+ * the four PDPTEs (cpu_sys.c); #GP(0) on a reserved bit. */
+int cpu_load_pdptes(struct vcpu *v, uint32_t cr3);
+
 /* cpu_unsupported: a guest used an architectural feature this monitor does
  * not implement: print one line (once per call site kind) and raise #GP(0). */
 int cpu_unsupported(struct vcpu *v, const char *what);

@@ -106,7 +106,7 @@ int cpu_require_cpl0(struct vcpu *v)
  * four PDPTEs from the 32-byte table there, as MOV to CR3 (or the CR0/CR4
  * write that turns PAE paging on) does; #GP(0), nothing loaded, if a
  * present one has a reserved bit set or the table is not in RAM. */
-static int load_pdptes(struct vcpu *v, uint32_t cr3)
+int cpu_load_pdptes(struct vcpu *v, uint32_t cr3)
 {
 	const void *p = v->machine ? ram_ptr(&v->machine->ram, cr3 & ~0x1fu, 32) : NULL;
 	uint64_t e[4];
@@ -131,7 +131,8 @@ static int set_cr0(struct vcpu *v, uint32_t val, unsigned *chg)
 		return cpu_raise_gp(v, 0);
 	if ((val & CR0_NW) && !(val & CR0_CD))
 		return cpu_raise_gp(v, 0);
-	if ((val & CR0_PG) && !(old & CR0_PG) && (v->cr4 & CR4_PAE) && load_pdptes(v, v->cr3) < 0)
+	if ((val & CR0_PG) && !(old & CR0_PG) && (v->cr4 & CR4_PAE) &&
+	    cpu_load_pdptes(v, v->cr3) < 0)
 		return CPU_FAULT;
 	v->cr0 = val;
 	if ((old ^ val) & (CR0_PG | CR0_WP))
@@ -155,7 +156,7 @@ int cpu_mov_to_cr(struct vcpu *v, int cr, uint32_t val, unsigned *chg)
 		v->cr2 = val;
 		return 0;
 	case 3:
-		if ((v->cr0 & CR0_PG) && (v->cr4 & CR4_PAE) && load_pdptes(v, val) < 0)
+		if ((v->cr0 & CR0_PG) && (v->cr4 & CR4_PAE) && cpu_load_pdptes(v, val) < 0)
 			return CPU_FAULT;
 		v->cr3 = val;
 		*chg |= CPU_CHG_CR3;
@@ -164,7 +165,8 @@ int cpu_mov_to_cr(struct vcpu *v, int cr, uint32_t val, unsigned *chg)
 		if (val & ~CR4_VALID)
 			return cpu_raise_gp(v, 0);
 		if ((v->cr0 & CR0_PG) && (val & CR4_PAE) &&
-		    ((v->cr4 ^ val) & (CR4_PAE | CR4_PSE | CR4_PGE)) && load_pdptes(v, v->cr3) < 0)
+		    ((v->cr4 ^ val) & (CR4_PAE | CR4_PSE | CR4_PGE)) &&
+		    cpu_load_pdptes(v, v->cr3) < 0)
 			return CPU_FAULT;
 		if ((v->cr4 ^ val) & (CR4_PSE | CR4_PGE | CR4_PAE | CR4_SMEP))
 			*chg |= CPU_CHG_PAGING; /* SMEP: translations were checked without it */
