@@ -226,6 +226,8 @@ static bool mangle_mov_from_cr(struct bt_ctx *x)
  *   rdtsc; rorx rdx, rdx, 32; lea rax, [rax + rdx]       ; host TSC
  *   mov r11, [r12+vcpu]; mov r11, [r11+tsc_offset]; lea rax, [rax + r11]
  *   rorx rdx, rax, 32; mov edx, edx; mov eax, eax        ; EDX:EAX
+ * RDTSCP also: mov r11, [r12+vcpu]; mov ecx, [r11+tsc_aux] (the host's
+ * own RDTSC is used: its RDTSCP would give the host's TSC_AUX).
  * False (callout) where it can #GP, or on a host without BMI2. */
 static bool mangle_rdtsc(struct bt_ctx *x)
 {
@@ -255,6 +257,14 @@ static bool mangle_rdtsc(struct bt_ctx *x)
 	e_insn(&x->e, ZYDIS_MNEMONIC_RORX, 0, 3, split);
 	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, zx_d);
 	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, zx_a);
+	if (x->insn->mnemonic == ZYDIS_MNEMONIC_RDTSCP) {
+		ZydisEncoderOperand aux[2] = {enc_reg(ZYDIS_REGISTER_ECX),
+					      enc_mem(4, r11, ZYDIS_REGISTER_NONE, 0,
+						      (int64_t)offsetof(struct vcpu, tsc_aux))};
+
+		e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, vc);
+		e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, aux);
+	}
 	x->how = HOW_REWRITE;
 	return true;
 }

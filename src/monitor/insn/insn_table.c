@@ -67,7 +67,7 @@ static const struct insn_rule rules[INSN_NR] = {
     M(WRMSR, PRIV, co_wrmsr, XP_NONE, 0, 0),
     M(CPUID, SENS, co_cpuid, XP_NONE, 0, 0),
     M(RDTSC, SENS, co_rdtsc, XP_RDTSC, 0, 0),
-    M(RDTSCP, SENS, co_rdtscp, XP_NONE, 0, 0),
+    M(RDTSCP, SENS, co_rdtscp, XP_RDTSC, 0, 0),
     M(RDPMC, SENS, co_rdpmc, XP_NONE, 0, 0),
 
     /* segments and descriptors */
