@@ -140,7 +140,8 @@ static int kvm_hlt(struct machine *m, struct kvm_run *run)
 {
 	bool can_wake = run->if_flag;
 
-	if (!can_wake) {
+	if (!can_wake) { /* where it stopped, for the message */
+		kvm_guest_pc(m, &m->vcpu.seg[S_CS].sel, &m->vcpu.eip);
 		machine_halt_dead(m);
 		return -1;
 	}

@@ -241,6 +241,19 @@ START_TEST(hlt_ends_when_run_ends)
 }
 END_TEST
 
+/* HLT with IF=0: nothing can wake the CPU: the run ends with status 10. */
+START_TEST(hlt_with_if_clear_ends_run)
+{
+	memset(&fr->run, 0, sizeof(fr->run));
+	fr->run.exit_reason = KVM_EXIT_HLT;
+	fr->run.if_flag = 0;
+	ck_assert_int_eq(kvm_handle_exit(m, &fr->run), -1);
+	ck_assert_int_eq(m->exit.reason, EXIT_GUEST_STOPPED);
+	ck_assert_int_eq(m->exit.status, EXIT_STATUS_GUEST);
+	ck_assert_ptr_nonnull(strstr(m->exit.message, "interrupts disabled"));
+}
+END_TEST
+
 START_TEST(hlt_with_interrupt_pending_returns)
 {
 	pic_setup(3);
@@ -301,6 +314,7 @@ static Suite *kvm_exits_suite(void)
 	tcase_add_test(tc, irq_window_and_intr_continue);
 	tcase_add_test(tc, hlt_ends_when_run_ends);
 	tcase_add_test(tc, hlt_with_interrupt_pending_returns);
+	tcase_add_test(tc, hlt_with_if_clear_ends_run);
 	tcase_add_test(tc, hlt_waits_for_pit_tick);
 	suite_add_tcase(s, tc);
 	return s;

@@ -37,6 +37,7 @@ void cli_defaults(struct machine_config *cfg)
 	cfg->ram_size = (uint64_t)CLI_DEFAULT_RAM_MB * MiB;
 	cfg->serial = SERIAL_STDIO;
 	cfg->debugcon = SERIAL_NONE;
+	cfg->vga_text_on = true;
 	cfg->vga_text = SERIAL_NONE;
 	cfg->vga_text_auto = true;
 }

@@ -50,7 +50,9 @@ static int machine_open_console(struct machine *m)
 					      &m->debugcon_out_owned, &err);
 	if (err)
 		return err;
-	if (m->cfg.vga_text_auto)
+	if (!m->cfg.vga_text_on)
+		m->vga_out = NULL;
+	else if (m->cfg.vga_text_auto)
 		m->vga_out = m->serial_out;
 	else
 		m->vga_out = machine_open_output(m->cfg.vga_text, m->cfg.vga_text_path,

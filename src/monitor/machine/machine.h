@@ -78,7 +78,8 @@ struct machine_config {
 	const char *serial_path;
 	enum serial_mode debugcon;
 	const char *debugcon_path;
-	enum serial_mode vga_text; /* the text screen's mirror (vga_text.h) */
+	bool vga_text_on;	   /* mirror the text screen (off in a zeroed config) */
+	enum serial_mode vga_text; /* the mirror's stream (vga_text.h) */
 	const char *vga_text_path;
 	bool vga_text_auto; /* to the serial stream, silent once COM1 is used */
 	bool no_reboot;
