@@ -196,6 +196,8 @@ void emit_stack_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int
  * [r10]".  Touches r9/r10 only (reg may be r8 or r11). */
 void emit_ss_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int reg, int base,
 		    int32_t d, const void *tail, int ntail);
+/* mangle_push_seg (mangle_stack.c): PUSH Sreg inline; false: a callout. */
+bool mangle_push_seg(struct bt_ctx *x);
 /* mangle_string.c */
 /* mangle_string: MOVS/STOS/LODS/CMPS/SCAS without REP, 32-bit addressing,
  * expanded inline; false if the instruction is not one of them. */

@@ -502,6 +502,8 @@ static bool mangle_expand(struct bt_ctx *x, enum insn_expand e)
 	case XP_GRP82:
 		mangle_copy(x, 0x80);
 		return true;
+	case XP_PUSH_SEG:
+		return mangle_push_seg(x);
 	case XP_STRING:
 		return mangle_string(x);
 	case XP_REP_STRING:

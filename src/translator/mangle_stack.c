@@ -7,6 +7,10 @@
  * With a based SS (block mode) the accesses go through emit_ss_access.
  */
 #include "translator/emit.h"
+#include "translator/bt_offsets.h"
+#include "monitor/insn/operand.h"
+
+#include <stddef.h>
 #include "monitor/base/util.h"
 
 /* gpr: the 16/32-bit host register with number id (0-15). */
@@ -73,6 +77,35 @@ void mangle_push(struct bt_ctx *x)
 	}
 	e_lea_esp(&x->e, -sz);
 	x->how = HOW_REWRITE;
+}
+
+/* mangle_push_seg: PUSH Sreg without a callout: the selector, which only
+ * callouts change, from the vCPU into r11, zero-extended for a 32-bit
+ * push (as co_push_seg does), then stored like a register push:
+ *   mov r11, [r12 + vcpu]; movzx r11d, word [r11 + seg[s].sel]
+ *   mov [ss:esp - size], r11d/r11w; lea esp, [esp - size] */
+bool mangle_push_seg(struct bt_ctx *x)
+{
+	int seg = insn_seg_index(x->ops[0].reg.value);
+	bool o16 = x->insn->operand_width == 16;
+	int sz = o16 ? 2 : 4;
+
+	if (seg < 0)
+		return false;
+	ZydisEncoderOperand vc[2] = {
+	    enc_reg(ZYDIS_REGISTER_R11),
+	    enc_mem(8, ZYDIS_REGISTER_R12, ZYDIS_REGISTER_NONE, 0, BTC_VCPU)};
+	ZydisEncoderOperand sel[2] = {enc_reg(ZYDIS_REGISTER_R11D),
+				      enc_mem(2, ZYDIS_REGISTER_R11, ZYDIS_REGISTER_NONE, 0,
+					      (int64_t)offsetof(struct vcpu, seg) +
+						  seg * (int64_t)sizeof(struct seg) +
+						  (int64_t)offsetof(struct seg, sel))};
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, vc);
+	e_insn(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, 2, sel);
+	emit_stack_access(x, o16, REX_R, 0x89, 3, (int8_t)-sz);
+	e_lea_esp(&x->e, -sz);
+	x->how = HOW_REWRITE;
+	return true;
 }
 
 /* mangle_pop: load first; POP ESP takes the loaded value; POP m32 stores

@@ -30,6 +30,7 @@ enum insn_expand {
 	XP_JCC,		/* Jcc: two exits */
 	XP_LOOP,	/* LOOP/LOOPE/LOOPNE/JCXZ/JECXZ */
 	XP_PUSH,	/* PUSH: guest stack through the guest's SS */
+	XP_PUSH_SEG,	/* PUSH Sreg: the selector from the vCPU, then a PUSH */
 	XP_POP,		/* POP */
 	XP_PUSHA,	/* PUSHA/PUSHAD (no such opcode in 64-bit mode) */
 	XP_POPA,	/* POPA/POPAD */

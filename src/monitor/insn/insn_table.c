@@ -76,7 +76,7 @@ static const struct insn_rule rules[INSN_NR] = {
     M(VERR, SENS, co_verr_verw, XP_NONE, MEM_OPERAND | MEM_SYSTEM, 0),
     M(VERW, SENS, co_verr_verw, XP_NONE, MEM_OPERAND | MEM_SYSTEM, 0),
     C(MOV_SEG, SEGR, co_mov_seg, XP_NONE, MEM_OPERAND | MEM_SYSTEM, 0),
-    C(PUSH_SEG, SEGR, co_push_seg, XP_NONE, MEM_STACK, 0),
+    C(PUSH_SEG, SEGR, co_push_seg, XP_PUSH_SEG, MEM_STACK, 0),
     C(POP_SEG, SEGR, co_pop_seg, XP_NONE, MEM_STACK | MEM_SYSTEM, 0),
     M(LDS, SEGR, co_load_far_ptr, XP_NONE, MEM_OPERAND | MEM_SYSTEM, INSN_NO_COPY),
     M(LES, SEGR, co_load_far_ptr, XP_NONE, MEM_OPERAND | MEM_SYSTEM, INSN_NO_COPY),
