@@ -13,6 +13,12 @@
 #define CFG_ADDR_MASK 0x80fffffcu /* reserved bits 30:24 and 1:0 read 0 */
 #define PCI_COMMAND   0x04
 #define CMD_WRITABLE  0x0146u /* memory, bus master, parity, SERR */
+/* PAM0-PAM6 (0x59-0x5f) steer 0xc0000-0xfffff between ROM and RAM.  Here
+ * that area is always RAM, read and write: the registers say so from power
+ * on (a BIOS then finds its shadow RAM already on and copies nothing), and
+ * keep what is written without changing the mapping. */
+#define PAM0	 0x59
+#define PAM_LAST 0x5f
 
 struct pci_host {
 	struct device dev;
@@ -38,6 +44,8 @@ static void host_config_reset(struct pci_host *p)
 	p->config[0x08] = 0x02;			   /* revision */
 	p->config[0x0b] = 0x06;			   /* class: bridge, host */
 	p->config[0x0e] = 0x00;			   /* header type 0, one function */
+	p->config[PAM0] = 0x30;			   /* 0xf0000-0xfffff: RAM, R/W */
+	memset(p->config + PAM0 + 1, 0x33, PAM_LAST - PAM0);
 }
 
 /* host_selected: the register offset addressed by 0xcf8 within the bridge,
@@ -62,7 +70,8 @@ static uint32_t host_config_read(struct pci_host *p, unsigned off, unsigned size
 	return v;
 }
 
-/* host_config_write: only the command register's writable bits change. */
+/* host_config_write: the command register's writable bits and the PAM
+ * registers change; the rest is read-only. */
 static void host_config_write(struct pci_host *p, unsigned off, unsigned size, uint32_t v)
 {
 	int reg = host_selected(p);
@@ -77,6 +86,8 @@ static void host_config_write(struct pci_host *p, unsigned off, unsigned size, u
 			uint8_t mask = (uint8_t)(CMD_WRITABLE >> (8 * (at - PCI_COMMAND)));
 
 			p->config[at] = (uint8_t)((p->config[at] & ~mask) | (b & mask));
+		} else if (at >= PAM0 && at <= PAM_LAST) {
+			p->config[at] = b & (at == PAM0 ? 0x30 : 0x33);
 		}
 	}
 }

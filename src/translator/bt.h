@@ -1,7 +1,7 @@
 /*
  * bt.h - the binary translator's internal interfaces (docs/design.md §3).
  *
- *   builder.c   decode guest code (Zydis, 32-bit) into blocks
+ *   builder.c   decode guest code (Zydis, 32- or 16-bit) into blocks
  *   mangle.c    one mangle function per construct, emitting host code
  *   tc.c        translation cache: arenas, lookup hash, page lists,
  *               chaining and unchaining, invalidation, flush
@@ -246,7 +246,8 @@ struct bt {
 	struct bt_exit *xlocal;
 	struct bt_exit *xglobal[BT_XHASH];
 	struct bt_exit *xparked[SHADOW_SPACES]; /* xlocal of spaces not current */
-	ZydisDecoder dec;
+	ZydisDecoder dec;			/* 32-bit code segments */
+	ZydisDecoder dec16; /* 16-bit code segments (real, vm86, 16-bit protected) */
 	struct bt_times t;
 	void *altstack;
 	FILE *perf_map; /* --perf-map: one line per translated block */
@@ -359,6 +360,11 @@ int64_t bt_code_frame_probe(struct bt *bt, uint32_t lin);
 bool bt_block_global(struct bt *bt, const struct bt_block *blk);
 /* bt_mode: the mode bits of the current vcpu state (translation key). */
 uint32_t bt_mode(const struct vcpu *v);
+/* bt_decoder: the decoder for code translated under mode (CS.D). */
+static inline ZydisDecoder *bt_decoder(struct bt *bt, uint32_t mode)
+{
+	return (mode & BT_MODE_CS32) ? &bt->dec : &bt->dec16;
+}
 
 /* --- mangle.c ------------------------------------------------------------ */
 struct bt_emit {
@@ -373,6 +379,7 @@ struct bt_ctx {
 	struct bt_emit e;
 	uint32_t eip, next; /* this instruction and the next */
 	const uint8_t *bytes;
+	size_t avail; /* bytes readable at bytes */
 	const ZydisDecodedInstruction *insn;
 	const ZydisDecodedOperand *ops;
 	bool end; /* the block ends after this instruction */

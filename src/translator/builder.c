@@ -1,5 +1,6 @@
 /*
- * builder.c - the block builder: decode guest code with Zydis (32-bit),
+ * builder.c - the block builder: decode guest code with Zydis (32-bit or
+ * 16-bit code, by the block's CS.D),
  * hand each instruction to bt_mangle(), record the host offset of every
  * guest instruction (the side table behind precise faults, §3.5) and end
  * the block at a branch, a callout that leaves, two pages, or
@@ -22,8 +23,10 @@
 
 #define TC_MARGIN 1024 /* bytes one instruction's expansion never exceeds */
 
-/* bt_mode: CS.D, CPL, CR0.TS|EM, CR4.OSFXSR and TSD, CR0.PG and the based
- * DS/ES/SS/CS make the translation key (mode.h). */
+/* bt_mode: CS.D, SS.B, CPL, EFLAGS.VM, CR0.TS|EM, CR4.OSFXSR and TSD,
+ * CR0.PG and the based DS/ES/SS/CS make the translation key (mode.h).
+ * Real mode is CPL 0 with 16-bit CS and SS (as the cpu layer keeps them);
+ * virtual-8086 mode is CPL 3 with BT_MODE_V86. */
 uint32_t bt_mode(const struct vcpu *v)
 {
 	uint32_t mode = (v->seg[S_CS].attr & SEG_ATTR_DB) ? BT_MODE_CS32 : 0;
@@ -40,6 +43,10 @@ uint32_t bt_mode(const struct vcpu *v)
 		mode |= BT_MODE_PAGING;
 	if (v->cr4 & CR4_TSD)
 		mode |= BT_MODE_TSD;
+	if (!(v->seg[S_SS].attr & SEG_ATTR_DB))
+		mode |= BT_MODE_SS16;
+	if (v->eflags & EFL_VM)
+		mode |= BT_MODE_V86;
 	return mode;
 }
 
@@ -197,7 +204,8 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 					  : fetch_window(bt, start, lin, &avail);
 		if (!p)
 			break;
-		ZyanStatus st = ZydisDecoderDecodeFull(&bt->dec, p, avail, &insn, ops);
+		ZyanStatus st =
+		    ZydisDecoderDecodeFull(bt_decoder(bt, blk->mode), p, avail, &insn, ops);
 		if (st == ZYDIS_STATUS_NO_MORE_DATA && (blk->n_insns > 0 || pf.hit))
 			break;
 		if ((size_t)(bt->tc_end - x->e.p) < TC_MARGIN)
@@ -207,6 +215,7 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 		blk->insn_eip[i] = addr;
 		x->eip = addr;
 		x->bytes = p;
+		x->avail = avail;
 		x->insn = &insn;
 		x->ops = ops;
 		x->how = HOW_COPY;
@@ -214,7 +223,9 @@ static bool translate_insns(struct bt *bt, struct bt_ctx *x, unsigned flags, con
 		if (!ZYAN_SUCCESS(st)) {
 			memset(&insn, 0, sizeof(insn));
 			insn.length = 1;
-			insn.machine_mode = ZYDIS_MACHINE_MODE_LEGACY_32;
+			insn.machine_mode = (blk->mode & BT_MODE_CS32)
+						? ZYDIS_MACHINE_MODE_LEGACY_32
+						: ZYDIS_MACHINE_MODE_LEGACY_16;
 			x->insn = &insn;
 			x->next = addr + 1;
 			x->end = true;

@@ -98,6 +98,7 @@ int bt_create(struct machine *m, const struct bt_hooks *hooks, struct bt **out)
 	bt->shadow.on_space_gone = bt_on_space_gone;
 	bt->shadow.cb_opaque = bt;
 	callout_decoder_init(&bt->dec, true);
+	callout_decoder_init(&bt->dec16, false);
 	if (m->cfg.perf_map && !(bt->perf_map = bt_perf_map_open())) {
 		bt_destroy(bt);
 		return -errno;

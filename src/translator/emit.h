@@ -186,8 +186,11 @@ bool emit_mem_insn_adj(struct bt_ctx *x, const struct mem_insn *mi, int32_t adj)
 void emit_seg_base_add(struct bt_ctx *x, int seg, ZydisRegister addr, ZydisRegister tmp);
 /* bt_seg_mode: the BT_MODE_SEG_BASED bits of v's DS/ES/SS/CS. */
 uint32_t bt_seg_mode(const struct vcpu *v);
-/* bt_ss_based: the block being built runs with a based SS. */
+/* bt_ss_based: the block being built runs with a based or 16-bit SS:
+ * stack accesses go through emit_ss_access. */
 bool bt_ss_based(const struct bt_ctx *x);
+/* emit_esp_add: ESP (SP under a 16-bit SS) += d, flag-free. */
+void emit_esp_add(struct bt_ctx *x, int32_t d);
 /* emit_stack_access: e_stack_access (reg through [ss:esp+d]) that also
  * adds the SS base when the block's SS is based (scratch r9/r10 only). */
 void emit_stack_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int reg, int8_t d);

@@ -271,9 +271,12 @@ static bool mangle_rdtsc(struct bt_ctx *x)
 
 /* --- control flow ------------------------------------------------------------ */
 
+/* rel_target: the target of a relative branch; a 16-bit operand size
+ * truncates EIP to 16 bits (SDM, JMP/Jcc/CALL/LOOP). */
 static uint32_t rel_target(const struct bt_ctx *x)
 {
-	return x->next + (uint32_t)x->insn->raw.imm[0].value.s;
+	uint32_t t = x->next + (uint32_t)x->insn->raw.imm[0].value.s;
+	return x->insn->operand_width == 16 ? t & 0xffff : t;
 }
 
 /* jcc_mnemonic: the Jcc of condition code cc. */
@@ -347,6 +350,52 @@ void bt_emit_side_stubs(struct bt_ctx *x)
 	}
 }
 
+/* e_xchg_rcx_r11: xchg rcx, r11 (flag-free). */
+static void e_xchg_rcx_r11(struct bt_emit *e)
+{
+	e_insn2(e, ZYDIS_MNEMONIC_XCHG, 0, enc_reg(ZYDIS_REGISTER_RCX),
+		enc_reg(ZYDIS_REGISTER_R11));
+}
+
+/* mangle_loop16: LOOP/LOOPE/LOOPNE/JCXZ with a 16-bit address size count
+ * in CX.  JRCXZ is the only flag-free test, so CX goes into RCX for it
+ * and the guest's RCX waits in r11:
+ *   [loop: lea r11d,[rcx-1]; mov cx,r11w]
+ *   movzx r11d,cx; xchg rcx,r11; jrcxz zero; xchg rcx,r11
+ *   jcxz:  <fall stub>;           zero: xchg rcx,r11; <taken stub>
+ *   loop:  [jz/jnz fall;] <taken stub>; zero: xchg rcx,r11; fall: <fall stub> */
+static void mangle_loop16(struct bt_ctx *x, uint8_t op)
+{
+	bool jcxz = op == 0xe3, cond = op == 0xe0 || op == 0xe1;
+
+	x->how = HOW_BRANCH;
+	x->end = true;
+	if (!jcxz) {
+		e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(ZYDIS_REGISTER_R11D),
+			enc_mem(4, ZYDIS_REGISTER_ECX, ZYDIS_REGISTER_NONE, 0, -1));
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, 0, enc_reg(ZYDIS_REGISTER_CX),
+			enc_reg(ZYDIS_REGISTER_R11W));
+	}
+	e_insn2(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, enc_reg(ZYDIS_REGISTER_R11D),
+		enc_reg(ZYDIS_REGISTER_CX));
+	e_xchg_rcx_r11(&x->e);
+	/* xchg is 3 bytes, a short jcc 2 */
+	e_jshort(&x->e, ZYDIS_MNEMONIC_JRCXZ, 3 + (cond ? 2 : 0) + EXIT_STUB_LEN);
+	e_xchg_rcx_r11(&x->e);
+	if (jcxz) {
+		bt_emit_exit(x, x->next);
+		e_xchg_rcx_r11(&x->e);
+		bt_emit_exit(x, rel_target(x));
+		return;
+	}
+	if (cond) /* LOOPE (e1) goes on while ZF, LOOPNE (e0) while !ZF */
+		e_jshort(&x->e, op == 0xe1 ? ZYDIS_MNEMONIC_JNZ : ZYDIS_MNEMONIC_JZ,
+			 EXIT_STUB_LEN + 3);
+	bt_emit_exit(x, rel_target(x));
+	e_xchg_rcx_r11(&x->e);
+	bt_emit_exit(x, x->next);
+}
+
 /* mangle_loop: LOOP/LOOPE/LOOPNE/JECXZ without touching flags:
  *   jecxz:  jecxz taken; <fall stub>; taken: <taken stub>
  *   loop:   lea ecx,[rcx-1]; jrcxz fall; [jz/jnz +2; jmp fall;] <taken stub>;
@@ -354,7 +403,7 @@ void bt_emit_side_stubs(struct bt_ctx *x)
 static void mangle_loop(struct bt_ctx *x, uint8_t op)
 {
 	if (x->insn->address_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit LOOP/JCXZ");
+		mangle_loop16(x, op);
 		return;
 	}
 	x->how = HOW_BRANCH;
@@ -379,18 +428,32 @@ static void mangle_loop(struct bt_ctx *x, uint8_t op)
 	bt_emit_exit(x, x->next);
 }
 
-/* store_return: mov dword [gs:esp-4], next; lea esp,[esp-4]. */
+/* store_return: mov dword [gs:esp-4], next; lea esp,[esp-4] (a word
+ * and 2 for a 16-bit operand size). */
 static void store_return(struct bt_ctx *x)
 {
+	bool o16 = x->insn->operand_width == 16;
+	int sz = o16 ? 2 : 4;
+	uint16_t next16 = (uint16_t)x->next;
+
 	if (bt_ss_based(x)) { /* based SS: the store adds the base (mangle_mem.c) */
-		emit_ss_access(x, false, 0, 0xc7, 0, R_ESP, -4, &x->next, 4);
-		e_lea_esp(&x->e, -4);
+		emit_ss_access(x, o16, 0, 0xc7, 0, R_ESP, -sz,
+			       o16 ? (const void *)&next16 : &x->next, sz);
+		emit_esp_add(x, -sz);
 		return;
 	}
-	ZydisEncoderOperand st[2] = {enc_mem(4, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, -4),
-				     enc_imm((int32_t)x->next)};
+	ZydisEncoderOperand st[2] = {
+	    enc_mem((unsigned)sz, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, -sz),
+	    enc_imm(o16 ? (int16_t)next16 : (int32_t)x->next)};
 	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, 2, st);
-	e_lea_esp(&x->e, -4);
+	emit_esp_add(x, -sz);
+}
+
+/* e_movzx_r8w: movzx r8d, r8w (a 16-bit branch target). */
+static void e_movzx_r8w(struct bt_emit *e)
+{
+	e_insn2(e, ZYDIS_MNEMONIC_MOVZX, 0, enc_reg(ZYDIS_REGISTER_R8D),
+		enc_reg(ZYDIS_REGISTER_R8W));
 }
 
 /* mangle_branch: JMP/CALL (near, relative or indirect) and RET. */
@@ -404,19 +467,18 @@ static void mangle_branch(struct bt_ctx *x)
 		x->end = true;
 		return;
 	}
-	if (in->operand_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit near branch");
-		return;
-	}
+	bool o16 = in->operand_width == 16;
 	x->how = HOW_BRANCH;
 	x->end = true;
 	if (in->mnemonic == ZYDIS_MNEMONIC_RET) {
 		if (bt_ss_based(x)) /* based SS: mov r8d, [ss:esp] (mangle_mem.c) */
-			emit_ss_access(x, false, REX_R, 0x8b, 0, R_ESP, 0, NULL, 0);
+			emit_ss_access(x, o16, REX_R, 0x8b, 0, R_ESP, 0, NULL, 0);
 		else
-			e_stack_access(&x->e, false, REX_R, 0x8b, 0, 0); /* mov r8d,[gs:esp] */
+			e_stack_access(&x->e, o16, REX_R, 0x8b, 0, 0); /* mov r8d,[gs:esp] */
+		if (o16)
+			e_movzx_r8w(&x->e);
 		uint32_t imm = in->operand_count_visible ? (uint32_t)op->imm.value.u : 0;
-		e_lea_esp(&x->e, 4 + (int32_t)imm);
+		emit_esp_add(x, (o16 ? 2 : 4) + (int32_t)imm);
 		emit_ind_lookup(x, ZYDIS_REGISTER_R8);
 		return;
 	}
@@ -427,16 +489,18 @@ static void mangle_branch(struct bt_ctx *x)
 		bt_emit_exit(x, rel_target(x));
 		return;
 	}
-	if (!emit_load_scratch(x, op, 0, false)) {
+	if (!emit_load_scratch(x, op, 0, o16)) {
 		mangle_callout(x, SITE_UNSUPP, "indirect branch through FS/GS");
 		return;
 	}
+	if (o16)
+		e_movzx_r8w(&x->e);
 	if (call)
 		store_return(x);
 	/* jmp/call r32: index with the guest register itself (upper half
 	 * zero), so the table load does not wait for the copy into r8d */
 	ZydisRegister idx = ZYDIS_REGISTER_R8;
-	if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && op->reg.value != ZYDIS_REGISTER_ESP)
+	if (!o16 && op->type == ZYDIS_OPERAND_TYPE_REGISTER && op->reg.value != ZYDIS_REGISTER_ESP)
 		idx = ZydisRegisterEncode(ZYDIS_REGCLASS_GPR64,
 					  (ZyanU8)ZydisRegisterGetId(op->reg.value));
 	emit_ind_lookup(x, idx);
@@ -444,17 +508,13 @@ static void mangle_branch(struct bt_ctx *x)
 
 /* --- dispatch by construct -------------------------------------------------- */
 
-/* mangle_jcc_insn: Jcc rel8 (7x) or rel32 (0F 8x); 16-bit ones end the
- * run as not supported. */
+/* mangle_jcc_insn: Jcc rel8 (7x) or rel16/32 (0F 8x). */
 static void mangle_jcc_insn(struct bt_ctx *x, uint8_t op0)
 {
 	const ZydisDecodedInstruction *in = x->insn;
 	int cc = op0 == 0x0f ? x->bytes[in->raw.prefix_count + 1] & 0xf : op0 & 0xf;
 
-	if (in->operand_width == 16)
-		mangle_callout(x, SITE_UNSUPP, "16-bit Jcc");
-	else
-		mangle_jcc(x, cc);
+	mangle_jcc(x, cc);
 }
 
 /* mangle_expand: the translator's own code for the instruction (the
@@ -464,6 +524,9 @@ static bool mangle_expand(struct bt_ctx *x, enum insn_expand e)
 {
 	uint8_t op0 = x->bytes[x->insn->raw.prefix_count];
 
+	/* virtual-8086 mode: IOPL decides CLI/STI/PUSHF/POPF (#GP below 3) */
+	if ((x->blk->mode & BT_MODE_V86) && (e == XP_CLI || e == XP_FLAGS))
+		return false;
 	switch (e) {
 	case XP_NONE:
 	case XP_COUNT:

@@ -140,7 +140,7 @@ void mangle_pushf(struct bt_ctx *x)
 	op0(x, ZYDIS_MNEMONIC_SAHF);
 	op2(x, ZYDIS_MNEMONIC_MOV, reg(R(RAX)), reg(R(R9)));
 	emit_stack_access(x, o16, REX_R, 0x89, 0, (int8_t)-sz); /* r9/r10 only */
-	e_lea_esp(&x->e, -sz);
+	emit_esp_add(x, -sz);
 	x->how = HOW_REWRITE;
 	x->why = "inline";
 }
@@ -218,7 +218,7 @@ bool mangle_popf(struct bt_ctx *x)
 	load_vcpu(x);
 	emit_popf_checks(x, slow);
 	emit_popf_flags(x);
-	e_lea_esp(&x->e, 4);
+	emit_esp_add(x, 4);
 	uint8_t *done = jshort(x, ZYDIS_MNEMONIC_JMP);
 	land(x, slow[0]);
 	land(x, slow[1]);

@@ -65,10 +65,23 @@ static bool seg_based(const struct bt_ctx *x, int seg)
 	return seg >= 0 && (x->blk->mode & BT_MODE_SEG_BASED(seg));
 }
 
-/* bt_ss_based: the block's SS has a base. */
+/* bt_ss_based: stack accesses need the computed-address path: SS has a
+ * base, or SS is 16-bit (the address wraps at 64 KiB, emit_ss_access). */
 bool bt_ss_based(const struct bt_ctx *x)
 {
-	return seg_based(x, S_SS);
+	return seg_based(x, S_SS) || (x->blk->mode & BT_MODE_SS16);
+}
+
+/* emit_esp_add: ESP += d, flag-free: "lea esp,[esp+d]" (0x67: wraps at
+ * 4 GiB), or with a 16-bit SS "lea sp,[esp+d]", which writes SP only and
+ * leaves ESP's upper half as the CPU does. */
+void emit_esp_add(struct bt_ctx *x, int32_t d)
+{
+	if (!(x->blk->mode & BT_MODE_SS16)) {
+		e_lea_esp(&x->e, d);
+		return;
+	}
+	e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(R(SP)), enc_mem(4, R(ESP), R(NONE), 0, d));
 }
 
 /* emit_seg_base_add: "mov tmp, [r12 + seg_base[seg]]; lea addr, [addr +
@@ -257,18 +270,57 @@ bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi)
 	return emit_mem_insn_adj(x, mi, 0);
 }
 
+/* osz_flips: the instruction comes from a 16-bit code segment and its
+ * operand size follows the segment's default, so the host (default 32)
+ * needs the opposite 0x66.  Decided by decoding the same bytes as 32-bit
+ * code: the operand width differs exactly when the default matters (not
+ * for byte operations, fixed-size forms, or an SSE mandatory 0x66). */
+static bool osz_flips(const struct bt_ctx *x)
+{
+	ZydisDecodedInstruction in32;
+
+	if (x->blk->mode & BT_MODE_CS32)
+		return false;
+	if (ZYAN_SUCCESS(
+		ZydisDecoderDecodeInstruction(&x->bt->dec, NULL, x->bytes, x->avail, &in32)))
+		return in32.operand_width != x->insn->operand_width;
+	/* the 32-bit reading runs past the window (a longer immediate) */
+	return x->insn->operand_width == 16 || x->insn->operand_width == 32;
+}
+
 /* kept_prefixes: the guest's legacy prefixes minus segment overrides and
- * 0x67 (every access carries its own 0x67). */
+ * 0x67 (every access carries its own 0x67); 0x66 added or dropped where
+ * 16-bit code's operand size needs it (osz_flips). */
 static int kept_prefixes(const struct bt_ctx *x, uint8_t *out)
 {
+	bool flip = osz_flips(x);
 	int n = 0;
+
+	if (flip && x->insn->operand_width == 16) /* first: F2/F3 stay next to the opcode */
+		out[n++] = 0x66;
 	for (int i = 0; i < x->insn->raw.prefix_count; i++) {
 		uint8_t p = x->bytes[i];
 		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 || p == 0x65 ||
-		    p == 0x67)
+		    p == 0x67 || (flip && p == 0x66))
 			continue;
 		out[n++] = p;
 	}
+	return n;
+}
+
+/* copy_prefixes16: the prefixes of a register-only instruction of 16-bit
+ * code as the host needs them: segment overrides and 0x67 kept (they
+ * mean nothing without a memory operand), 0x66 as osz_flips says. */
+static int copy_prefixes16(const struct bt_ctx *x, uint8_t *out)
+{
+	bool flip = osz_flips(x);
+	int n = 0;
+
+	if (flip && x->insn->operand_width == 16)
+		out[n++] = 0x66;
+	for (int i = 0; i < x->insn->raw.prefix_count; i++)
+		if (!(flip && x->bytes[i] == 0x66))
+			out[n++] = x->bytes[i];
 	return n;
 }
 
@@ -304,6 +356,8 @@ void emit_ss_access(struct bt_ctx *x, bool o16, uint8_t rex, uint8_t opc, int re
 
 	e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(R(R10D)),
 		enc_mem(4, enc_gpr(32, base), R(NONE), 0, d));
+	if (x->blk->mode & BT_MODE_SS16) /* SP/BP + d wraps at 64 KiB */
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, enc_reg(R(R10D)), enc_reg(R(R10W)));
 	emit_seg_base_add(x, S_SS, R(R10D), R(R9D));
 	if (opc == 0x8b) {
 		e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS, r, m);
@@ -435,6 +489,15 @@ void mangle_copy(struct bt_ctx *x, int opcode0)
 	if (!has_modrm || in->raw.modrm.mod == 3 ||
 	    (is_lea && !(in->raw.modrm.mod == 0 && in->raw.modrm.rm == 5))) {
 		x->how = HOW_COPY;
+		if (!(x->blk->mode & BT_MODE_CS32)) { /* the prefixes as the host needs them */
+			int keep = copy_prefixes16(x, pfx);
+			e_bytes(&x->e, pfx, keep);
+			e_bytes(&x->e, x->bytes + op_start, in->length - op_start);
+			if (opcode0 >= 0 && !x->e.full)
+				x->e.p[op_start - in->length] = (uint8_t)opcode0;
+			x->how = HOW_REWRITE;
+			return;
+		}
 		e_bytes(&x->e, x->bytes, in->length);
 		if (opcode0 >= 0 && !x->e.full) {
 			x->e.p[op_start - in->length] = (uint8_t)opcode0;

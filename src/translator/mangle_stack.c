@@ -60,7 +60,7 @@ void mangle_push(struct bt_ctx *x)
 		uint32_t imm = (uint32_t)op->imm.value.s;
 		if (bt_ss_based(x)) { /* based SS (mangle_mem.c) */
 			emit_ss_access(x, o16, 0, 0xc7, 0, R_ESP, -sz, &imm, sz);
-			e_lea_esp(&x->e, -sz);
+			emit_esp_add(x, -sz);
 			x->how = HOW_REWRITE;
 			return;
 		}
@@ -75,7 +75,7 @@ void mangle_push(struct bt_ctx *x)
 		}
 		emit_stack_access(x, o16, REX_R, 0x89, 3, (int8_t)-sz);
 	}
-	e_lea_esp(&x->e, -sz);
+	emit_esp_add(x, -sz);
 	x->how = HOW_REWRITE;
 }
 
@@ -103,7 +103,7 @@ bool mangle_push_seg(struct bt_ctx *x)
 	e_insn(&x->e, ZYDIS_MNEMONIC_MOV, 0, 2, vc);
 	e_insn(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, 2, sel);
 	emit_stack_access(x, o16, REX_R, 0x89, 3, (int8_t)-sz);
-	e_lea_esp(&x->e, -sz);
+	emit_esp_add(x, -sz);
 	x->how = HOW_REWRITE;
 	return true;
 }
@@ -129,12 +129,12 @@ void mangle_pop(struct bt_ctx *x)
 		}
 		if (!o16) { /* the load faults before anything changes */
 			emit_stack_access(x, false, 0, 0x8b, r, 0);
-			e_lea_esp(&x->e, sz);
+			emit_esp_add(x, sz);
 			return;
 		}
 		/* load into r11 first: a 16-bit pop keeps the register's top half */
 		emit_stack_access(x, o16, REX_R, 0x8b, 3, 0);
-		e_lea_esp(&x->e, sz);
+		emit_esp_add(x, sz);
 		e_mov_rr(&x->e, o16, r, 11);
 		return;
 	}
@@ -146,36 +146,65 @@ void mangle_pop(struct bt_ctx *x)
 	    .pfx = &p66, .npfx = o16, .rex = REX_R, .opc = &mov_store, .nopc = 1, .reg = 0};
 	if (!emit_mem_insn_adj(x, &mi, sz))
 		die("pop m: no REX problem expected");
-	e_lea_esp(&x->e, sz);
+	emit_esp_add(x, sz);
 }
 
 /* mangle_pusha: probe both ends of the 32-byte area, then store, then ESP.
- * False for the 16-bit form (the callout runs it). */
+ * False for the 16-bit form or a 16-bit SS (the callout runs it). */
 bool mangle_pusha(struct bt_ctx *x)
 {
-	if (x->insn->operand_width == 16)
+	if (x->insn->operand_width == 16 || (x->blk->mode & BT_MODE_SS16))
 		return false;
 	for (int r = 0; r < 8; r++)
 		emit_stack_access(x, false, 0, 0x89, r, (int8_t)(-4 - 4 * r));
-	e_lea_esp(&x->e, -32);
+	emit_esp_add(x, -32);
 	x->how = HOW_REWRITE;
 	return true;
 }
 
 /* mangle_popa: probe [esp] and [esp+28] first, then load (ESP skipped).
- * False for the 16-bit form (the callout runs it). */
+ * False for the 16-bit form or a 16-bit SS (the callout runs it). */
 bool mangle_popa(struct bt_ctx *x)
 {
-	if (x->insn->operand_width == 16)
+	if (x->insn->operand_width == 16 || (x->blk->mode & BT_MODE_SS16))
 		return false;
 	emit_stack_access(x, false, REX_R, 0x8b, 3, 28);
 	emit_stack_access(x, false, REX_R, 0x8b, 3, 0);
 	for (int r = 7; r >= 0; r--)
 		if (r != R_ESP)
 			emit_stack_access(x, false, 0, 0x8b, r, (int8_t)(4 * (7 - r)));
-	e_lea_esp(&x->e, 32);
+	emit_esp_add(x, 32);
 	x->how = HOW_REWRITE;
 	return true;
+}
+
+/* mangle_enter16: ENTER with a 16-bit operand size or a 16-bit SS, level
+ * 0 (what compilers emit): push (E)BP; (E)BP = (E)SP; (E)SP -= size, the
+ * store first.  The nested forms (level > 0) of 16-bit code end the run
+ * as not supported. */
+static void mangle_enter16(struct bt_ctx *x, uint32_t size, unsigned level)
+{
+	bool o16 = x->insn->operand_width == 16;
+	bool ss16 = x->blk->mode & BT_MODE_SS16;
+	int sz = o16 ? 2 : 4;
+
+	if (level != 0) {
+		mangle_callout(x, SITE_UNSUPP, "nested ENTER in 16-bit code");
+		return;
+	}
+	emit_stack_access(x, o16, 0, 0x89, R_EBP, (int8_t)-sz);
+	/* the frame pointer: (E)SP - sz, in the stack's width */
+	if (ss16)
+		e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(ZYDIS_REGISTER_R11D),
+			enc_mem(4, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, -sz));
+	else
+		e_lea32(&x->e, ZYDIS_REGISTER_R11D, ZYDIS_REGISTER_ESP, -sz);
+	if (ss16)
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, enc_reg(ZYDIS_REGISTER_R11D),
+			enc_reg(ZYDIS_REGISTER_R11W));
+	e_mov_rr(&x->e, o16, R_EBP, 11);
+	emit_esp_add(x, -sz - (int32_t)size);
+	x->how = HOW_REWRITE;
 }
 
 /* mangle_enter: ENTER size, level.  All loads and stores come first
@@ -186,15 +215,15 @@ void mangle_enter(struct bt_ctx *x)
 	uint32_t size = (uint32_t)x->ops[0].imm.value.u & 0xffff;
 	unsigned level = (unsigned)x->ops[1].imm.value.u & 31;
 
-	if (x->insn->operand_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit ENTER");
+	if (x->insn->operand_width == 16 || (x->blk->mode & BT_MODE_SS16)) {
+		mangle_enter16(x, size, level);
 		return;
 	}
 	x->how = HOW_REWRITE;
 	emit_stack_access(x, false, 0, 0x89, R_EBP, -4);
 	if (level == 0) {
 		e_lea32(&x->e, ZYDIS_REGISTER_EBP, ZYDIS_REGISTER_ESP, -4);
-		e_lea_esp(&x->e, -4 - (int32_t)size);
+		emit_esp_add(x, -4 - (int32_t)size);
 		return;
 	}
 	bool based = bt_ss_based(x); /* based SS: accesses add the base (mangle_mem.c) */
@@ -212,21 +241,26 @@ void mangle_enter(struct bt_ctx *x)
 	else
 		e_gs_r11(&x->e, false, ZYDIS_REGISTER_ESP, -4 - 4 * (int32_t)level);
 	e_mov_rr(&x->e, false, R_EBP, 11);
-	e_lea_esp(&x->e, -4 - 4 * (int32_t)level - (int32_t)size);
+	emit_esp_add(x, -4 - 4 * (int32_t)level - (int32_t)size);
 }
 
 /* mangle_leave: mov r11d,[ebp]; lea esp,[ebp+4]; mov ebp,r11d. */
 void mangle_leave(struct bt_ctx *x)
 {
-	if (x->insn->operand_width == 16) {
-		mangle_callout(x, SITE_UNSUPP, "16-bit LEAVE");
-		return;
-	}
-	if (bt_ss_based(x)) /* based SS: mov r11d,[ss:ebp] (mangle_mem.c) */
-		emit_ss_access(x, false, REX_R, 0x8b, 3, R_EBP, 0, NULL, 0);
+	bool o16 = x->insn->operand_width == 16;
+	bool ss16 = x->blk->mode & BT_MODE_SS16;
+
+	if (bt_ss_based(x)) /* based or 16-bit SS: mov r11,[ss:ebp] (mangle_mem.c) */
+		emit_ss_access(x, o16, REX_R, 0x8b, 3, R_EBP, 0, NULL, 0);
+	else if (o16) /* mov r11w, [gs:ebp] */
+		e_insn2(&x->e, ZYDIS_MNEMONIC_MOV, ZYDIS_ATTRIB_HAS_SEGMENT_GS,
+			enc_reg(ZYDIS_REGISTER_R11W),
+			enc_mem(2, ZYDIS_REGISTER_EBP, ZYDIS_REGISTER_NONE, 0, 0));
 	else
 		e_gs_r11(&x->e, true, ZYDIS_REGISTER_EBP, 0);
-	e_lea32(&x->e, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_EBP, 4);
-	e_mov_rr(&x->e, false, R_EBP, 11);
+	/* ESP (SP with a 16-bit SS) = EBP + the popped size */
+	e_lea32(&x->e, ss16 ? ZYDIS_REGISTER_SP : ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_EBP,
+		o16 ? 2 : 4);
+	e_mov_rr(&x->e, o16, R_EBP, 11);
 	x->how = HOW_REWRITE;
 }

@@ -2,8 +2,8 @@
  * run.c - the dispatcher loop (docs/design.md §3.3, §3.6, §3.7).
  *
  * One iteration: service the machine if kicked, deliver a pending
- * exception or interrupt, wait while halted, check that the mode is one the
- * translator handles, find or translate the block at vcpu->eip, chain the
+ * exception or interrupt, wait while halted, find or translate the block
+ * at CS:EIP (any mode: real, virtual-8086, 16- or 32-bit protected), chain the
  * direct exit that led here (or fill the indirect table after a miss),
  * enter translated code, and decode why it came back.
  */
@@ -16,33 +16,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
-
-/* mode_supported: protected mode (paging or none, PAE included), 32-bit
- * CS/SS; otherwise end the run with a clear message. */
-static bool mode_supported(struct bt *bt)
-{
-	struct vcpu *v = bt->v;
-	static const int flat[] = {S_CS, S_DS, S_ES, S_SS};
-
-	if (!(v->cr0 & CR0_PE) || (v->eflags & EFL_VM)) {
-		bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-			"bt: real mode is not supported yet");
-		return false;
-	}
-	for (unsigned i = 0; i < ARRAY_SIZE(flat); i++) {
-		const struct seg *s = &v->seg[flat[i]];
-		/* based DS/ES/SS are translated under a mode bit (bt_seg_mode);
-		 * only a 16-bit CS or SS is refused here */
-		bool need_db = flat[i] == S_CS || flat[i] == S_SS;
-		if (need_db && !(s->attr & SEG_ATTR_DB)) {
-			bt_stop(bt->m, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-				"bt: 16-bit %s segment is not supported yet",
-				vcpu_seg_name(flat[i]));
-			return false;
-		}
-	}
-	return true;
-}
 
 /* handle_async: what the signal handler asked for. */
 static void handle_async(struct bt *bt)
@@ -122,7 +95,7 @@ static bool pre_block(struct bt *bt)
 		bt->hooks.wait(m);
 		return false;
 	}
-	if (m->exit.reason != EXIT_NONE || !mode_supported(bt))
+	if (m->exit.reason != EXIT_NONE)
 		return false;
 	bt_paging_sync(bt);
 	return true;

@@ -120,11 +120,6 @@ skip_reason() {
 			echo "host KVM has no VT-x/SVM: it faults on guest paging (#GP on MOV CR0.PG)"
 		fi
 		;;
-	bt)
-		if has_need realmode; then
-			echo "real mode is not supported by the bt engine yet"
-		fi
-		;;
 	esac
 }
 # ---------------------------------------------------------------------------

@@ -159,7 +159,8 @@ static unsigned print_block(struct xlat *xl, struct bt *bt, const struct bt_bloc
 		char text[96] = "(undecodable)", hex[48] = "";
 		size_t avail = MIN(15, bt->m->ram.size - eip);
 		unsigned len = 1;
-		if (ZYAN_SUCCESS(ZydisDecoderDecodeFull(&bt->dec, p, avail, &in, ops))) {
+		if (ZYAN_SUCCESS(
+			ZydisDecoderDecodeFull(bt_decoder(bt, blk->mode), p, avail, &in, ops))) {
 			ZydisFormatterFormatInstruction(&xl->fmt, &in, ops,
 							in.operand_count_visible, text,
 							sizeof(text), eip, NULL);
