@@ -20,12 +20,18 @@
 #define PAM0	 0x59
 #define PAM_LAST 0x5f
 
+/* Bus 0 functions: the host bridge, and with an IDE disk the PIIX3's ISA
+ * bridge (00:01.0) and IDE function (00:01.1). */
+enum { FN_HOST, FN_ISA, FN_IDE, FN_COUNT };
+static const uint8_t fn_devfn[FN_COUNT] = {0x00, 0x08, 0x09};
+
 struct pci_host {
 	struct device dev;
 	struct devhost *h;
-	uint32_t addr;	     /* the 0xcf8 dword */
-	uint8_t rcr;	     /* reset control at 0xcf9 */
-	uint8_t config[256]; /* the host bridge's configuration space */
+	uint32_t addr; /* the 0xcf8 dword */
+	uint8_t rcr;   /* reset control at 0xcf9 */
+	bool piix;     /* the PIIX3 functions exist */
+	uint8_t config[FN_COUNT][256];
 };
 
 static struct pci_host *host_of(struct device *dev)
@@ -33,62 +39,100 @@ static struct pci_host *host_of(struct device *dev)
 	return (struct pci_host *)dev;
 }
 
-/* host_config_reset: the bridge's power-on header. */
-static void host_config_reset(struct pci_host *p)
+/* fn_header: a type 0 header: ids, class, revision, header type. */
+static void fn_header(uint8_t *c, uint16_t device, uint32_t class_rev, uint8_t htype)
 {
-	memset(p->config, 0, sizeof(p->config));
-	le_put16(p->config + 0x00, PCI_HOST_VENDOR);
-	le_put16(p->config + 0x02, PCI_HOST_DEVICE_ID);
-	le_put16(p->config + PCI_COMMAND, 0x0006); /* memory and bus master on */
-	le_put16(p->config + 0x06, 0x0280);	   /* status: medium DEVSEL */
-	p->config[0x08] = 0x02;			   /* revision */
-	p->config[0x0b] = 0x06;			   /* class: bridge, host */
-	p->config[0x0e] = 0x00;			   /* header type 0, one function */
-	p->config[PAM0] = 0x30;			   /* 0xf0000-0xfffff: RAM, R/W */
-	memset(p->config + PAM0 + 1, 0x33, PAM_LAST - PAM0);
+	memset(c, 0, 256);
+	le_put16(c + 0x00, PCI_HOST_VENDOR);
+	le_put16(c + 0x02, device);
+	le_put32(c + 0x08, class_rev);
+	c[0x0e] = htype;
 }
 
-/* host_selected: the register offset addressed by 0xcf8 within the bridge,
- * or -1 when the address is disabled or names no device. */
-static int host_selected(const struct pci_host *p)
+/* host_config_reset: the power-on headers. */
+static void host_config_reset(struct pci_host *p)
 {
-	if (!(p->addr & CFG_ENABLE) || (p->addr & 0x00ffff00u) != 0)
-		return -1; /* only bus 0, device 0, function 0 exists */
-	return (int)(p->addr & 0xfc);
+	uint8_t *c = p->config[FN_HOST];
+
+	fn_header(c, PCI_HOST_DEVICE_ID, 0x06000002, 0x00); /* bridge, host; rev 2 */
+	le_put16(c + PCI_COMMAND, 0x0006);		     /* memory and bus master on */
+	le_put16(c + 0x06, 0x0280);			     /* status: medium DEVSEL */
+	c[PAM0] = 0x30;					     /* 0xf0000-0xfffff: RAM, R/W */
+	memset(c + PAM0 + 1, 0x33, PAM_LAST - PAM0);
+	/* PIIX3 function 0: PCI-to-ISA bridge, multi-function; PIRQ routing
+	 * registers 0x60-0x63 disabled (bit 7), as at power on */
+	c = p->config[FN_ISA];
+	fn_header(c, PCI_PIIX3_ISA_ID, 0x06010000, 0x80);
+	le_put16(c + PCI_COMMAND, 0x0007);
+	le_put16(c + 0x06, 0x0200);
+	memset(c + 0x60, 0x80, 4);
+	/* PIIX3 function 1: IDE in legacy (compatibility) mode on both
+	 * channels, no bus mastering: ports 0x1f0/0x170, IRQ 14/15 */
+	c = p->config[FN_IDE];
+	fn_header(c, PCI_PIIX3_IDE_ID, 0x01010000, 0x00);
+	le_put16(c + PCI_COMMAND, 0x0001); /* I/O space on */
+	le_put16(c + 0x06, 0x0280);
+	le_put16(c + 0x40, 0x8000); /* IDETIM: primary decode enabled */
+	le_put16(c + 0x42, 0x8000); /* secondary */
+}
+
+/* host_selected: the function addressed by 0xcf8, or -1 when the address
+ * is disabled or names no function; *reg: its register offset. */
+static int host_selected(const struct pci_host *p, int *reg)
+{
+	uint32_t a = p->addr;
+
+	if (!(a & CFG_ENABLE) || (a & 0x00ff0000u) != 0)
+		return -1; /* only bus 0 exists */
+	for (int f = 0; f < FN_COUNT; f++) {
+		if (f != FN_HOST && !p->piix)
+			break;
+		if (((a >> 8) & 0xff) == fn_devfn[f]) {
+			*reg = (int)(a & 0xfc);
+			return f;
+		}
+	}
+	return -1;
 }
 
 /* host_config_read: size bytes at byte offset off of the selected space. */
 static uint32_t host_config_read(struct pci_host *p, unsigned off, unsigned size)
 {
-	int reg = host_selected(p);
+	int reg, f = host_selected(p, &reg);
 	uint32_t v = 0;
 
-	if (reg < 0)
+	if (f < 0)
 		return 0xffffffffu >> (32 - size * 8);
 	for (unsigned i = 0; i < size; i++)
-		v |= (uint32_t)p->config[(reg + off + i) & 0xff] << (8 * i);
+		v |= (uint32_t)p->config[f][(reg + off + i) & 0xff] << (8 * i);
 	return v;
 }
 
-/* host_config_write: the command register's writable bits and the PAM
- * registers change; the rest is read-only. */
+/* fn_writable: the bits of byte `at` of function f that software can
+ * change: the command register; the host's PAM registers; the ISA
+ * bridge's and the IDE function's device-specific registers (kept, with
+ * no effect: IRQ routing and timings are fixed here). */
+static uint8_t fn_writable(int f, unsigned at)
+{
+	if (at == PCI_COMMAND || at == PCI_COMMAND + 1)
+		return (uint8_t)(CMD_WRITABLE >> (8 * (at - PCI_COMMAND)));
+	if (f == FN_HOST)
+		return at == PAM0 ? 0x30 : (at > PAM0 && at <= PAM_LAST) ? 0x33 : 0;
+	return at >= 0x40 ? 0xff : 0;
+}
+
+/* host_config_write: see fn_writable; the rest is read-only. */
 static void host_config_write(struct pci_host *p, unsigned off, unsigned size, uint32_t v)
 {
-	int reg = host_selected(p);
+	int reg, f = host_selected(p, &reg);
 
-	if (reg < 0)
+	if (f < 0)
 		return;
 	for (unsigned i = 0; i < size; i++) {
 		unsigned at = (reg + off + i) & 0xff;
-		uint8_t b = (uint8_t)(v >> (8 * i));
+		uint8_t b = (uint8_t)(v >> (8 * i)), mask = fn_writable(f, at);
 
-		if (at == PCI_COMMAND || at == PCI_COMMAND + 1) {
-			uint8_t mask = (uint8_t)(CMD_WRITABLE >> (8 * (at - PCI_COMMAND)));
-
-			p->config[at] = (uint8_t)((p->config[at] & ~mask) | (b & mask));
-		} else if (at >= PAM0 && at <= PAM_LAST) {
-			p->config[at] = b & (at == PAM0 ? 0x30 : 0x33);
-		}
+		p->config[f][at] = (uint8_t)((p->config[f][at] & ~mask) | (b & mask));
 	}
 }
 
@@ -139,7 +183,7 @@ static void host_destroy(struct device *dev)
 	free(dev);
 }
 
-void pci_host_create(struct devhost *h)
+void pci_host_create(struct devhost *h, bool piix)
 {
 	struct pci_host *p =
 	    devhost_new_device(sizeof(*p), &(struct device){.name = "pci-host",
@@ -148,6 +192,7 @@ void pci_host_create(struct devhost *h)
 							    .reset = host_reset,
 							    .destroy = host_destroy});
 	p->h = h;
+	p->piix = piix;
 	host_config_reset(p);
 	devhost_add_device(h, DEVHOST_IO, PCI_HOST_PORT, 8, &p->dev);
 }

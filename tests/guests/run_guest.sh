@@ -5,7 +5,8 @@
 #
 # ENGINE is qemu (qemu-system-i386, the reference CPU), kvm or bt (bt86 with
 # -accel kvm / -accel bt). The guest image is $BT86_BUILD/tests/guests/NAME.elf
-# (multiboot) or NAME.bin (bios); BT86_BUILD defaults to ./build.
+# (multiboot), NAME.bin (bios) or NAME.img (disk: booted by SeaBIOS from -hda,
+# output on the debug console instead of the serial one).
 # The serial output must equal NAME.expected exactly (CRs dropped) and the
 # exit status must be the one guests.list gives for the engine: a field
 # "status=ENGINE:N,..." on the guest's line (e.g. status=qemu:0,bt:4,kvm:4
@@ -87,6 +88,9 @@ has_need() { [[ " $needs " == *" $1 "* ]]; }
 if [ "$format" = bios ]; then
 	image=$build/tests/guests/$name.bin
 	loadopt=-bios
+elif [ "$format" = disk ]; then
+	image=$build/tests/guests/$name.img
+	loadopt=-hda
 else
 	image=$build/tests/guests/$name.elf
 	loadopt=-kernel
@@ -100,6 +104,10 @@ expected=$here/$name.expected
 # SKIP RULES: what an engine cannot run here yet. Remove a rule when the
 # feature it stands for lands; nothing else in this script needs to change.
 skip_reason() {
+	if [ "$format" = disk ] && [ ! -r /usr/share/seabios/bios.bin ]; then
+		echo "no BIOS to boot a disk: /usr/share/seabios/bios.bin is missing (package seabios)"
+		return
+	fi
 	case $engine in
 	qemu)
 		command -v qemu-system-i386 >/dev/null ||
@@ -130,18 +138,32 @@ reason=$(skip_reason)
 out=$(mktemp -d "${TMPDIR:-/tmp}/guest.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
+# A disk guest runs on its own copy of the image (it writes to it) and
+# reports on the debug console; the serial console carries the BIOS's text.
+extra=()
+if [ "$format" = disk ]; then
+	cp "$image" "$out/disk.img"
+	image=$out/disk.img
+	extra=(-debugcon "file:$out/debugcon")
+fi
 if [ "$engine" = qemu ]; then
+	load=("$loadopt" "$image")
+	[ "$format" = disk ] && load=(-drive "file=$image,format=raw,if=ide")
 	cmd=(qemu-system-i386 -display none -no-reboot -m 64 -cpu "$qemu_cpu"
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4
-		"$loadopt" "$image")
+		"${load[@]}" "${extra[@]}")
 else
 	[ -x "$build/bt86" ] || fail "$build/bt86 is missing (build first)"
-	cmd=("$build/bt86" -accel "$engine" -m 64 "$loadopt" "$image" -serial stdio)
+	cmd=("$build/bt86" -accel "$engine" -m 64 "$loadopt" "$image" -serial stdio "${extra[@]}")
 fi
 
 timeout -k 5 "$timeout_s" "${cmd[@]}" </dev/null >"$out/raw" 2>"$out/stderr"
 status=$?
-tr -d '\r' <"$out/raw" >"$out/serial"
+if [ "$format" = disk ]; then
+	tr -d '\r' <"$out/debugcon" >"$out/serial" 2>/dev/null
+else
+	tr -d '\r' <"$out/raw" >"$out/serial"
+fi
 
 # bt86 exit status 6: the engine cannot run this guest. On kvm that is the
 # host's limit, not a wrong result: skip with bt86's last line (the error,

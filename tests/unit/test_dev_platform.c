@@ -15,7 +15,7 @@
 static void setup(void)
 {
 	dev_machine_init(16 * MiB);
-	pci_host_create(machine_devhost(&m));
+	pci_host_create(machine_devhost(&m), false);
 	acpi_pm_create(machine_devhost(&m));
 }
 

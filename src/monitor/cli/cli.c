@@ -12,6 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The BIOS a disk boots through when no -bios is given: Debian's SeaBIOS
+ * (package seabios, installed by scripts/setup-deps). */
+#define CLI_DEFAULT_BIOS "/usr/share/seabios/bios.bin"
+#include <unistd.h>
+
 struct cli_state {
 	struct machine_config *cfg;
 	char *err;
@@ -128,6 +133,103 @@ static int opt_bios(struct cli_state *st, const char *v)
 	return cli_check_file(st, "firmware image", v, strlen(v));
 }
 
+/* cli_add_drive: image path (a copy of n bytes) at index, -1 for the
+ * first free one. */
+static int cli_add_drive(struct cli_state *st, const char *path, size_t n, int index,
+			 bool readonly)
+{
+	if (cli_check_file(st, "disk image", path, n) < 0)
+		return -1;
+	if (index < 0)
+		for (index = 0; index < MACHINE_DRIVES && st->cfg->drive[index].file; index++)
+			;
+	if (index >= MACHINE_DRIVES)
+		return cli_fail(st, "at most %d IDE disks (index 0 to %d)", MACHINE_DRIVES,
+				MACHINE_DRIVES - 1);
+	if (st->cfg->drive[index].file)
+		return cli_fail(st, "IDE disk index %d is given twice", index);
+	char *copy = strndup(path, n); /* lives as long as the process */
+	if (!copy)
+		die_host("out of memory");
+	st->cfg->drive[index].file = copy;
+	st->cfg->drive[index].readonly = readonly;
+	return 0;
+}
+
+/* drive_key: the value of key=VALUE at s (length n), or NULL. */
+static const char *drive_key(const char *s, size_t n, const char *key, size_t *vlen)
+{
+	size_t k = strlen(key);
+
+	if (n <= k || strncmp(s, key, k) || s[k] != '=')
+		return NULL;
+	*vlen = n - k - 1;
+	return s + k + 1;
+}
+
+/* opt_drive: QEMU's -drive file=IMG,format=raw[,if=ide][,index=N]
+ * [,media=disk][,readonly=on|off]; a file name cannot hold a comma. */
+static int opt_drive(struct cli_state *st, const char *v)
+{
+	const char *file = NULL, *s = v, *val;
+	size_t flen = 0, vl;
+	int index = -1;
+	bool ro = false;
+
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		if ((val = drive_key(s, n, "file", &vl))) {
+			file = val;
+			flen = vl;
+		} else if ((val = drive_key(s, n, "format", &vl))) {
+			if (vl != 3 || strncmp(val, "raw", 3))
+				return cli_fail(st, "-drive: only format=raw is supported");
+		} else if ((val = drive_key(s, n, "if", &vl))) {
+			if (vl != 3 || strncmp(val, "ide", 3))
+				return cli_fail(st, "-drive: only if=ide is supported");
+		} else if ((val = drive_key(s, n, "media", &vl))) {
+			if (vl != 4 || strncmp(val, "disk", 4))
+				return cli_fail(st, "-drive: only media=disk is supported");
+		} else if ((val = drive_key(s, n, "index", &vl))) {
+			if (vl != 1 || val[0] < '0' || val[0] >= '0' + MACHINE_DRIVES)
+				return cli_fail(st, "-drive: index must be 0 to %d",
+						MACHINE_DRIVES - 1);
+			index = val[0] - '0';
+		} else if ((val = drive_key(s, n, "readonly", &vl))) {
+			ro = vl == 2 && !strncmp(val, "on", 2);
+			if (!ro && !(vl == 3 && !strncmp(val, "off", 3)))
+				return cli_fail(st, "-drive: readonly=on or readonly=off");
+		} else {
+			return cli_fail(st, "-drive: unknown part '%.*s'", (int)MIN(n, 40), s);
+		}
+		s += n + (s[n] == ',');
+	}
+	if (!file || !flen)
+		return cli_fail(st, "-drive needs file=IMAGE");
+	return cli_add_drive(st, file, flen, index, ro);
+}
+
+/* opt_hda .. opt_hdd: -hdX FILE, the drive at index 0-3. */
+static int opt_hda(struct cli_state *st, const char *v)
+{
+	return cli_add_drive(st, v, strlen(v), 0, false);
+}
+
+static int opt_hdb(struct cli_state *st, const char *v)
+{
+	return cli_add_drive(st, v, strlen(v), 1, false);
+}
+
+static int opt_hdc(struct cli_state *st, const char *v)
+{
+	return cli_add_drive(st, v, strlen(v), 2, false);
+}
+
+static int opt_hdd(struct cli_state *st, const char *v)
+{
+	return cli_add_drive(st, v, strlen(v), 3, false);
+}
+
 /* cli_output: stdio | file:PATH | none (or null). */
 static int cli_output(struct cli_state *st, const char *opt, const char *v, enum serial_mode *mode,
 		      const char **path)
@@ -209,7 +311,9 @@ static const struct cli_option cli_options[] = {
     {"serial", true, opt_serial},	 {"debugcon", true, opt_debugcon},
     {"vga-text", true, opt_vga_text},	 {"trace", true, opt_trace},
     {"no-reboot", false, opt_no_reboot}, {"stats", false, opt_stats},
-    {"perf-map", false, opt_perf_map},
+    {"perf-map", false, opt_perf_map},	 {"drive", true, opt_drive},
+    {"hda", true, opt_hda},		 {"hdb", true, opt_hdb},
+    {"hdc", true, opt_hdc},		 {"hdd", true, opt_hdd},
 };
 
 /* cli_lookup: the option named by arg ("-x", "--x" or "--x=v"); *inline_v
@@ -231,8 +335,21 @@ static const struct cli_option *cli_lookup(const char *arg, const char **inline_
 /* cli_check_config: constraints between options. */
 static int cli_check_config(struct cli_state *st)
 {
+	bool disks = false;
+
+	for (int i = 0; i < MACHINE_DRIVES; i++)
+		disks |= st->cfg->drive[i].file != NULL;
+	if (!st->cfg->kernel && !st->cfg->bios && disks) {
+		/* a disk and no kernel: boot it through the PC BIOS */
+		st->cfg->bios = CLI_DEFAULT_BIOS;
+		if (access(CLI_DEFAULT_BIOS, R_OK) < 0)
+			return cli_fail(st, "booting a disk needs a BIOS: %s is missing (apt-get "
+					    "install seabios) or give -bios FILE",
+					CLI_DEFAULT_BIOS);
+	}
 	if (!st->cfg->kernel && !st->cfg->bios)
-		return cli_fail(st, "no guest given: use -kernel FILE or -bios FILE (see --help)");
+		return cli_fail(st, "no guest given: use -kernel FILE, -bios FILE or a disk with "
+				    "-hda/-drive (see --help)");
 	if (st->cfg->kernel && st->cfg->bios)
 		return cli_fail(st, "-kernel and -bios cannot be used together");
 	if (st->cfg->bios && (st->cfg->initrd || st->cfg->append))
@@ -281,7 +398,7 @@ enum cli_result cli_parse(int argc, char **argv, struct machine_config *cfg, cha
 
 void cli_usage(FILE *f)
 {
-	fputs("usage: bt86 [options] -kernel FILE | -bios FILE\n"
+	fputs("usage: bt86 [options] -kernel FILE | -bios FILE | -hda DISK\n"
 	      "       bt86 xlat ...           show guest code and its translation\n"
 	      "\n"
 	      "Runs a 32-bit x86 guest on a binary translator (bt) or on KVM.\n"
@@ -295,6 +412,11 @@ void cli_usage(FILE *f)
 	      "  -append CMDLINE             kernel command line\n"
 	      "  -bios FILE                  raw firmware image (64-128 KiB), started at\n"
 	      "                              F000:FFF0 instead of a kernel\n"
+	      "  -drive file=IMG,format=raw[,if=ide][,index=N][,readonly=on]\n"
+	      "                              a raw disk image on the IDE controller\n"
+	      "                              (index 0-3); with no -kernel the machine\n"
+	      "                              boots it through SeaBIOS\n"
+	      "  -hda|-hdb|-hdc|-hdd FILE    the same, at index 0|1|2|3\n"
 	      "  -serial stdio|file:PATH|none   COM1 backend (default stdio)\n"
 	      "  -debugcon stdio|file:PATH|none port 0xe9 console (default none)\n"
 	      "  -vga-text auto|stdio|file:PATH|none\n"

@@ -86,6 +86,13 @@ static int main_boot(const struct machine_config *cfg)
 	}
 	if (cfg->kernel && loader_probe_file(cfg->kernel, loader_kernel_max(cfg->ram_size)) < 0)
 		return EXIT_STATUS_USAGE;
+	for (int i = 0; i < MACHINE_DRIVES; i++) { /* a bad image is the user's input */
+		struct disk d;
+		if (cfg->drive[i].file && disk_open(&d, cfg->drive[i].file, true) < 0)
+			return EXIT_STATUS_USAGE;
+		if (cfg->drive[i].file)
+			disk_close(&d);
+	}
 	if (machine_create(m, cfg) < 0)
 		return EXIT_STATUS_HOST;
 	m->engine = e;

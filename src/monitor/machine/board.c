@@ -29,6 +29,7 @@
 #include "devices/vga_text.h"
 #include "devices/fw_cfg.h"
 #include "devices/hpet.h"
+#include "devices/ata.h"
 
 /* board_isa_set: ISA IRQ pin goes to the 8259 pair and to the IOAPIC
  * (IRQ0 on pin 2, the MADT's override; the rest on their own pins). */
@@ -58,6 +59,31 @@ static void board_lapic_eoi(void *opaque, uint8_t vector)
 	ioapic_eoi(b->ioapic, vector);
 }
 
+/* board_has_disks: an IDE disk was given. */
+static bool board_has_disks(const struct machine *m)
+{
+	for (int i = 0; i < MACHINE_DRIVES; i++)
+		if (m->cfg.drive[i].file)
+			return true;
+	return false;
+}
+
+/* board_create_ata: an ATA channel for each pair of -drive indexes in use
+ * (0-1 primary at 0x1f0/IRQ14, 2-3 secondary at 0x170/IRQ15). */
+static void board_create_ata(struct machine *m, struct devhost *h)
+{
+	static const uint16_t base[2] = {ATA_PRIMARY_BASE, ATA_SECONDARY_BASE};
+	static const uint16_t ctl[2] = {ATA_PRIMARY_CTL, ATA_SECONDARY_CTL};
+
+	for (int c = 0; c < 2; c++) {
+		struct disk *d0 = m->cfg.drive[2 * c].file ? &m->disks[2 * c] : NULL;
+		struct disk *d1 = m->cfg.drive[2 * c + 1].file ? &m->disks[2 * c + 1] : NULL;
+
+		if (d0 || d1)
+			ata_create(h, base[c], ctl[c], &m->isa_irq[14 + c], d0, d1);
+	}
+}
+
 void board_create(struct machine *m)
 {
 	struct devhost *h = machine_devhost(m);
@@ -81,10 +107,11 @@ void board_create(struct machine *m)
 	if (m->debugcon_out)
 		debugcon_create(h, m->debugcon_out);
 	debugexit_create(h);
-	pci_host_create(h);
+	pci_host_create(h, board_has_disks(m));
 	acpi_pm_create(h);
 	vga_text_create(h, m->vga_out, m->cfg.vga_text_auto);
 	b->fw_cfg = fw_cfg_create(h);
+	board_create_ata(m, h);
 }
 
 /* board_pic_pending: the 8259's INTR, as far as it reaches the CPU. */

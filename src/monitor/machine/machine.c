@@ -75,6 +75,20 @@ static int machine_open_console(struct machine *m)
 	return 0;
 }
 
+/* machine_open_disks: the -drive images (disk.h reports a bad one). */
+static int machine_open_disks(struct machine *m)
+{
+	for (int i = 0; i < MACHINE_DRIVES; i++) {
+		m->disks[i].fd = -1;
+		if (!m->cfg.drive[i].file)
+			continue;
+		int err = disk_open(&m->disks[i], m->cfg.drive[i].file, m->cfg.drive[i].readonly);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 int machine_create(struct machine *m, const struct machine_config *cfg)
 {
 	int err;
@@ -95,6 +109,9 @@ int machine_create(struct machine *m, const struct machine_config *cfg)
 		goto fail;
 	}
 	err = machine_open_console(m);
+	if (err < 0)
+		goto fail;
+	err = machine_open_disks(m);
 	if (err < 0)
 		goto fail;
 	err = event_init(m);
@@ -147,6 +164,11 @@ void machine_destroy(struct machine *m)
 		m->console = NULL;
 	}
 	machine_close_outputs(m);
+	for (int i = 0; i < MACHINE_DRIVES; i++) {
+		if (m->disks[i].path)
+			disk_flush(&m->disks[i]); /* what the guest wrote reaches the disk */
+		disk_close(&m->disks[i]);
+	}
 	bus_destroy(&m->io);
 	bus_destroy(&m->mmio);
 	ram_destroy(&m->ram);

@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "devices/devhost.h"
+#include "devices/disk.h"
 #include "monitor/machine/vcpu.h"
 #include "monitor/machine/ram.h"
 #include "monitor/machine/board.h"
@@ -70,10 +71,18 @@ struct machine_exit {
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 
+#define MACHINE_DRIVES 4
+
 struct machine_config {
 	const char *accel; /* "bt" or "kvm" */
 	uint64_t ram_size; /* bytes */
 	const char *kernel, *initrd, *append, *bios;
+	/* -drive / -hda..-hdd: raw images on the ATA channels, index 0-3 =
+	 * primary master, primary slave, secondary master, secondary slave */
+	struct {
+		const char *file;
+		bool readonly;
+	} drive[MACHINE_DRIVES];
 	enum serial_mode serial;
 	const char *serial_path;
 	enum serial_mode debugcon;
@@ -98,6 +107,7 @@ struct machine {
 	void *engine_data;
 
 	/* devices */
+	struct disk disks[MACHINE_DRIVES]; /* opened from cfg.drive */
 	struct pc_board board;	  /* what board.c wired, for the machine's own use */
 	struct device *owned[32]; /* every device, destroyed at teardown */
 	unsigned nr_owned;

@@ -1,0 +1,37 @@
+/*
+ * ata.h - one ATA (IDE) channel on the ISA ports, two devices at most
+ * (master and slave), PIO only (ATA/ATAPI-6 register and protocol rules).
+ *
+ * Command block at base (0x1f0 primary, 0x170 secondary), device control
+ * and alternate status at ctl (0x3f6, 0x376), INTRQ on irq (IRQ14, IRQ15).
+ * Commands: IDENTIFY DEVICE, READ/WRITE SECTORS and MULTIPLE (28- and
+ * 48-bit LBA, and CHS through the IDENTIFY geometry), READ VERIFY, SET
+ * MULTIPLE MODE, SET FEATURES, INITIALIZE DEVICE PARAMETERS, RECALIBRATE,
+ * FLUSH CACHE (EXT), READ NATIVE MAX ADDRESS (EXT), CHECK POWER MODE, the
+ * idle/standby commands and EXECUTE DEVICE DIAGNOSTIC; any other command
+ * (PACKET, DMA commands) is aborted (ERR, error ABRT).  Transfers happen
+ * at once: BSY is never seen, DRQ is set when a block is ready.  A read
+ * or write past the end of the disk ends with IDNF.  Absent devices read
+ * as 0 while the other one exists, as on a real channel.
+ */
+#ifndef BT86_ATA_H
+#define BT86_ATA_H
+
+#include <stdint.h>
+
+#include "devices/disk.h"
+#include "devices/irq.h"
+
+struct devhost;
+
+#define ATA_PRIMARY_BASE   0x1f0u
+#define ATA_PRIMARY_CTL	   0x3f6u
+#define ATA_SECONDARY_BASE 0x170u
+#define ATA_SECONDARY_CTL  0x376u
+
+/* ata_create: a channel with disks master and slave (either may be NULL,
+ * not both; the disks stay the caller's) on h's port bus. */
+void ata_create(struct devhost *h, uint16_t base, uint16_t ctl, struct irq_line *irq,
+		struct disk *master, struct disk *slave);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * disk.h - a raw disk image file as a block device for the disk controllers
+ * (-drive file=IMG,format=raw, -hda).
+ *
+ * Sectors are 512 bytes.  A write reaches the file with one pwrite per
+ * request before the controller reports it done, so a crash of the guest
+ * or of bt86 loses nothing the guest was told is written, and never leaves
+ * a partial sector; FLUSH CACHE becomes fdatasync, so the host's page cache
+ * is on the disk when the guest asks.  The image is locked (flock) while
+ * bt86 runs: a second bt86 on the same image is refused.
+ */
+#ifndef BT86_DISK_H
+#define BT86_DISK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DISK_SECTOR 512u
+
+struct disk {
+	int fd;
+	uint64_t sectors;
+	bool readonly;
+	const char *path;
+};
+
+/* disk_open: open path as a raw image (read-only if readonly); one line on
+ * stderr and -errno when it cannot be used (missing, empty, not a whole
+ * number of sectors, locked by another bt86). */
+int disk_open(struct disk *d, const char *path, bool readonly);
+
+/* disk_close: release the file (no-op on a disk never opened). */
+void disk_close(struct disk *d);
+
+/* disk_read / disk_write: n sectors at lba; 0, or -EIO past the end or on
+ * a host error (-EROFS: a write to a read-only disk). */
+int disk_read(struct disk *d, uint64_t lba, unsigned n, void *buf);
+int disk_write(struct disk *d, uint64_t lba, unsigned n, const void *buf);
+
+/* disk_flush: everything written so far is on stable storage; 0 or -EIO. */
+int disk_flush(struct disk *d);
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * bootsect.S - a PC boot sector and the disk image around it, booted by the
+ * BIOS from the first IDE disk (-hda).
+ *
+ * Sector 0 is the boot sector: the BIOS loads it at 0:7C00 and jumps there
+ * with DL = the boot drive.  It prints through INT 10h (teletype), loads
+ * sectors 1-4 (the rest of the program) to 0:7E00 with INT 13h AH=02h and
+ * jumps on.  The program checks the BIOS disk services against the image's
+ * own contents: every data sector from LBA 8 on holds the bytes
+ * (LBA * 7 + i) mod 256.  TAP lines go to the debug console (port 0xe9),
+ * the same on every engine; the end is isa-debug-exit (port 0xf4), 0 when
+ * every check passed.  The image is 64 sectors; LBA 40 and 41 are written.
+ */
+#define DATA_LBA	8
+#define SECTORS		64
+#define BUF		0x9000
+#define DAP		0x600	/* INT 13h extensions disk address packet */
+#define VAR_DRIVE	0x610
+#define VAR_FAILS	0x612
+#define VAR_TESTNO	0x614
+
+	.code16
+	.section .text, "ax"
+	.globl	_start
+_start:
+	cli
+	xor	%ax, %ax
+	mov	%ax, %ds
+	mov	%ax, %es
+	mov	%ax, %ss
+	mov	$0x7c00, %sp
+	ljmp	$0, $1f			/* CS:IP = 0:7Cxx whatever the BIOS used */
+1:	sti
+	cld
+	mov	%dl, VAR_DRIVE
+	mov	$msg_hello, %si
+	call	print10
+	mov	$0x0204, %ax		/* read 4 sectors */
+	mov	$0x0002, %cx		/* cylinder 0, sector 2 (LBA 1) */
+	xor	%dh, %dh		/* head 0 */
+	mov	VAR_DRIVE, %dl
+	mov	$0x7e00, %bx
+	int	$0x13
+	jc	load_failed
+	cmpw	$0x5a5a, stage2_magic
+	jne	load_failed
+	jmp	stage2
+
+load_failed:
+	mov	$msg_fail, %si
+	call	print10
+	mov	$1, %al
+	out	%al, $0xf4
+	hlt
+
+/* print10: the NUL-terminated string at DS:SI through INT 10h AH=0Eh. */
+print10:
+	push	%ax
+	push	%bx
+1:	lodsb
+	test	%al, %al
+	jz	2f
+	mov	$0x0e, %ah
+	mov	$0x0007, %bx
+	int	$0x10
+	jmp	1b
+2:	pop	%bx
+	pop	%ax
+	ret
+
+msg_hello:
+	.asciz	"bootsect: started by the BIOS\r\n"
+msg_fail:
+	.asciz	"bootsect: INT 13h could not load the rest\r\n"
+
+	. = _start + 510
+	.word	0xaa55
+
+/* ---- sectors 1-4: the checks ------------------------------------------ */
+stage2_magic:
+	.word	0x5a5a
+stage2:
+	movw	$0, VAR_FAILS
+	movw	$0, VAR_TESTNO
+	mov	$msg_plan, %si
+	call	dputs
+
+	/* 1: AH=08h reports a fixed disk and the BIOS counts one */
+	mov	$0x08, %ah
+	mov	VAR_DRIVE, %dl
+	xor	%di, %di
+	int	$0x13
+	setnc	%al
+	cmp	$1, %dl
+	sete	%ah
+	and	%ah, %al
+	mov	$t_params, %si
+	call	result
+
+	/* 2: AH=41h: the EDD extensions are there */
+	mov	$0x41, %ah
+	mov	$0x55aa, %bx
+	mov	VAR_DRIVE, %dl
+	int	$0x13
+	setnc	%al
+	cmp	$0xaa55, %bx
+	sete	%ah
+	and	%ah, %al
+	mov	$t_ext, %si
+	call	result
+
+	/* 3: AH=02h (CHS) reads LBA 8-11: cylinder 0, head 0, sectors 9-12 */
+	call	clear_buf
+	mov	$0x0204, %ax
+	mov	$9, %cx
+	xor	%dh, %dh
+	mov	VAR_DRIVE, %dl
+	mov	$BUF, %bx
+	int	$0x13
+	setnc	%al
+	mov	$DATA_LBA, %bx
+	mov	$4, %cx
+	call	check_pattern
+	mov	$t_chs, %si
+	call	result
+
+	/* 4: AH=42h (LBA) reads LBA 20-35 in one call into 0:9000 */
+	call	clear_buf
+	movw	$20, %ax
+	movw	$16, %cx
+	mov	$0x42, %bl
+	call	ext_io
+	mov	$20, %bx
+	mov	$16, %cx
+	call	check_pattern
+	mov	$t_lba, %si
+	call	result
+
+	/* 5: AH=03h writes LBA 40 (CHS sector 41); AH=02h reads it back */
+	call	fill_new
+	mov	$0x0301, %ax
+	mov	$41, %cx
+	xor	%dh, %dh
+	mov	VAR_DRIVE, %dl
+	mov	$BUF, %bx
+	int	$0x13
+	setnc	%al
+	push	%ax
+	call	clear_buf
+	mov	$0x0201, %ax
+	mov	$41, %cx
+	xor	%dh, %dh
+	mov	VAR_DRIVE, %dl
+	mov	$BUF, %bx
+	int	$0x13
+	pop	%ax
+	jc	1f
+	call	check_new
+	jmp	2f
+1:	xor	%al, %al
+2:	mov	$t_write, %si
+	call	result
+
+	/* 6: AH=43h writes LBA 41; AH=42h reads it back */
+	call	fill_new
+	movw	$41, %ax
+	movw	$1, %cx
+	mov	$0x43, %bl
+	call	ext_io
+	push	%ax
+	call	clear_buf
+	movw	$41, %ax
+	movw	$1, %cx
+	mov	$0x42, %bl
+	call	ext_io
+	pop	%dx
+	and	%dl, %al
+	jz	1f
+	call	check_new
+1:	mov	$t_extw, %si
+	call	result
+
+	/* 7: a read past the last sector fails with CF set */
+	movw	$SECTORS - 1, %ax
+	movw	$2, %cx
+	mov	$0x42, %bl
+	call	ext_io
+	xor	$1, %al
+	mov	$t_end, %si
+	call	result
+
+	/* 8: INT 12h: 639 KiB of base memory */
+	int	$0x12
+	cmp	$639, %ax
+	sete	%al
+	mov	$t_mem, %si
+	call	result
+
+	mov	$msg_done, %si
+	call	print10
+	mov	VAR_FAILS, %ax
+	test	%ax, %ax
+	setnz	%al
+	out	%al, $0xf4
+	cli
+	hlt
+
+/* ext_io: AH=BL (42h read / 43h write) of CX sectors at LBA AX to 0:9000;
+ * AL = 1 when CF came back clear. */
+ext_io:
+	movw	$0x0010, DAP		/* size 16, reserved 0 */
+	movw	%cx, DAP + 2
+	movw	$BUF, DAP + 4
+	movw	$0, DAP + 6
+	movw	%ax, DAP + 8
+	movw	$0, DAP + 10
+	movl	$0, DAP + 12
+	mov	%bl, %ah
+	mov	$0, %al			/* AH=43h: no verify */
+	mov	VAR_DRIVE, %dl
+	mov	$DAP, %si
+	int	$0x13
+	setnc	%al
+	ret
+
+/* clear_buf: 16 sectors at 0:9000 = 0xee. */
+clear_buf:
+	push	%ax
+	push	%cx
+	push	%di
+	mov	$BUF, %di
+	mov	$0xee, %al
+	mov	$16 * 512, %cx
+	rep stosb
+	pop	%di
+	pop	%cx
+	pop	%ax
+	ret
+
+/* fill_new: one sector at 0:9000 = 0x5a ^ i. */
+fill_new:
+	push	%cx
+	push	%di
+	mov	$BUF, %di
+	xor	%cx, %cx
+1:	mov	%cl, %al
+	xor	$0x5a, %al
+	stosb
+	inc	%cx
+	cmp	$512, %cx
+	jb	1b
+	pop	%di
+	pop	%cx
+	ret
+
+/* check_new: AL = 1 if the sector at 0:9000 is fill_new's. */
+check_new:
+	push	%cx
+	push	%si
+	mov	$BUF, %si
+	xor	%cx, %cx
+1:	mov	%cl, %al
+	xor	$0x5a, %al
+	cmp	(%si), %al
+	jne	2f
+	inc	%si
+	inc	%cx
+	cmp	$512, %cx
+	jb	1b
+	mov	$1, %al
+	jmp	3f
+2:	xor	%al, %al
+3:	pop	%si
+	pop	%cx
+	ret
+
+/* check_pattern: AL (1: the BIOS call succeeded) stays 1 only if the CX
+ * sectors at 0:9000 hold the pattern of LBA BX on. */
+check_pattern:
+	push	%bx
+	push	%cx
+	push	%dx
+	push	%si
+	test	%al, %al
+	jz	4f
+	mov	$BUF, %si
+1:	mov	%bl, %dl		/* DL = (LBA * 7 + i) mod 256 */
+	imul	$7, %dx, %dx
+	xor	%di, %di
+2:	cmp	(%si), %dl
+	jne	3f
+	inc	%si
+	inc	%dl
+	inc	%di
+	cmp	$512, %di
+	jb	2b
+	inc	%bx
+	loop	1b
+	mov	$1, %al
+	jmp	4f
+3:	xor	%al, %al
+4:	pop	%si
+	pop	%dx
+	pop	%cx
+	pop	%bx
+	ret
+
+/* result: "ok N - text" or "not ok N - text" for AL = 1 or 0, text at SI. */
+result:
+	push	%ax
+	incw	VAR_TESTNO
+	test	%al, %al
+	jnz	1f
+	incw	VAR_FAILS
+	push	%si
+	mov	$s_not, %si
+	call	dputs
+	pop	%si
+1:	push	%si
+	mov	$s_ok, %si
+	call	dputs
+	mov	VAR_TESTNO, %ax
+	add	$'0', %al
+	out	%al, $0xe9
+	mov	$s_dash, %si
+	call	dputs
+	pop	%si
+	call	dputs
+	mov	$'\n', %al
+	out	%al, $0xe9
+	pop	%ax
+	ret
+
+/* dputs: the string at SI to the debug console. */
+dputs:
+	push	%ax
+	push	%si
+1:	lodsb
+	test	%al, %al
+	jz	2f
+	out	%al, $0xe9
+	jmp	1b
+2:	pop	%si
+	pop	%ax
+	ret
+
+msg_plan:	.asciz	"1..8\n"
+msg_done:	.asciz	"bootsect: done\r\n"
+s_not:		.asciz	"not "
+s_ok:		.asciz	"ok "
+s_dash:		.asciz	" - "
+t_params:	.asciz	"INT 13h AH=08h: one fixed disk"
+t_ext:		.asciz	"INT 13h AH=41h: EDD extensions present"
+t_chs:		.asciz	"INT 13h AH=02h reads 4 sectors by CHS"
+t_lba:		.asciz	"INT 13h AH=42h reads 16 sectors by LBA"
+t_write:	.asciz	"INT 13h AH=03h writes a sector that reads back"
+t_extw:		.asciz	"INT 13h AH=43h writes a sector that reads back"
+t_end:		.asciz	"a read past the end of the disk fails"
+t_mem:		.asciz	"INT 12h reports 639 KiB of base memory"
+
+	. = _start + DATA_LBA * 512
+/* ---- data sectors: byte i of LBA n is (n * 7 + i) mod 256 ------------- */
+	.set	lba, DATA_LBA
+	.rept	SECTORS - DATA_LBA
+	.set	i, 0
+	.rept	512
+	.byte	(lba * 7 + i) & 0xff
+	.set	i, i + 1
+	.endr
+	.set	lba, lba + 1
+	.endr
