@@ -17,8 +17,8 @@
 #define ERR_IDNF 0x10
 #define ERR_UNC	 0x40
 
-#define DEV_LBA 0x40 /* device register: LBA addressing */
-#define DEV_DEV 0x10 /* device register: slave selected */
+#define DEV_LBA	 0x40 /* device register: LBA addressing */
+#define DEV_DEV	 0x10 /* device register: slave selected */
 #define CTL_NIEN 0x02
 #define CTL_SRST 0x04
 #define CTL_HOB	 0x80
@@ -27,7 +27,7 @@
 
 struct ata_drive {
 	struct disk *disk;
-	uint8_t mult;	    /* READ/WRITE MULTIPLE block size, 0: not set */
+	uint8_t mult;	     /* READ/WRITE MULTIPLE block size, 0: not set */
 	uint16_t heads, spt; /* CHS translation in use */
 };
 
@@ -147,10 +147,10 @@ static void ata_identify(struct ata *a, struct ata_drive *d)
 	ata_put_string(&w[23], 4, "1.0");
 	ata_put_string(&w[27], 20, "bt86 ATA disk");
 	w[47] = 0x8000 | MAX_MULT;
-	w[49] = 0x0200;		  /* LBA; no DMA */
+	w[49] = 0x0200; /* LBA; no DMA */
 	w[50] = 0x4000;
-	w[51] = 0x0200;		  /* PIO mode 2 timing */
-	w[53] = 0x0003;		  /* words 54-58 and 64-70 valid */
+	w[51] = 0x0200; /* PIO mode 2 timing */
+	w[53] = 0x0003; /* words 54-58 and 64-70 valid */
 	w[54] = (uint16_t)(d->heads && d->spt ? (chs ? cyls : 0) : 0);
 	w[55] = d->heads;
 	w[56] = d->spt;
@@ -329,7 +329,8 @@ static void ata_command(struct ata *a, uint8_t cmd)
 	case 0xec: /* IDENTIFY DEVICE */
 		ata_identify(a, d);
 		return;
-	case 0x20: case 0x21: /* READ SECTORS (with and without retry) */
+	case 0x20:
+	case 0x21: /* READ SECTORS (with and without retry) */
 		ata_rw(a, d, false, false, 1);
 		return;
 	case 0x24: /* READ SECTORS EXT */
@@ -341,7 +342,8 @@ static void ata_command(struct ata *a, uint8_t cmd)
 	case 0x29: /* READ MULTIPLE EXT */
 		ata_rw(a, d, false, true, d->mult);
 		return;
-	case 0x30: case 0x31: /* WRITE SECTORS */
+	case 0x30:
+	case 0x31: /* WRITE SECTORS */
 		ata_rw(a, d, true, false, 1);
 		return;
 	case 0x34: /* WRITE SECTORS EXT */
@@ -353,7 +355,9 @@ static void ata_command(struct ata *a, uint8_t cmd)
 	case 0x39: /* WRITE MULTIPLE EXT */
 		ata_rw(a, d, true, true, d->mult);
 		return;
-	case 0x40: case 0x41: case 0x42: { /* READ VERIFY SECTORS (EXT) */
+	case 0x40:
+	case 0x41:
+	case 0x42: { /* READ VERIFY SECTORS (EXT) */
 		uint64_t lba;
 		if (!ata_lba(a, d, cmd == 0x42, &lba) || lba >= d->disk->sectors)
 			ata_fail(a, ERR_IDNF);
@@ -374,7 +378,8 @@ static void ata_command(struct ata *a, uint8_t cmd)
 		d->spt = a->r.count;
 		ata_done(a);
 		return;
-	case 0xe7: case 0xea: /* FLUSH CACHE (EXT) */
+	case 0xe7:
+	case 0xea: /* FLUSH CACHE (EXT) */
 		if (disk_flush(d->disk) < 0)
 			ata_fail(a, ERR_ABRT);
 		else
@@ -386,7 +391,8 @@ static void ata_command(struct ata *a, uint8_t cmd)
 	case 0x27: /* READ NATIVE MAX ADDRESS EXT */
 		ata_max_address(a, d, true);
 		return;
-	case 0xe5: case 0x98: /* CHECK POWER MODE: active or idle */
+	case 0xe5:
+	case 0x98: /* CHECK POWER MODE: active or idle */
 		a->r.count = 0xff;
 		ata_done(a);
 		return;
@@ -395,8 +401,14 @@ static void ata_command(struct ata *a, uint8_t cmd)
 		ata_raise(a);
 		return;
 	case 0xef: /* SET FEATURES: accepted (transfer mode, cache) */
-	case 0xe0: case 0xe1: case 0xe2: case 0xe3: /* standby / idle */
-	case 0x94: case 0x95: case 0x96: case 0x97:
+	case 0xe0:
+	case 0xe1:
+	case 0xe2:
+	case 0xe3: /* standby / idle */
+	case 0x94:
+	case 0x95:
+	case 0x96:
+	case 0x97:
 		ata_done(a);
 		return;
 	default:

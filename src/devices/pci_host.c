@@ -55,9 +55,9 @@ static void host_config_reset(struct pci_host *p)
 	uint8_t *c = p->config[FN_HOST];
 
 	fn_header(c, PCI_HOST_DEVICE_ID, 0x06000002, 0x00); /* bridge, host; rev 2 */
-	le_put16(c + PCI_COMMAND, 0x0006);		     /* memory and bus master on */
-	le_put16(c + 0x06, 0x0280);			     /* status: medium DEVSEL */
-	c[PAM0] = 0x30;					     /* 0xf0000-0xfffff: RAM, R/W */
+	le_put16(c + PCI_COMMAND, 0x0006);		    /* memory and bus master on */
+	le_put16(c + 0x06, 0x0280);			    /* status: medium DEVSEL */
+	c[PAM0] = 0x30;					    /* 0xf0000-0xfffff: RAM, R/W */
 	memset(c + PAM0 + 1, 0x33, PAM_LAST - PAM0);
 	/* PIIX3 function 0: PCI-to-ISA bridge, multi-function; PIRQ routing
 	 * registers 0x60-0x63 disabled (bit 7), as at power on */

@@ -161,6 +161,55 @@ START_TEST(test_initrd_list)
 }
 END_TEST
 
+START_TEST(test_drives)
+{
+	char spec[200];
+
+	/* a disk and no kernel: booted through the default BIOS, if present */
+	if (access("/usr/share/seabios/bios.bin", R_OK) == 0) {
+		ck_assert_int_eq(parse("-hda", kernel_path, NULL), CLI_RUN);
+		ck_assert_str_eq(cfg.bios, "/usr/share/seabios/bios.bin");
+	}
+	ck_assert_int_eq(parse("-kernel", kernel_path, "-hdb", initrd_path, NULL), CLI_RUN);
+	ck_assert_ptr_null(cfg.drive[0].file);
+	ck_assert_str_eq(cfg.drive[1].file, initrd_path);
+	snprintf(spec, sizeof(spec), "file=%s,format=raw,if=ide,index=2,media=disk,readonly=on",
+		 kernel_path);
+	ck_assert_int_eq(parse("-kernel", kernel_path, "-drive", spec, NULL), CLI_RUN);
+	ck_assert_str_eq(cfg.drive[2].file, kernel_path);
+	ck_assert(cfg.drive[2].readonly);
+	snprintf(spec, sizeof(spec), "file=%s", kernel_path); /* the first free index */
+	ck_assert_int_eq(parse("-kernel", kernel_path, "-hda", initrd_path, "-drive", spec, NULL),
+			 CLI_RUN);
+	ck_assert_str_eq(cfg.drive[1].file, kernel_path);
+	expect_error(parse("-kernel", kernel_path, "-drive", "format=raw", NULL), "needs file=");
+	snprintf(spec, sizeof(spec), "file=%s,format=qcow2", kernel_path);
+	expect_error(parse("-kernel", kernel_path, "-drive", spec, NULL), "format=raw");
+	snprintf(spec, sizeof(spec), "file=%s,if=virtio", kernel_path);
+	expect_error(parse("-kernel", kernel_path, "-drive", spec, NULL), "if=ide");
+	snprintf(spec, sizeof(spec), "file=%s,index=4", kernel_path);
+	expect_error(parse("-kernel", kernel_path, "-drive", spec, NULL), "index");
+	snprintf(spec, sizeof(spec), "file=%s,cache=none", kernel_path);
+	expect_error(parse("-kernel", kernel_path, "-drive", spec, NULL), "unknown part");
+	expect_error(parse("-hda", "/nonexistent/d", NULL), "cannot read disk image");
+	expect_error(parse("-kernel", kernel_path, "-hda", kernel_path, "-hda", kernel_path, NULL),
+		     "given twice");
+	/* QEMU's spellings for what the machine is */
+	ck_assert_int_eq(parse("-kernel", kernel_path, "-nographic", "-smp", "1", "-M", "pc",
+			       "-machine", "type=pc-i440fx-7.2", "-display", "none", "-device",
+			       "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", "mon:stdio",
+			       NULL),
+			 CLI_RUN);
+	ck_assert_int_eq(cfg.serial, SERIAL_STDIO);
+	expect_error(parse("-kernel", kernel_path, "-device", "e1000", NULL), "not available");
+	expect_error(parse("-kernel", kernel_path, "-device", "isa-debug-exit,iobase=0x501", NULL),
+		     "iobase=0xf4");
+	expect_error(parse("-kernel", kernel_path, "-M", "q35", NULL), "not available");
+	expect_error(parse("-kernel", kernel_path, "-display", "gtk", NULL), "no display");
+	expect_error(parse("-kernel", kernel_path, "-smp", "x", NULL), "bad -smp");
+}
+END_TEST
+
 START_TEST(test_usage_mentions_statuses)
 {
 	char *buf = NULL;
@@ -190,6 +239,7 @@ int main(void)
 	tcase_add_test(tc, test_help);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_initrd_list);
+	tcase_add_test(tc, test_drives);
 	tcase_add_test(tc, test_usage_mentions_statuses);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

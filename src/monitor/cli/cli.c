@@ -135,8 +135,7 @@ static int opt_bios(struct cli_state *st, const char *v)
 
 /* cli_add_drive: image path (a copy of n bytes) at index, -1 for the
  * first free one. */
-static int cli_add_drive(struct cli_state *st, const char *path, size_t n, int index,
-			 bool readonly)
+static int cli_add_drive(struct cli_state *st, const char *path, size_t n, int index, bool readonly)
 {
 	if (cli_check_file(st, "disk image", path, n) < 0)
 		return -1;
@@ -249,7 +248,80 @@ static int cli_output(struct cli_state *st, const char *opt, const char *v, enum
 
 static int opt_serial(struct cli_state *st, const char *v)
 {
+	if (!strcmp(v, "mon:stdio")) /* QEMU's: no monitor here, Ctrl-A x quits */
+		v = "stdio";
 	return cli_output(st, "-serial", v, &st->cfg->serial, &st->cfg->serial_path);
+}
+
+/* --- QEMU's spellings for the machine bt86 always is ----------------------
+ * Guests are often run with a QEMU command line; the options below name
+ * what this machine already is (or one CPU where more are asked, with a
+ * note), and refuse what it cannot be. */
+
+/* opt_smp: -smp [cpus=]N[,...]: one CPU; more is a note, not an error (the
+ * firmware tables describe one, as on a PC with fewer CPUs). */
+static int opt_smp(struct cli_state *st, const char *v)
+{
+	char *end;
+	long n = strtol(strncmp(v, "cpus=", 5) ? v : v + 5, &end, 10);
+
+	if (n < 1 || (*end && *end != ','))
+		return cli_fail(st, "bad -smp '%s'", v);
+	if (n > 1)
+		util_error("note: -smp %ld: this machine has one CPU; the guest finds one", n);
+	return 0;
+}
+
+/* opt_nographic: no display, the serial console on stdio (bt86's way). */
+static int opt_nographic(struct cli_state *st, const char *v)
+{
+	(void)v;
+	st->cfg->serial = SERIAL_STDIO;
+	return 0;
+}
+
+/* opt_display: bt86 shows no screen (see -vga-text). */
+static int opt_display(struct cli_state *st, const char *v)
+{
+	if (strcmp(v, "none"))
+		return cli_fail(st, "bt86 has no display: only -display none");
+	return 0;
+}
+
+/* opt_machine: -machine/-M pc (the i440FX PC it is), type=pc. */
+static int opt_machine(struct cli_state *st, const char *v)
+{
+	const char *t = strncmp(v, "type=", 5) ? v : v + 5;
+	size_t n = strcspn(t, ",");
+
+	if (!((n == 2 && !strncmp(t, "pc", 2)) || !strncmp(t, "pc-i440fx", 9)))
+		return cli_fail(st, "-machine: this is an i440FX PC (pc); '%.*s' is not available",
+				(int)MIN(n, 40), t);
+	return 0;
+}
+
+/* opt_device: -device isa-debug-exit at its usual port, which bt86 always
+ * has; no other device can be added. */
+static int opt_device(struct cli_state *st, const char *v)
+{
+	size_t n = strcspn(v, ",");
+	const char *io = strstr(v, "iobase=");
+
+	if (n != 14 || strncmp(v, "isa-debug-exit", 14))
+		return cli_fail(st,
+				"-device %.*s is not available (the machine is fixed: "
+				"docs/platform.md)",
+				(int)MIN(n, 40), v);
+	if (io && strtoul(io + 7, NULL, 0) != 0xf4)
+		return cli_fail(st, "-device isa-debug-exit: only iobase=0xf4");
+	return 0;
+}
+
+/* opt_enable_kvm: QEMU's -enable-kvm is -accel kvm. */
+static int opt_enable_kvm(struct cli_state *st, const char *v)
+{
+	(void)v;
+	return opt_accel(st, "kvm");
 }
 
 static int opt_debugcon(struct cli_state *st, const char *v)
@@ -305,15 +377,31 @@ struct cli_option {
 };
 
 static const struct cli_option cli_options[] = {
-    {"accel", true, opt_accel},		 {"m", true, opt_m},
-    {"kernel", true, opt_kernel},	 {"initrd", true, opt_initrd},
-    {"append", true, opt_append},	 {"bios", true, opt_bios},
-    {"serial", true, opt_serial},	 {"debugcon", true, opt_debugcon},
-    {"vga-text", true, opt_vga_text},	 {"trace", true, opt_trace},
-    {"no-reboot", false, opt_no_reboot}, {"stats", false, opt_stats},
-    {"perf-map", false, opt_perf_map},	 {"drive", true, opt_drive},
-    {"hda", true, opt_hda},		 {"hdb", true, opt_hdb},
-    {"hdc", true, opt_hdc},		 {"hdd", true, opt_hdd},
+    {"accel", true, opt_accel},
+    {"m", true, opt_m},
+    {"kernel", true, opt_kernel},
+    {"initrd", true, opt_initrd},
+    {"append", true, opt_append},
+    {"bios", true, opt_bios},
+    {"serial", true, opt_serial},
+    {"debugcon", true, opt_debugcon},
+    {"vga-text", true, opt_vga_text},
+    {"trace", true, opt_trace},
+    {"no-reboot", false, opt_no_reboot},
+    {"stats", false, opt_stats},
+    {"perf-map", false, opt_perf_map},
+    {"drive", true, opt_drive},
+    {"hda", true, opt_hda},
+    {"hdb", true, opt_hdb},
+    {"hdc", true, opt_hdc},
+    {"hdd", true, opt_hdd},
+    {"smp", true, opt_smp},
+    {"nographic", false, opt_nographic},
+    {"display", true, opt_display},
+    {"machine", true, opt_machine},
+    {"M", true, opt_machine},
+    {"device", true, opt_device},
+    {"enable-kvm", false, opt_enable_kvm},
 };
 
 /* cli_lookup: the option named by arg ("-x", "--x" or "--x=v"); *inline_v
@@ -343,8 +431,9 @@ static int cli_check_config(struct cli_state *st)
 		/* a disk and no kernel: boot it through the PC BIOS */
 		st->cfg->bios = CLI_DEFAULT_BIOS;
 		if (access(CLI_DEFAULT_BIOS, R_OK) < 0)
-			return cli_fail(st, "booting a disk needs a BIOS: %s is missing (apt-get "
-					    "install seabios) or give -bios FILE",
+			return cli_fail(st,
+					"booting a disk needs a BIOS: %s is missing (apt-get "
+					"install seabios) or give -bios FILE",
 					CLI_DEFAULT_BIOS);
 	}
 	if (!st->cfg->kernel && !st->cfg->bios)
@@ -417,6 +506,10 @@ void cli_usage(FILE *f)
 	      "                              (index 0-3); with no -kernel the machine\n"
 	      "                              boots it through SeaBIOS\n"
 	      "  -hda|-hdb|-hdc|-hdd FILE    the same, at index 0|1|2|3\n"
+	      "  -smp N, -nographic, -display none, -machine pc, -enable-kvm,\n"
+	      "  -device isa-debug-exit,iobase=0xf4, -serial mon:stdio\n"
+	      "                              QEMU's spellings, accepted for what this\n"
+	      "                              machine is (one CPU: -smp N>1 is a note)\n"
 	      "  -serial stdio|file:PATH|none   COM1 backend (default stdio)\n"
 	      "  -debugcon stdio|file:PATH|none port 0xe9 console (default none)\n"
 	      "  -vga-text auto|stdio|file:PATH|none\n"

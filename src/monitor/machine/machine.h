@@ -108,8 +108,8 @@ struct machine {
 
 	/* devices */
 	struct disk disks[MACHINE_DRIVES]; /* opened from cfg.drive */
-	struct pc_board board;	  /* what board.c wired, for the machine's own use */
-	struct device *owned[32]; /* every device, destroyed at teardown */
+	struct pc_board board;		   /* what board.c wired, for the machine's own use */
+	struct device *owned[32];	   /* every device, destroyed at teardown */
 	unsigned nr_owned;
 
 	/* console */

@@ -1,0 +1,295 @@
+/* test_dev_ata.c - the ATA channel (PIO) on a raw image: IDENTIFY, reads
+ * and writes by LBA28, LBA48 and CHS, MULTIPLE, errors (IDNF past the end,
+ * ABRT for unknown commands and MULTIPLE before SET MULTIPLE MODE), the
+ * interrupt (nIEN, acknowledged by reading status, not alternate status),
+ * SRST and the signature, an absent slave, FLUSH CACHE, and that the image
+ * file holds what was written. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_dev_harness.h"
+#include "devices/ata.h"
+#include "devices/disk.h"
+
+#define NSECT 2048 /* 1 MiB */
+#define BASE  0x1f0
+#define CTL   0x3f6
+
+static char path[64];
+static struct disk disk;
+static struct irq_line irq;
+
+static uint8_t pattern(uint64_t lba, unsigned i)
+{
+	return (uint8_t)(lba * 13 + i);
+}
+
+static void setup(void)
+{
+	int fd;
+
+	dev_machine_init(16 * MiB);
+	snprintf(path, sizeof(path), "/tmp/bt86-ata-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	for (uint64_t l = 0; l < NSECT; l++) {
+		uint8_t s[512];
+		for (unsigned i = 0; i < 512; i++)
+			s[i] = pattern(l, i);
+		ck_assert_int_eq(write(fd, s, 512), 512);
+	}
+	close(fd);
+	ck_assert_int_eq(disk_open(&disk, path, false), 0);
+	memset(&irq, 0, sizeof(irq));
+	ata_create(machine_devhost(&m), BASE, CTL, &irq, &disk, NULL);
+}
+
+static void teardown(void)
+{
+	dev_machine_fini();
+	disk_close(&disk);
+	unlink(path);
+}
+
+static uint16_t inw(uint16_t port)
+{
+	return (uint16_t)bus_read(&m.io, port, 2);
+}
+
+static void outw(uint16_t port, uint16_t v)
+{
+	bus_write(&m.io, port, 2, v);
+}
+
+/* lba28: select the master with an LBA28 address and a count. */
+static void lba28(uint32_t lba, uint8_t count)
+{
+	outb(BASE + 6, 0xe0 | ((lba >> 24) & 0xf));
+	outb(BASE + 2, count);
+	outb(BASE + 3, (uint8_t)lba);
+	outb(BASE + 4, (uint8_t)(lba >> 8));
+	outb(BASE + 5, (uint8_t)(lba >> 16));
+}
+
+/* read_sector: 256 words from the data port into s; status had DRQ. */
+static void read_sector(uint8_t *s)
+{
+	ck_assert_uint_eq(inb(BASE + 7) & 0x89, 0x08);
+	for (int i = 0; i < 256; i++) {
+		uint16_t w = inw(BASE);
+		s[2 * i] = (uint8_t)w;
+		s[2 * i + 1] = (uint8_t)(w >> 8);
+	}
+}
+
+static void check_sector(const uint8_t *s, uint64_t lba)
+{
+	for (unsigned i = 0; i < 512; i++)
+		ck_assert_uint_eq(s[i], pattern(lba, i));
+}
+
+START_TEST(test_signature_and_identify)
+{
+	uint8_t id[512];
+
+	ck_assert_uint_eq(inb(BASE + 2), 1);
+	ck_assert_uint_eq(inb(BASE + 3), 1);
+	ck_assert_uint_eq(inb(BASE + 4), 0);
+	ck_assert_uint_eq(inb(BASE + 5), 0);
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
+	outb(BASE + 6, 0xa0);
+	outb(BASE + 7, 0xec);
+	ck_assert_int_eq(irq.level, 1);
+	read_sector(id);
+	ck_assert_uint_eq(inb(BASE + 7), 0x50); /* DRQ gone after 256 words */
+	ck_assert_int_eq(irq.level, 0);		/* status read acknowledged it */
+	uint16_t w60 = (uint16_t)(id[120] | id[121] << 8), w49 = (uint16_t)(id[98] | id[99] << 8);
+	ck_assert_uint_eq(w60, NSECT);
+	ck_assert(w49 & 0x0200);	    /* LBA */
+	ck_assert_uint_eq(id[54 + 1], 'b'); /* model "bt86 ...", byte-swapped */
+	ck_assert_uint_eq(id[54], 't');
+	ck_assert_uint_eq((uint16_t)(id[200] | id[201] << 8), NSECT); /* LBA48 count */
+}
+END_TEST
+
+START_TEST(test_read_lba28_and_chs)
+{
+	uint8_t s[512];
+
+	lba28(100, 3);
+	outb(BASE + 7, 0x20);
+	for (int k = 0; k < 3; k++) {
+		ck_assert_int_eq(irq.level, 1); /* one interrupt per sector */
+		read_sector(s);
+		check_sector(s, 100 + k);
+	}
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
+	ck_assert_uint_eq(inb(BASE + 3), 102); /* the last sector read */
+	/* CHS 0/1/5 with 16 heads, 63 sectors: LBA 63 + 4 */
+	outb(BASE + 6, 0xa1);
+	outb(BASE + 2, 1);
+	outb(BASE + 3, 5);
+	outb(BASE + 4, 0);
+	outb(BASE + 5, 0);
+	outb(BASE + 7, 0x20);
+	read_sector(s);
+	check_sector(s, 67);
+}
+END_TEST
+
+START_TEST(test_write_and_flush)
+{
+	uint8_t s[512], f[512];
+
+	lba28(7, 2);
+	outb(BASE + 7, 0x30);
+	ck_assert_int_eq(irq.level, 0); /* no interrupt before the first block */
+	for (int k = 0; k < 2; k++) {
+		ck_assert_uint_eq(inb(CTL) & 0x08, 0x08);
+		for (int i = 0; i < 256; i++)
+			outw(BASE, (uint16_t)(0xa000 + 256 * k + i));
+		ck_assert_int_eq(irq.level, 1);
+		(void)inb(BASE + 7);
+	}
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
+	outb(BASE + 7, 0xe7); /* FLUSH CACHE */
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
+	/* the file itself */
+	FILE *fp = fopen(path, "rb");
+	ck_assert_ptr_nonnull(fp);
+	fseek(fp, 8 * 512, SEEK_SET);
+	ck_assert_uint_eq(fread(f, 1, 512, fp), 512);
+	fclose(fp);
+	ck_assert_uint_eq(f[0], 0x00);
+	ck_assert_uint_eq(f[1], 0xa1);
+	/* and back through the device */
+	lba28(7, 1);
+	outb(BASE + 7, 0x20);
+	read_sector(s);
+	ck_assert_uint_eq(s[0], 0x00);
+	ck_assert_uint_eq(s[1], 0xa0);
+}
+END_TEST
+
+START_TEST(test_lba48_and_multiple)
+{
+	uint8_t s[512];
+
+	/* READ SECTORS EXT of 2 at 2000: high bytes first, then low */
+	outb(BASE + 6, 0x40);
+	outb(BASE + 2, 0);
+	outb(BASE + 3, 0);
+	outb(BASE + 4, 0);
+	outb(BASE + 5, 0);
+	outb(BASE + 2, 2);
+	outb(BASE + 3, 2000 & 0xff);
+	outb(BASE + 4, 2000 >> 8);
+	outb(BASE + 5, 0);
+	outb(BASE + 7, 0x24);
+	read_sector(s);
+	check_sector(s, 2000);
+	read_sector(s);
+	check_sector(s, 2001);
+	/* READ MULTIPLE before SET MULTIPLE MODE: aborted */
+	lba28(0, 4);
+	outb(BASE + 7, 0xc4);
+	ck_assert_uint_eq(inb(BASE + 7), 0x51);
+	ck_assert_uint_eq(inb(BASE + 1), 0x04);
+	outb(BASE + 2, 3); /* not a power of two */
+	outb(BASE + 7, 0xc6);
+	ck_assert_uint_eq(inb(BASE + 7), 0x51);
+	outb(BASE + 2, 4);
+	outb(BASE + 7, 0xc6);
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
+	lba28(10, 6); /* blocks of 4 and 2 sectors, one interrupt each */
+	outb(BASE + 7, 0xc4);
+	for (int k = 0; k < 6; k++) {
+		if (k == 0 || k == 4)
+			ck_assert_int_eq(irq.level, 1);
+		read_sector(s);
+		check_sector(s, 10 + k);
+		if (k < 3)
+			ck_assert_int_eq(irq.level, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_errors_irq_reset)
+{
+	lba28(NSECT - 1, 2); /* runs past the end */
+	outb(BASE + 7, 0x20);
+	ck_assert_uint_eq(inb(CTL), 0x51);
+	ck_assert_uint_eq(inb(BASE + 1), 0x10); /* IDNF */
+	outb(BASE + 7, 0xa0);			/* PACKET: not an ATAPI device */
+	ck_assert_uint_eq(inb(BASE + 1), 0x04);
+	/* nIEN masks INTRQ; clearing it shows the pending one */
+	outb(CTL, 0x02);
+	outb(BASE + 7, 0xe7);
+	ck_assert_int_eq(irq.level, 0);
+	outb(CTL, 0x00);
+	ck_assert_int_eq(irq.level, 1);
+	ck_assert_uint_eq(inb(CTL), 0x50); /* alternate status: no acknowledge */
+	ck_assert_int_eq(irq.level, 1);
+	(void)inb(BASE + 7);
+	ck_assert_int_eq(irq.level, 0);
+	/* SRST: busy while set, the signature after */
+	outb(BASE + 3, 0x77);
+	outb(CTL, 0x04);
+	ck_assert_uint_eq(inb(CTL) & 0x80, 0x80);
+	outb(CTL, 0x00);
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
+	ck_assert_uint_eq(inb(BASE + 3), 1);
+	ck_assert_uint_eq(inb(BASE + 1), 1);
+	/* the absent slave reads 0 and ignores commands */
+	outb(BASE + 6, 0xb0);
+	ck_assert_uint_eq(inb(BASE + 7), 0);
+	outb(BASE + 7, 0xec);
+	ck_assert_uint_eq(inb(BASE + 7), 0);
+	outb(BASE + 6, 0xa0);
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
+}
+END_TEST
+
+START_TEST(test_disk_open_errors)
+{
+	struct disk d;
+	char odd[64];
+	int fd;
+
+	ck_assert_int_lt(disk_open(&d, "/nonexistent/bt86.img", false), 0);
+	snprintf(odd, sizeof(odd), "/tmp/bt86-odd-XXXXXX");
+	fd = mkstemp(odd);
+	ck_assert_int_eq(write(fd, "abc", 3), 3);
+	close(fd);
+	ck_assert_int_lt(disk_open(&d, odd, false), 0); /* not whole sectors */
+	unlink(odd);
+	ck_assert_int_lt(disk_open(&d, path, false), 0); /* locked by setup's open */
+	ck_assert_int_eq(disk_read(&disk, NSECT, 1, odd), -EIO);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("dev_ata");
+	TCase *tc = tcase_create("ata");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_signature_and_identify);
+	tcase_add_test(tc, test_read_lba28_and_chs);
+	tcase_add_test(tc, test_write_and_flush);
+	tcase_add_test(tc, test_lba48_and_multiple);
+	tcase_add_test(tc, test_errors_irq_reset);
+	tcase_add_test(tc, test_disk_open_errors);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
