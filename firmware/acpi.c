@@ -285,6 +285,12 @@ int acpi_install(struct machine *m)
 
 	if (!p)
 		return -EFAULT;
+	acpi_build(p, m->ram.size);
+	return 0;
+}
+
+void acpi_build(uint8_t *p, uint64_t ram_size)
+{
 	memset(p, 0, FW_ACPI_SIZE);
 	/* RSDP (revision 0: ACPI 1.0, 20 bytes) */
 	uint8_t *r = p + (FW_ACPI_RSDP - FW_ACPI_BASE);
@@ -307,12 +313,11 @@ int acpi_install(struct machine *m)
 	acpi_madt(p + (FW_ACPI_MADT - FW_ACPI_BASE));
 	acpi_hpet(p + (FW_ACPI_HPET - FW_ACPI_BASE));
 	uint8_t *d = p + (FW_ACPI_DSDT - FW_ACPI_BASE);
-	uint32_t dsdt_len = 36 + acpi_dsdt_aml(d + 36, m->ram.size);
+	uint32_t dsdt_len = 36 + acpi_dsdt_aml(d + 36, ram_size);
 
 	if (dsdt_len > FW_ACPI_DSDT_MAX)
 		die("the DSDT (%u bytes) outgrew its room", dsdt_len);
 
 	acpi_header(d, "DSDT", dsdt_len, 1);
 	fw_checksum(d, dsdt_len, 9);
-	return 0;
 }

@@ -90,6 +90,17 @@ int e820_build(uint64_t ram_size, struct e820_entry *tab, int max);
  * if RAM cannot hold them. */
 int acpi_install(struct machine *m);
 
+/* acpi_build: the same tables into p (FW_ACPI_SIZE bytes), laid out as at
+ * FW_ACPI_BASE. */
+void acpi_build(uint8_t *p, uint64_t ram_size);
+
+/* acpi_fw_cfg: the same tables for a BIOS to place (acpi_loader.c), the
+ * way QEMU hands them to SeaBIOS: the files etc/acpi/rsdp and
+ * etc/acpi/tables and the linker script etc/table-loader, which tells
+ * the BIOS where to allocate them and which pointers and checksums to
+ * fix up once it has. */
+void acpi_fw_cfg(struct machine *m);
+
 /* fwcfg_install: the items of fw_cfg (fw_cfg_items.c) for this machine:
  * RAM size, CPU count, command line, memory map ... */
 void fwcfg_install(struct machine *m);

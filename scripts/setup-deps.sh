@@ -4,7 +4,7 @@
 # that cannot run 32-bit programs).
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
-PKGS="build-essential cmake pkg-config gcc-multilib libzydis-dev libcapstone-dev libelf-dev check qemu-system-x86 seabios qemu-user bc cpio python3"
+PKGS="build-essential cmake pkg-config gcc-multilib libzydis-dev libcapstone-dev libelf-dev check qemu-system-x86 seabios qemu-user bc cpio python3 debootstrap syslinux syslinux-common mtools dosfstools fdisk e2fsprogs"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -8,6 +8,10 @@
  * a partial sector; FLUSH CACHE becomes fdatasync, so the host's page cache
  * is on the disk when the guest asks.  The image is locked (flock) while
  * bt86 runs: a second bt86 on the same image is refused.
+ *
+ * A snapshot disk (-snapshot, as QEMU's) leaves the image as it is: writes
+ * go to an unlinked temporary file of the same size, and a bitmap says
+ * which sectors are read from there; both vanish when bt86 ends.
  */
 #ifndef BT86_DISK_H
 #define BT86_DISK_H
@@ -22,12 +26,14 @@ struct disk {
 	uint64_t sectors;
 	bool readonly;
 	const char *path;
+	int overlay_fd;	   /* snapshot: the written sectors, else -1 */
+	uint64_t *written; /* snapshot: one bit per sector in the overlay */
 };
 
-/* disk_open: open path as a raw image (read-only if readonly); one line on
- * stderr and -errno when it cannot be used (missing, empty, not a whole
- * number of sectors, locked by another bt86). */
-int disk_open(struct disk *d, const char *path, bool readonly);
+/* disk_open: open path as a raw image (read-only if readonly; a snapshot
+ * if snapshot); one line on stderr and -errno when it cannot be used
+ * (missing, empty, not a whole number of sectors, locked by another bt86). */
+int disk_open(struct disk *d, const char *path, bool readonly, bool snapshot);
 
 /* disk_close: release the file (no-op on a disk never opened). */
 void disk_close(struct disk *d);

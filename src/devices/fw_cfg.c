@@ -95,11 +95,20 @@ static void put_be32(uint8_t *p, uint32_t v)
 
 void fw_cfg_add_file(struct fw_cfg *f, const char *name, const void *data, size_t len)
 {
-	uint8_t *e = f->dir + 4 + 64 * f->files;
-	uint16_t key = f->next_file++;
+	uint8_t *e = f->dir + 4;
+	uint16_t key;
 
+	for (unsigned i = 0; i < f->files; i++, e += 64) {
+		if (!strncmp((const char *)e + 8, name, 56)) { /* again (a reboot): new data */
+			put_be32(e, (uint32_t)len);
+			fw_cfg_add(f, (uint16_t)(e[4] << 8 | e[5]), data, len);
+			fw_cfg_add(f, FW_CFG_FILE_DIR, f->dir, 4 + 64 * f->files);
+			return;
+		}
+	}
 	if (strlen(name) > 55 || f->files == FW_CFG_ITEMS)
 		die("fw_cfg: file '%s' does not fit the directory", name);
+	key = f->next_file++;
 	fw_cfg_add(f, key, data, len);
 	memset(e, 0, 64);
 	put_be32(e, (uint32_t)len);

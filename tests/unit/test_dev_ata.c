@@ -43,7 +43,7 @@ static void setup(void)
 		ck_assert_int_eq(write(fd, s, 512), 512);
 	}
 	close(fd);
-	ck_assert_int_eq(disk_open(&disk, path, false), 0);
+	ck_assert_int_eq(disk_open(&disk, path, false, false), 0);
 	memset(&irq, 0, sizeof(irq));
 	ata_create(machine_devhost(&m), BASE, CTL, &irq, &disk, NULL);
 }
@@ -260,15 +260,39 @@ START_TEST(test_disk_open_errors)
 	char odd[64];
 	int fd;
 
-	ck_assert_int_lt(disk_open(&d, "/nonexistent/bt86.img", false), 0);
+	ck_assert_int_lt(disk_open(&d, "/nonexistent/bt86.img", false, false), 0);
 	snprintf(odd, sizeof(odd), "/tmp/bt86-odd-XXXXXX");
 	fd = mkstemp(odd);
 	ck_assert_int_eq(write(fd, "abc", 3), 3);
 	close(fd);
-	ck_assert_int_lt(disk_open(&d, odd, false), 0); /* not whole sectors */
+	ck_assert_int_lt(disk_open(&d, odd, false, false), 0); /* not whole sectors */
 	unlink(odd);
-	ck_assert_int_lt(disk_open(&d, path, false), 0); /* locked by setup's open */
+	ck_assert_int_lt(disk_open(&d, path, false, false), 0); /* locked by setup's open */
 	ck_assert_int_eq(disk_read(&disk, NSECT, 1, odd), -EIO);
+}
+END_TEST
+
+/* A snapshot disk reads what was written, and the file keeps the old data. */
+START_TEST(test_snapshot)
+{
+	struct disk d;
+	uint8_t w[1024], r[1536];
+
+	disk_close(&disk); /* setup's exclusive lock */
+	ck_assert_int_eq(disk_open(&d, path, false, true), 0);
+	memset(w, 0x5c, sizeof(w));
+	ck_assert_int_eq(disk_write(&d, 11, 2, w), 0);
+	ck_assert_int_eq(disk_read(&d, 10, 3, r), 0); /* base, overlay, overlay */
+	check_sector(r, 10);
+	ck_assert_uint_eq(r[512], 0x5c);
+	ck_assert_uint_eq(r[1535], 0x5c);
+	ck_assert_int_eq(disk_flush(&d), 0);
+	disk_close(&d);
+	ck_assert_int_eq(disk_open(&d, path, true, false), 0);
+	ck_assert_int_eq(disk_read(&d, 11, 1, r), 0);
+	check_sector(r, 11); /* the image is unchanged */
+	disk_close(&d);
+	ck_assert_int_eq(disk_open(&disk, path, false, false), 0);
 }
 END_TEST
 
@@ -286,6 +310,7 @@ int main(void)
 	tcase_add_test(tc, test_lba48_and_multiple);
 	tcase_add_test(tc, test_errors_irq_reset);
 	tcase_add_test(tc, test_disk_open_errors);
+	tcase_add_test(tc, test_snapshot);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -73,6 +73,7 @@ int loader_load(struct machine *m)
 		uint8_t *img;
 		size_t len;
 
+		acpi_fw_cfg(m); /* for the BIOS to place */
 		err = loader_read_file(m->cfg.bios, "firmware image", BIOS_MAX, &img, &len);
 		if (err < 0)
 			return err;

@@ -317,6 +317,14 @@ static int opt_device(struct cli_state *st, const char *v)
 	return 0;
 }
 
+/* opt_snapshot: writes to the disks go to a temporary file (disk.h). */
+static int opt_snapshot(struct cli_state *st, const char *v)
+{
+	(void)v;
+	st->cfg->snapshot = true;
+	return 0;
+}
+
 /* opt_enable_kvm: QEMU's -enable-kvm is -accel kvm. */
 static int opt_enable_kvm(struct cli_state *st, const char *v)
 {
@@ -402,6 +410,7 @@ static const struct cli_option cli_options[] = {
     {"M", true, opt_machine},
     {"device", true, opt_device},
     {"enable-kvm", false, opt_enable_kvm},
+    {"snapshot", false, opt_snapshot},
 };
 
 /* cli_lookup: the option named by arg ("-x", "--x" or "--x=v"); *inline_v
@@ -506,6 +515,8 @@ void cli_usage(FILE *f)
 	      "                              (index 0-3); with no -kernel the machine\n"
 	      "                              boots it through SeaBIOS\n"
 	      "  -hda|-hdb|-hdc|-hdd FILE    the same, at index 0|1|2|3\n"
+	      "  -snapshot                   disk writes go to a temporary file; the\n"
+	      "                              images stay as they are\n"
 	      "  -smp N, -nographic, -display none, -machine pc, -enable-kvm,\n"
 	      "  -device isa-debug-exit,iobase=0xf4, -serial mon:stdio\n"
 	      "                              QEMU's spellings, accepted for what this\n"

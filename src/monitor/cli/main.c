@@ -88,7 +88,7 @@ static int main_boot(const struct machine_config *cfg)
 		return EXIT_STATUS_USAGE;
 	for (int i = 0; i < MACHINE_DRIVES; i++) { /* a bad image is the user's input */
 		struct disk d;
-		if (cfg->drive[i].file && disk_open(&d, cfg->drive[i].file, true) < 0)
+		if (cfg->drive[i].file && disk_open(&d, cfg->drive[i].file, true, false) < 0)
 			return EXIT_STATUS_USAGE;
 		if (cfg->drive[i].file)
 			disk_close(&d);

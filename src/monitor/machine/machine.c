@@ -82,7 +82,8 @@ static int machine_open_disks(struct machine *m)
 		m->disks[i].fd = -1;
 		if (!m->cfg.drive[i].file)
 			continue;
-		int err = disk_open(&m->disks[i], m->cfg.drive[i].file, m->cfg.drive[i].readonly);
+		int err = disk_open(&m->disks[i], m->cfg.drive[i].file, m->cfg.drive[i].readonly,
+				    m->cfg.snapshot);
 		if (err < 0)
 			return err;
 	}

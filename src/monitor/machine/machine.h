@@ -83,6 +83,7 @@ struct machine_config {
 		const char *file;
 		bool readonly;
 	} drive[MACHINE_DRIVES];
+	bool snapshot; /* -snapshot: the images are not written (disk.h) */
 	enum serial_mode serial;
 	const char *serial_path;
 	enum serial_mode debugcon;
