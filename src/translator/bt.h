@@ -136,10 +136,11 @@ enum bt_site_kind {
 };
 
 struct bt_site {
-	struct callout_site s; /* first: passed to callout_exec */
 	uint8_t kind;
 	const char *why;
 	uint64_t count;
+	struct callout_site s; /* passed to callout_exec; last: only its
+				* insn.operand_count operands are stored */
 };
 
 /* A translated block.  Blocks live in the TC arena in increasing address
@@ -220,7 +221,9 @@ struct bt {
 	uint32_t pg_key;      /* CR0.PG/WP, CR4.PSE/PGE of that state */
 	/* translation cache and side arena */
 	uint8_t *tc, *tc_end, *tc_free;
-	uint8_t *meta, *meta_end, *meta_free;
+	/* the side arena: blocks and their tables from the bottom (meta_free
+	 * up), callout sites from the top (meta_top down) */
+	uint8_t *meta, *meta_end, *meta_free, *meta_top;
 	unsigned generation; /* bumped by each flush */
 	struct bt_block *hash[BT_HASH_SIZE];
 	struct bt_block **by_addr; /* blocks in TC order, for host PC lookup */
@@ -261,8 +264,19 @@ struct bt {
 /* bt_tc_init / bt_tc_destroy: arenas and tables for m; -errno. */
 int bt_tc_init(struct bt *bt, size_t tc_size, size_t meta_size);
 void bt_tc_destroy(struct bt *bt);
-/* bt_meta_alloc: zeroed side-arena memory, NULL when full. */
+/* bt_meta_alloc: zeroed side-arena memory from its top (callout sites),
+ * NULL when full. */
 void *bt_meta_alloc(struct bt *bt, size_t size);
+/* bt_meta_alloc_low: the same from the bottom (a block and its tables);
+ * bt_meta_trim_low: give back everything from end on, which must lie in
+ * the bottom allocation made last. */
+void *bt_meta_alloc_low(struct bt *bt, size_t size);
+void bt_meta_trim_low(struct bt *bt, void *end);
+/* bt_meta_room: bytes left in the side arena. */
+static inline size_t bt_meta_room(const struct bt *bt)
+{
+	return (size_t)(bt->meta_top - bt->meta_free);
+}
 /* bt_lookup: the valid cached block for (eip, mode, cs_base), or NULL. */
 struct bt_block *bt_lookup(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base);
 /* bt_insert: make blk findable (hash, page lists, write protection). */
@@ -393,6 +407,10 @@ struct bt_ctx {
 	uint32_t pend_target[BT_MAX_SIDE];
 	unsigned n_pend;
 	bool one; /* single-instruction translation: no side exits */
+	/* the block's side tables while it is built; copied to their exact
+	 * size in the side arena when it is done */
+	uint16_t host_off[BT_MAX_INSNS + 1];
+	uint32_t insn_eip[BT_MAX_INSNS];
 };
 /* bt_mangle: emit the host code of the current instruction of ctx. */
 void bt_mangle(struct bt_ctx *x);

@@ -156,22 +156,21 @@ static const uint8_t *fetch_paged(struct bt *bt, uint32_t start, uint32_t addr, 
 static struct bt_block *new_block(struct bt *bt, uint32_t eip, uint32_t mode, uint32_t cs_base,
 				  struct bt_ctx *x)
 {
-	struct bt_block *blk = bt_meta_alloc(bt, sizeof(*blk));
-	uint16_t *off = bt_meta_alloc(bt, (BT_MAX_INSNS + 1) * sizeof(uint16_t));
-	uint32_t *ie = bt_meta_alloc(bt, BT_MAX_INSNS * sizeof(uint32_t));
-	struct bt_exit *ex = bt_meta_alloc(bt, BT_MAX_EXITS * sizeof(struct bt_exit));
+	struct bt_block *blk = bt_meta_alloc_low(bt, sizeof(*blk));
+	/* last from the bottom: what the block does not use is given back */
+	struct bt_exit *ex = bt_meta_alloc_low(bt, BT_MAX_EXITS * sizeof(struct bt_exit));
 
-	if (!blk || !off || !ie || !ex)
+	if (!blk || !ex)
 		return NULL;
 	blk->eip = eip;
 	blk->cs_base = cs_base;
 	blk->mode = mode;
 	blk->frame[0] = blk->frame[1] = (cs_base + eip) >> 12;
 	blk->host = bt->tc_free;
-	blk->host_off = off;
-	blk->insn_eip = ie;
 	blk->exits = ex;
 	memset(x, 0, sizeof(*x));
+	blk->host_off = x->host_off;
+	blk->insn_eip = x->insn_eip;
 	x->bt = bt;
 	x->blk = blk;
 	x->exits = ex;
@@ -179,6 +178,24 @@ static struct bt_block *new_block(struct bt *bt, uint32_t eip, uint32_t mode, ui
 	x->e.p = bt->tc_free;
 	x->e.end = bt->tc_end;
 	return blk;
+}
+
+/* keep_side_tables: give back the exit records the block did not use and
+ * store its host offsets and guest EIPs at their exact size (they were
+ * in the ctx while it was built). */
+static void keep_side_tables(struct bt *bt, struct bt_block *blk)
+{
+	unsigned n = blk->n_insns;
+
+	bt_meta_trim_low(bt, blk->exits + blk->n_exits);
+	uint16_t *off = bt_meta_alloc_low(bt, (n + 1) * sizeof(uint16_t));
+	uint32_t *ie = bt_meta_alloc_low(bt, n * sizeof(uint32_t));
+	if (!off || !ie)
+		die("side arena exhausted by one block"); /* 256 KiB were free */
+	memcpy(off, blk->host_off, (n + 1) * sizeof(uint16_t));
+	memcpy(ie, blk->insn_eip, n * sizeof(uint32_t));
+	blk->host_off = off;
+	blk->insn_eip = ie;
 }
 
 /* translate_insns: the decode/mangle loop; returns false with *err set if
@@ -272,7 +289,7 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 	while (((uintptr_t)bt->tc_free & 15) && bt->tc_free < bt->tc_end)
 		*bt->tc_free++ = 0xcc; /* block entries 16-byte aligned */
 	if ((size_t)(bt->tc_end - bt->tc_free) < 64 * 1024 ||
-	    (size_t)(bt->meta_end - bt->meta_free) < 256 * 1024)
+	    bt_meta_room(bt) < 256 * 1024)
 		bt_flush(bt);
 	blk = new_block(bt, eip, mode, cs_base, &x);
 	if (!blk)
@@ -286,6 +303,7 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 	if (x.e.full)
 		die("translation cache overrun");
 	blk->n_exits = x.n_exits;
+	keep_side_tables(bt, blk);
 	blk->host_len = (uint32_t)(x.e.p - blk->host);
 	bt->tc_free = x.e.p;
 	blk->valid = true;

@@ -89,7 +89,10 @@ static void emit_callout_site(struct bt_ctx *x, struct bt_site *site)
 /* mangle_callout: the instruction runs in the monitor (kind), why says why. */
 void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why)
 {
-	struct bt_site *site = bt_meta_alloc(x->bt, sizeof(*site));
+	/* only the operands the instruction has are kept */
+	size_t ops = offsetof(struct bt_site, s) + offsetof(struct callout_site, ops);
+	struct bt_site *site =
+	    bt_meta_alloc(x->bt, ops + x->insn->operand_count * sizeof(ZydisDecodedOperand));
 
 	x->how = HOW_CALLOUT;
 	x->why = why;
@@ -100,7 +103,7 @@ void mangle_callout(struct bt_ctx *x, enum bt_site_kind kind, const char *why)
 	site->s.eip = x->eip;
 	site->s.len = x->insn->length;
 	site->s.insn = *x->insn;
-	memcpy(site->s.ops, x->ops, sizeof(site->s.ops));
+	memcpy(site->s.ops, x->ops, x->insn->operand_count * sizeof(ZydisDecodedOperand));
 	site->kind = kind;
 	site->why = why;
 	emit_callout_site(x, site);

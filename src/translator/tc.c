@@ -51,6 +51,7 @@ int bt_tc_init(struct bt *bt, size_t tc_size, size_t meta_size)
 		return -errno;
 	bt->meta_end = bt->meta + meta_size;
 	bt->meta_free = bt->meta;
+	bt->meta_top = bt->meta_end;
 	bt->nr_frames = bt->m->ram.size >> 12;
 	bt->page_blocks = calloc(bt->nr_frames, sizeof(*bt->page_blocks));
 	bt->code_map = calloc(bt->nr_frames ? bt->nr_frames : 1, 1);
@@ -77,16 +78,35 @@ void bt_tc_destroy(struct bt *bt)
 	bt->tc = bt->meta = NULL;
 }
 
-/* bt_meta_alloc: 16-byte aligned zeroed side-arena memory. */
+/* bt_meta_alloc: 16-byte aligned zeroed side-arena memory, top down. */
 void *bt_meta_alloc(struct bt *bt, size_t size)
 {
 	size = ALIGN_UP(size, 16);
-	if ((size_t)(bt->meta_end - bt->meta_free) < size)
+	if (bt_meta_room(bt) < size)
+		return NULL;
+	bt->meta_top -= size;
+	memset(bt->meta_top, 0, size);
+	return bt->meta_top;
+}
+
+void *bt_meta_alloc_low(struct bt *bt, size_t size)
+{
+	size = ALIGN_UP(size, 16);
+	if (bt_meta_room(bt) < size)
 		return NULL;
 	void *p = bt->meta_free;
 	bt->meta_free += size;
 	memset(p, 0, size);
 	return p;
+}
+
+void bt_meta_trim_low(struct bt *bt, void *end)
+{
+	uint8_t *e = (uint8_t *)ALIGN_UP((uintptr_t)end, 16);
+
+	if (e < bt->meta || e > bt->meta_free)
+		die("side arena trimmed outside its last allocation");
+	bt->meta_free = e;
 }
 
 static unsigned bt_hash(uint32_t eip, uint32_t mode)
@@ -314,6 +334,7 @@ void bt_flush(struct bt *bt)
 	bt->nr_blocks = 0;
 	tc_reset(bt);
 	bt->meta_free = bt->meta;
+	bt->meta_top = bt->meta_end;
 	bt_xchain_reset(bt);
 	bt->generation++;
 	bt->invalidated = true;
