@@ -40,6 +40,7 @@
 #define BT_IND_SPAN   (4ull << 32)
 #define BT_IND_LOG    8192
 #define BT_XHASH      4096 /* buckets of chains into global translations */
+#define BT_XLHASH     256  /* buckets of chains into a space's translations */
 #define BT_IND_TABLES 8	   /* contexts (mode, CS base, space) with their own table */
 #define BT_MAX_INSNS  64
 #define BT_MAX_SIDE   6 /* Jcc side exits per block (fall-through inline) */
@@ -246,10 +247,11 @@ struct bt {
 	/* exits chained across guest pages with paging on (xchain.c): into
 	 * translations that are not global, and into global ones by the
 	 * target's first page */
-	struct bt_exit *xlocal;
+	/* cross-page chains (xchain.c), hashed by the target's first page */
+	struct bt_exit *xlocal[BT_XLHASH];
 	struct bt_exit *xglobal[BT_XHASH];
-	struct bt_exit *xparked[SHADOW_SPACES]; /* xlocal of spaces not current */
-	ZydisDecoder dec;			/* 32-bit code segments */
+	struct bt_exit *xparked[SHADOW_SPACES][BT_XLHASH]; /* xlocal of spaces not current */
+	ZydisDecoder dec;				   /* 32-bit code segments */
 	ZydisDecoder dec16; /* 16-bit code segments (real, vm86, 16-bit protected) */
 	struct bt_times t;
 	void *altstack;

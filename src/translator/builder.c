@@ -288,8 +288,7 @@ struct bt_block *bt_translate(struct bt *bt, uint32_t eip, uint32_t mode, uint32
 
 	while (((uintptr_t)bt->tc_free & 15) && bt->tc_free < bt->tc_end)
 		*bt->tc_free++ = 0xcc; /* block entries 16-byte aligned */
-	if ((size_t)(bt->tc_end - bt->tc_free) < 64 * 1024 ||
-	    bt_meta_room(bt) < 256 * 1024)
+	if ((size_t)(bt->tc_end - bt->tc_free) < 64 * 1024 || bt_meta_room(bt) < 256 * 1024)
 		bt_flush(bt);
 	blk = new_block(bt, eip, mode, cs_base, &x);
 	if (!blk)

@@ -4,10 +4,11 @@
  * is right only while that page maps the frame the block came from, so
  * each such exit is kept on a list, and a change of the mapping unpatches
  * the ones it may affect:
- *   - chains into translations that are not global: one list, unpatched
- *     at every CR3 write (bt_space_switched); when the shadow keeps spaces
- *     they are parked with their space and patched again when it comes
- *     back, unless the shadow said their target's page changed there;
+ *   - chains into translations that are not global: unpatched at every
+ *     CR3 write (bt_space_switched); when the shadow keeps spaces they are
+ *     parked with their space and patched again when it comes back, unless
+ *     the shadow said their target's page changed there; hashed by the
+ *     target's first page too, so a changed page finds its own;
  *   - chains into global translations (G set, CR4.PGE), which survive a
  *     CR3 write as TLB entries do: hashed by the target's first page, so
  *     an INVLPG finds its own (bt_page_remapped).
@@ -39,10 +40,22 @@ static void xlist_push(struct bt_exit **head, struct bt_exit *x)
 	x->xlisted = true;
 }
 
-/* xbucket: the bucket of chains into blocks whose first page is page. */
+/* xbucket: the bucket of chains into global blocks whose first page is
+ * page (an address); lbucket: the same in a space's table heads. */
 static struct bt_exit **xbucket(struct bt *bt, uint32_t page)
 {
 	return &bt->xglobal[(page >> 12) & (BT_XHASH - 1)];
+}
+
+static struct bt_exit **lbucket(struct bt_exit **heads, uint32_t page)
+{
+	return &heads[(page >> 12) & (BT_XLHASH - 1)];
+}
+
+/* first_page: the linear address of the first byte of b. */
+static uint32_t first_page(const struct bt_block *b)
+{
+	return b->cs_base + b->eip;
 }
 
 void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk, bool global)
@@ -60,7 +73,7 @@ void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk, bool
 		shadow_track(&bt->shadow, blk->cs_base + blk->eip);
 		shadow_track(&bt->shadow, blk->lin_last);
 	}
-	xlist_push(global ? xbucket(bt, blk->cs_base + blk->eip) : &bt->xlocal, x);
+	xlist_push(global ? xbucket(bt, first_page(blk)) : lbucket(bt->xlocal, first_page(blk)), x);
 }
 
 /* xchain_undo: unpatch x and take it off its list. */
@@ -79,7 +92,7 @@ static void xlist_undo_all(struct bt_exit **head)
 
 void bt_xchain_reset(struct bt *bt)
 {
-	bt->xlocal = NULL;
+	memset(bt->xlocal, 0, sizeof(bt->xlocal));
 	memset(bt->xglobal, 0, sizeof(bt->xglobal));
 	memset(bt->xparked, 0, sizeof(bt->xparked));
 }
@@ -87,11 +100,13 @@ void bt_xchain_reset(struct bt *bt)
 void bt_mapping_changed(struct bt *bt)
 {
 	bt_ind_clear(bt);
-	xlist_undo_all(&bt->xlocal);
+	for (unsigned i = 0; i < BT_XLHASH; i++)
+		xlist_undo_all(&bt->xlocal[i]);
 	for (unsigned i = 0; i < BT_XHASH; i++)
 		xlist_undo_all(&bt->xglobal[i]);
-	for (unsigned i = 0; i < SHADOW_SPACES; i++)
-		xlist_undo_all(&bt->xparked[i]);
+	for (unsigned s = 0; s < SHADOW_SPACES; s++)
+		for (unsigned i = 0; i < BT_XLHASH; i++)
+			xlist_undo_all(&bt->xparked[s][i]);
 	memset(bt->large_code, 0, sizeof(bt->large_code));
 }
 
@@ -103,28 +118,32 @@ void bt_space_switched(struct bt *bt)
 	/* the old space's chains: unpatched, parked with it; a CR3 reload of
 	 * the same space keeps them (what changed came through
 	 * bt_xchain_remapped before this) */
-	for (struct bt_exit *x = bt->xlocal, *next; x; x = next) {
-		struct bt_block *to = x->to;
-		next = x->next_x;
-		if (to && x->space >= 0 && x->space == now)
-			continue;
-		xchain_undo(x);
-		if (to && x->space >= 0) {
-			x->park_to = to;
-			xlist_push(&bt->xparked[x->space], x);
+	for (unsigned i = 0; i < BT_XLHASH; i++) {
+		for (struct bt_exit *x = bt->xlocal[i], *next; x; x = next) {
+			struct bt_block *to = x->to;
+			next = x->next_x;
+			if (to && x->space >= 0 && x->space == now)
+				continue;
+			xchain_undo(x);
+			if (to && x->space >= 0) {
+				x->park_to = to;
+				xlist_push(&bt->xparked[x->space][i], x);
+			}
 		}
 	}
 	if (now < 0)
 		return;
 	/* the new space's parked chains: patched again where still valid */
-	while (bt->xparked[now]) {
-		struct bt_exit *x = bt->xparked[now];
-		xlist_unlink(x);
-		if (x->park_to->valid && x->from->valid && !x->to)
-			bt_chain(bt, x, x->park_to);
-		if (x->to == x->park_to)
-			xlist_push(&bt->xlocal, x);
-		x->park_to = NULL;
+	for (unsigned i = 0; i < BT_XLHASH; i++) {
+		while (bt->xparked[now][i]) {
+			struct bt_exit *x = bt->xparked[now][i];
+			xlist_unlink(x);
+			if (x->park_to->valid && x->from->valid && !x->to)
+				bt_chain(bt, x, x->park_to);
+			if (x->to == x->park_to)
+				xlist_push(&bt->xlocal[i], x);
+			x->park_to = NULL;
+		}
 	}
 }
 
@@ -135,15 +154,17 @@ static bool covers(const struct bt_block *b, uint32_t lin_page, uint32_t npages)
 	       (b->lin_last >> 12) - lin_page < npages;
 }
 
-void bt_xchain_remapped(struct bt *bt, unsigned space, uint32_t lin_page, uint32_t npages)
+/* remap_bucket: bt_xchain_remapped on one bucket of the current and the
+ * parked chains of space. */
+static void remap_bucket(struct bt *bt, unsigned space, unsigned i, uint32_t lin_page,
+			 uint32_t npages)
 {
-	/* the space's chains in place (it is current: a CR3 reload) */
-	for (struct bt_exit *x = bt->xlocal, *next; x; x = next) {
+	for (struct bt_exit *x = bt->xlocal[i], *next; x; x = next) {
 		next = x->next_x;
 		if (x->to && x->space == (int8_t)space && covers(x->to, lin_page, npages))
 			xchain_undo(x);
 	}
-	for (struct bt_exit *x = bt->xparked[space], *next; x; x = next) {
+	for (struct bt_exit *x = bt->xparked[space][i], *next; x; x = next) {
 		next = x->next_x;
 		if (covers(x->park_to, lin_page, npages)) {
 			xlist_unlink(x);
@@ -152,11 +173,26 @@ void bt_xchain_remapped(struct bt *bt, unsigned space, uint32_t lin_page, uint32
 	}
 }
 
+void bt_xchain_remapped(struct bt *bt, unsigned space, uint32_t lin_page, uint32_t npages)
+{
+	/* a block covering these pages starts on one of them or on the page
+	 * before (a block spans at most two pages): only their buckets */
+	if (npages + 1 >= BT_XLHASH) {
+		for (unsigned i = 0; i < BT_XLHASH; i++)
+			remap_bucket(bt, space, i, lin_page, npages);
+		return;
+	}
+	for (uint32_t p = lin_page - 1; p != lin_page + npages; p++)
+		remap_bucket(bt, space, p & (BT_XLHASH - 1), lin_page, npages);
+}
+
 void bt_xchain_space_gone(struct bt *bt, unsigned space)
 {
-	while (bt->xparked[space]) {
-		bt->xparked[space]->park_to = NULL;
-		xlist_unlink(bt->xparked[space]);
+	for (unsigned i = 0; i < BT_XLHASH; i++) {
+		while (bt->xparked[space][i]) {
+			bt->xparked[space][i]->park_to = NULL;
+			xlist_unlink(bt->xparked[space][i]);
+		}
 	}
 }
 
@@ -191,7 +227,12 @@ void bt_page_remapped(struct bt *bt, uint32_t lin)
 	uint32_t pages = span / 4096 + 1;	 /* with the page before */
 
 	bt_ind_drop_pages(bt, page - 4096, pages);
-	xlist_undo_range(&bt->xlocal, page, span);
+	if (pages >= BT_XLHASH)
+		for (unsigned i = 0; i < BT_XLHASH; i++)
+			xlist_undo_range(&bt->xlocal[i], page, span);
+	else
+		for (uint32_t p = 0; p < pages; p++)
+			xlist_undo_range(lbucket(bt->xlocal, page - 4096 + (p << 12)), page, span);
 	if (pages > BT_XHASH) {
 		for (unsigned i = 0; i < BT_XHASH; i++)
 			xlist_undo_range(&bt->xglobal[i], page, span);
