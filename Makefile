@@ -7,7 +7,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 KERNEL ?= $(BUILD)/tests/guests/demo.elf
 
-.PHONY: all deps configure run run-demo test bench bench-compute bench-mmu bench-linux clean format
+.PHONY: all deps configure run run-demo test bench bench-compute bench-mmu bench-linux bench-boot clean format
 
 all: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
@@ -35,7 +35,7 @@ test: all
 	s=$$?; [ ! -f guest-table.txt ] || cat guest-table.txt; \
 	grep -E '^[0-9]+% tests passed' ctest.log || true; exit $$s
 
-bench: bench-compute bench-mmu bench-linux
+bench: bench-compute bench-mmu bench-linux bench-boot
 
 bench-compute: all
 	benchmarks/compute/run.sh $(BUILD)
@@ -45,6 +45,9 @@ bench-mmu: all
 
 bench-linux: all
 	benchmarks/linux/run.sh $(BUILD)
+
+bench-boot: all
+	benchmarks/boot/run.py $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
