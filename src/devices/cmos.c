@@ -346,14 +346,30 @@ static void cmos_put16(struct cmos *c, unsigned idx, uint64_t v)
 	c->ram[idx + 1] = (v >> 8) & 0xff;
 }
 
+/* cmos_checksum: the standard checksum over 0x10-0x2d at 0x2e-0x2f. */
+static void cmos_checksum(struct cmos *c)
+{
+	unsigned sum = 0;
+
+	for (unsigned i = 0x10; i <= 0x2d; i++)
+		sum += c->ram[i];
+	c->ram[0x2e] = sum >> 8;
+	c->ram[0x2f] = sum & 0xff;
+}
+
+void cmos_set_floppy(struct cmos *c, uint8_t type)
+{
+	c->ram[0x10] = (uint8_t)(type << 4);
+	c->ram[0x14] = (uint8_t)((c->ram[0x14] & ~0xc1) | (type ? 0x01 : 0)); /* one drive */
+	cmos_checksum(c);
+}
+
 /* cmos_init_ram: the contents a PC BIOS leaves: RAM sizes, equipment,
  * checksum, RTC in BCD 24-hour mode. */
 static void cmos_init_ram(struct cmos *c, uint64_t ram_size)
 {
 	uint64_t ext = ram_size > 1 * MiB ? (ram_size - 1 * MiB) / KiB : 0;
 	uint64_t high = ram_size > 16 * MiB ? (ram_size - 16 * MiB) / (64 * KiB) : 0;
-	unsigned sum = 0;
-
 	c->ram[RTC_REG_A] = 0x26; /* 32.768 kHz time base, 1024 Hz rate */
 	c->ram[RTC_REG_B] = REGB_24H;
 	c->ram[0x14] = 0x02;	  /* equipment: FPU present, VGA */
@@ -362,10 +378,7 @@ static void cmos_init_ram(struct cmos *c, uint64_t ram_size)
 	cmos_put16(c, 0x30, MIN(ext, 0xffff));
 	cmos_put16(c, 0x34, MIN(high, 0xffff));
 	c->ram[0x5b] = c->ram[0x5c] = c->ram[0x5d] = 0; /* RAM above 4 GiB */
-	for (unsigned i = 0x10; i <= 0x2d; i++)
-		sum += c->ram[i];
-	c->ram[0x2e] = sum >> 8;
-	c->ram[0x2f] = sum & 0xff;
+	cmos_checksum(c);
 }
 
 /* cmos_reset: the RESET pin: interrupt enables and flags cleared; the

@@ -29,4 +29,9 @@ extern uint64_t (*cmos_clock)(void);
  * bytes of RAM, owned by h.  Dies if the ports are taken. */
 struct cmos *cmos_create(struct devhost *h, struct irq_line *irq8);
 
+/* cmos_set_floppy: drive A's type in register 0x10 (1: 360K, 2: 1.2M,
+ * 3: 720K, 4: 1.44M, 5: 2.88M; 0: none) and the equipment byte's floppy
+ * bits, checksum updated. */
+void cmos_set_floppy(struct cmos *c, uint8_t type);
+
 #endif

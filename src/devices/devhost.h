@@ -58,6 +58,11 @@ uint64_t devhost_ram_size(const struct devhost *h);
 /* devhost_ram_ptr: the host view of guest RAM [gpa, gpa + len), NULL if
  * outside RAM (a device that shows guest memory, the text screen). */
 const uint8_t *devhost_ram_ptr(struct devhost *h, uint64_t gpa, uint64_t len);
+/* devhost_dma_write / devhost_dma_read: a device's DMA into or out of
+ * guest RAM [gpa, gpa + len); a write drops what the engine derived from
+ * those bytes (translated code).  -1 (nothing moved) outside RAM. */
+int devhost_dma_write(struct devhost *h, uint64_t gpa, const void *data, uint64_t len);
+int devhost_dma_read(struct devhost *h, uint64_t gpa, void *data, uint64_t len);
 /* devhost_serial_used: the guest has written to its serial console. */
 bool devhost_serial_used(struct devhost *h);
 

@@ -88,9 +88,10 @@ has_need() { [[ " $needs " == *" $1 "* ]]; }
 if [ "$format" = bios ]; then
 	image=$build/tests/guests/$name.bin
 	loadopt=-bios
-elif [ "$format" = disk ]; then
+elif [ "$format" = disk ] || [ "$format" = floppy ]; then
 	image=$build/tests/guests/$name.img
 	loadopt=-hda
+	[ "$format" = floppy ] && loadopt=-fda
 else
 	image=$build/tests/guests/$name.elf
 	loadopt=-kernel
@@ -104,7 +105,7 @@ expected=$here/$name.expected
 # SKIP RULES: what an engine cannot run here yet. Remove a rule when the
 # feature it stands for lands; nothing else in this script needs to change.
 skip_reason() {
-	if [ "$format" = disk ] && [ ! -r /usr/share/seabios/bios.bin ]; then
+	if { [ "$format" = disk ] || [ "$format" = floppy ]; } && [ ! -r /usr/share/seabios/bios.bin ]; then
 		echo "no BIOS to boot a disk: /usr/share/seabios/bios.bin is missing (package seabios)"
 		return
 	fi
@@ -141,7 +142,7 @@ trap 'rm -rf "$out"' EXIT
 # A disk guest runs on its own copy of the image (it writes to it) and
 # reports on the debug console; the serial console carries the BIOS's text.
 extra=()
-if [ "$format" = disk ]; then
+if [ "$format" = disk ] || [ "$format" = floppy ]; then
 	cp "$image" "$out/disk.img"
 	image=$out/disk.img
 	extra=(-debugcon "file:$out/debugcon")
@@ -149,6 +150,7 @@ fi
 if [ "$engine" = qemu ]; then
 	load=("$loadopt" "$image")
 	[ "$format" = disk ] && load=(-drive "file=$image,format=raw,if=ide")
+	[ "$format" = floppy ] && load=(-drive "file=$image,format=raw,if=floppy")
 	cmd=(qemu-system-i386 -display none -no-reboot -m 64 -cpu "$qemu_cpu"
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4
 		"${load[@]}" "${extra[@]}")
@@ -159,7 +161,7 @@ fi
 
 timeout -k 5 "$timeout_s" "${cmd[@]}" </dev/null >"$out/raw" 2>"$out/stderr"
 status=$?
-if [ "$format" = disk ]; then
+if [ "$format" = disk ] || [ "$format" = floppy ]; then
 	tr -d '\r' <"$out/debugcon" >"$out/serial" 2>/dev/null
 else
 	tr -d '\r' <"$out/raw" >"$out/serial"

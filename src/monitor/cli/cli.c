@@ -317,6 +317,15 @@ static int opt_device(struct cli_state *st, const char *v)
 	return 0;
 }
 
+/* opt_fda: drive A's floppy image (its size says its format: fdc.h). */
+static int opt_fda(struct cli_state *st, const char *v)
+{
+	if (cli_check_file(st, "floppy image", v, strlen(v)) < 0)
+		return -1;
+	st->cfg->fda = v;
+	return 0;
+}
+
 /* opt_snapshot: writes to the disks go to a temporary file (disk.h). */
 static int opt_snapshot(struct cli_state *st, const char *v)
 {
@@ -411,6 +420,7 @@ static const struct cli_option cli_options[] = {
     {"device", true, opt_device},
     {"enable-kvm", false, opt_enable_kvm},
     {"snapshot", false, opt_snapshot},
+    {"fda", true, opt_fda},
 };
 
 /* cli_lookup: the option named by arg ("-x", "--x" or "--x=v"); *inline_v
@@ -436,6 +446,7 @@ static int cli_check_config(struct cli_state *st)
 
 	for (int i = 0; i < MACHINE_DRIVES; i++)
 		disks |= st->cfg->drive[i].file != NULL;
+	disks |= st->cfg->fda != NULL;
 	if (!st->cfg->kernel && !st->cfg->bios && disks) {
 		/* a disk and no kernel: boot it through the PC BIOS */
 		st->cfg->bios = CLI_DEFAULT_BIOS;
@@ -515,6 +526,7 @@ void cli_usage(FILE *f)
 	      "                              (index 0-3); with no -kernel the machine\n"
 	      "                              boots it through SeaBIOS\n"
 	      "  -hda|-hdb|-hdc|-hdd FILE    the same, at index 0|1|2|3\n"
+	      "  -fda FILE                   a floppy image (360K..2.88M) as drive A:\n"
 	      "  -snapshot                   disk writes go to a temporary file; the\n"
 	      "                              images stay as they are\n"
 	      "  -smp N, -nographic, -display none, -machine pc, -enable-kvm,\n"

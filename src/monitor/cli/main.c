@@ -7,6 +7,7 @@
 #include "monitor/cli/engine.h"
 #include "monitor/boot/loader.h"
 #include "monitor/machine/machine.h"
+#include "devices/fdc.h"
 #include "monitor/base/stats.h"
 #include "monitor/base/util.h"
 #include "monitor/cli/xlat.h"
@@ -92,6 +93,19 @@ static int main_boot(const struct machine_config *cfg)
 			return EXIT_STATUS_USAGE;
 		if (cfg->drive[i].file)
 			disk_close(&d);
+	}
+	if (cfg->fda) { /* the size must be a floppy format */
+		struct disk d;
+		if (disk_open(&d, cfg->fda, true, false) < 0)
+			return EXIT_STATUS_USAGE;
+		uint64_t n = d.sectors;
+		disk_close(&d);
+		if (!fdc_drive_type(n)) {
+			util_error("%s: not a floppy image (360K, 720K, 1.2M, 1.44M, 2.88M, or "
+				   "160K-320K)",
+				   cfg->fda);
+			return EXIT_STATUS_USAGE;
+		}
 	}
 	if (machine_create(m, cfg) < 0)
 		return EXIT_STATUS_HOST;

@@ -30,6 +30,8 @@
 #include "devices/fw_cfg.h"
 #include "devices/hpet.h"
 #include "devices/ata.h"
+#include "devices/fdc.h"
+#include "devices/i8237.h"
 
 /* board_isa_set: ISA IRQ pin goes to the 8259 pair and to the IOAPIC
  * (IRQ0 on pin 2, the MADT's override; the rest on their own pins). */
@@ -112,6 +114,11 @@ void board_create(struct machine *m)
 	vga_text_create(h, m->vga_out, m->cfg.vga_text_auto);
 	b->fw_cfg = fw_cfg_create(h);
 	board_create_ata(m, h);
+	b->dma = isa_dma_create(h);
+	if (m->cfg.fda) { /* drive A: the CMOS says what it is */
+		fdc_create(h, &m->isa_irq[6], b->dma, &m->floppy);
+		cmos_set_floppy(b->cmos, fdc_drive_type(m->floppy.sectors));
+	}
 }
 
 /* board_pic_pending: the 8259's INTR, as far as it reaches the CPU. */

@@ -15,6 +15,7 @@ struct uart;
 struct pic;
 struct pit;
 struct cmos;
+struct isa_dma;
 struct i8042;
 struct lapic;
 struct ioapic;
@@ -33,6 +34,7 @@ struct pc_board {
 	struct ioapic *ioapic; /* ISA IRQs go to it and to the PIC */
 	struct irq_line pic_in[16];
 	struct fw_cfg *fw_cfg; /* its items come from the loaders */
+	struct isa_dma *dma;   /* the 8237 pair (the floppy's channel 2) */
 	struct hpet *hpet;
 	struct irq_line *isa;		  /* the machine's ISA IRQ lines */
 	struct irq_line pit_out, rtc_out; /* cut while the HPET has legacy routing */

@@ -3,6 +3,8 @@
  * ask of the machine it is plugged into.
  */
 #include "monitor/machine/machine.h"
+
+#include <string.h>
 #include "monitor/base/util.h"
 
 #include <stdarg.h>
@@ -88,6 +90,30 @@ void devhost_raise_nmi(struct devhost *h)
 const uint8_t *devhost_ram_ptr(struct devhost *h, uint64_t gpa, uint64_t len)
 {
 	return ram_ptr(&machine_of(h)->ram, gpa, len);
+}
+
+int devhost_dma_write(struct devhost *h, uint64_t gpa, const void *data, uint64_t len)
+{
+	struct machine *m = machine_of(h);
+	uint8_t *p = ram_ptr(&m->ram, gpa, len);
+
+	if (!p)
+		return -1;
+	memcpy(p, data, len);
+	if (m->engine && m->engine->invalidate)
+		m->engine->invalidate(m, gpa, len);
+	machine_note_write(m, gpa, len);
+	return 0;
+}
+
+int devhost_dma_read(struct devhost *h, uint64_t gpa, void *data, uint64_t len)
+{
+	const uint8_t *p = ram_ptr(&machine_of(h)->ram, gpa, len);
+
+	if (!p)
+		return -1;
+	memcpy(data, p, len);
+	return 0;
 }
 
 bool devhost_serial_used(struct devhost *h)

@@ -78,6 +78,9 @@ static int machine_open_console(struct machine *m)
 /* machine_open_disks: the -drive images (disk.h reports a bad one). */
 static int machine_open_disks(struct machine *m)
 {
+	m->floppy.fd = -1;
+	if (m->cfg.fda && disk_open(&m->floppy, m->cfg.fda, false, m->cfg.snapshot) < 0)
+		return -EINVAL;
 	for (int i = 0; i < MACHINE_DRIVES; i++) {
 		m->disks[i].fd = -1;
 		if (!m->cfg.drive[i].file)
@@ -170,6 +173,9 @@ void machine_destroy(struct machine *m)
 			disk_flush(&m->disks[i]); /* what the guest wrote reaches the disk */
 		disk_close(&m->disks[i]);
 	}
+	if (m->floppy.path)
+		disk_flush(&m->floppy);
+	disk_close(&m->floppy);
 	bus_destroy(&m->io);
 	bus_destroy(&m->mmio);
 	ram_destroy(&m->ram);

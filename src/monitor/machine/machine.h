@@ -83,7 +83,8 @@ struct machine_config {
 		const char *file;
 		bool readonly;
 	} drive[MACHINE_DRIVES];
-	bool snapshot; /* -snapshot: the images are not written (disk.h) */
+	bool snapshot;	 /* -snapshot: the images are not written (disk.h) */
+	const char *fda; /* -fda: a floppy image for drive A */
 	enum serial_mode serial;
 	const char *serial_path;
 	enum serial_mode debugcon;
@@ -109,6 +110,7 @@ struct machine {
 
 	/* devices */
 	struct disk disks[MACHINE_DRIVES]; /* opened from cfg.drive */
+	struct disk floppy;		   /* opened from cfg.fda */
 	struct pc_board board;		   /* what board.c wired, for the machine's own use */
 	struct device *owned[32];	   /* every device, destroyed at teardown */
 	unsigned nr_owned;

@@ -86,10 +86,12 @@ stage2:
 	call	dputs
 
 	/* 1: AH=08h reports a fixed disk and the BIOS counts one */
+	push	%es			/* AH=08h returns a table's address in ES:DI */
 	mov	$0x08, %ah
 	mov	VAR_DRIVE, %dl
 	xor	%di, %di
 	int	$0x13
+	pop	%es
 	setnc	%al
 	cmp	$1, %dl
 	sete	%ah

@@ -1,0 +1,345 @@
+/*
+ * floppy.S - a 1.44 MB floppy image whose sector 0 is a boot sector,
+ * booted by the BIOS from drive A (-fda).
+ *
+ * As bootsect.S, for the floppy path: the BIOS loads sector 0 at 0:7C00
+ * with DL = 0; it prints through INT 10h, loads sectors 1-4 with INT 13h
+ * AH=02h and jumps on.  The checks use the floppy services (CHS only): the
+ * drive parameters of a 1.44 MB drive, reads within a side and on the
+ * second side, a write read back, a read past the last cylinder, INT 13h
+ * AH=15h and the equipment word.  Data sectors from LBA 8 to 63 hold
+ * (LBA * 7 + i) mod 256; LBA 36 is written.  TAP on port 0xe9, the end
+ * on isa-debug-exit (0 when every check passed).
+ */
+#define DATA_LBA	8
+#define SECTORS		64	/* with a pattern; the image has 2880 */
+#define BUF		0x9000
+#define VAR_DRIVE	0x610
+#define VAR_FAILS	0x612
+#define VAR_TESTNO	0x614
+
+	.code16
+	.section .text, "ax"
+	.globl	_start
+_start:
+	cli
+	xor	%ax, %ax
+	mov	%ax, %ds
+	mov	%ax, %es
+	mov	%ax, %ss
+	mov	$0x7c00, %sp
+	ljmp	$0, $1f			/* CS:IP = 0:7Cxx whatever the BIOS used */
+1:	sti
+	cld
+	mov	%dl, VAR_DRIVE
+	mov	$msg_hello, %si
+	call	print10
+	mov	$0x0204, %ax		/* read 4 sectors */
+	mov	$0x0002, %cx		/* cylinder 0, sector 2 (LBA 1) */
+	xor	%dh, %dh		/* head 0 */
+	mov	VAR_DRIVE, %dl
+	mov	$0x7e00, %bx
+	int	$0x13
+	jc	load_failed
+	cmpw	$0x5a5a, stage2_magic
+	jne	load_failed
+	jmp	stage2
+
+load_failed:
+	mov	$msg_fail, %si
+	call	print10
+	mov	$1, %al
+	out	%al, $0xf4
+	hlt
+
+/* print10: the NUL-terminated string at DS:SI through INT 10h AH=0Eh. */
+print10:
+	push	%ax
+	push	%bx
+1:	lodsb
+	test	%al, %al
+	jz	2f
+	mov	$0x0e, %ah
+	mov	$0x0007, %bx
+	int	$0x10
+	jmp	1b
+2:	pop	%bx
+	pop	%ax
+	ret
+
+msg_hello:
+	.asciz	"floppy: started by the BIOS\r\n"
+msg_fail:
+	.asciz	"floppy: INT 13h could not load the rest\r\n"
+
+	. = _start + 510
+	.word	0xaa55
+
+/* ---- sectors 1-4: the checks ------------------------------------------ */
+stage2_magic:
+	.word	0x5a5a
+stage2:
+	movw	$0, VAR_FAILS
+	movw	$0, VAR_TESTNO
+	mov	$msg_plan, %si
+	call	dputs
+
+	/* 1: AH=08h: a 1.44 MB drive (type 4), 80 cylinders, 18 sectors, 2 heads */
+	push	%es			/* AH=08h returns a table's address in ES:DI */
+	mov	$0x08, %ah
+	mov	VAR_DRIVE, %dl
+	xor	%di, %di
+	int	$0x13
+	pop	%es
+	setnc	%al
+	cmp	$4, %bl
+	jne	1f
+	cmp	$79, %ch
+	jne	1f
+	cmp	$18, %cl
+	jne	1f
+	cmp	$1, %dh
+	je	2f
+1:	xor	%al, %al
+2:	mov	$t_params, %si
+	call	result
+
+	/* 2: AH=02h reads LBA 8-11: cylinder 0, head 0, sectors 9-12 */
+	call	clear_buf
+	mov	$0x0204, %ax
+	mov	$9, %cx
+	xor	%dh, %dh
+	mov	VAR_DRIVE, %dl
+	mov	$BUF, %bx
+	int	$0x13
+	setnc	%al
+	mov	$DATA_LBA, %bx
+	mov	$4, %cx
+	call	check_pattern
+	mov	$t_chs, %si
+	call	result
+
+	/* 3: AH=02h reads LBA 20-27: cylinder 0, head 1, sectors 3-10 */
+	call	clear_buf
+	mov	$0x0208, %ax
+	mov	$3, %cx
+	mov	$1, %dh
+	mov	VAR_DRIVE, %dl
+	mov	$BUF, %bx
+	int	$0x13
+	setnc	%al
+	mov	$20, %bx
+	mov	$8, %cx
+	call	check_pattern
+	mov	$t_head1, %si
+	call	result
+
+	/* 4: AH=03h writes LBA 36 (cylinder 1, head 0, sector 1); AH=02h reads it */
+	call	fill_new
+	mov	$0x0301, %ax
+	mov	$0x0101, %cx
+	xor	%dh, %dh
+	mov	VAR_DRIVE, %dl
+	mov	$BUF, %bx
+	int	$0x13
+	call	clear_buf
+	mov	$0x0201, %ax
+	mov	$0x0101, %cx
+	xor	%dh, %dh
+	mov	VAR_DRIVE, %dl
+	mov	$BUF, %bx
+	int	$0x13
+	jc	1f
+	call	check_new
+	jmp	2f
+1:	xor	%al, %al
+2:	mov	$t_write, %si
+	call	result
+
+	/* 5: cylinder 80 does not exist */
+	mov	$0x0201, %ax
+	mov	$0x5001, %cx
+	xor	%dh, %dh
+	mov	VAR_DRIVE, %dl
+	mov	$BUF, %bx
+	int	$0x13
+	setc	%al
+	mov	$t_end, %si
+	call	result
+
+	/* 6: AH=15h: a floppy drive (AH 1 or 2) */
+	mov	$0x15, %ah
+	mov	VAR_DRIVE, %dl
+	int	$0x13
+	setnc	%al
+	cmp	$1, %ah
+	je	1f
+	cmp	$2, %ah
+	je	1f
+	xor	%al, %al
+1:	mov	$t_type, %si
+	call	result
+
+	/* 7: INT 11h: a floppy drive, one */
+	int	$0x11
+	and	$0xc1, %ax
+	cmp	$0x01, %ax
+	sete	%al
+	mov	$t_equip, %si
+	call	result
+
+	mov	$msg_done, %si
+	call	print10
+	mov	VAR_FAILS, %ax
+	test	%ax, %ax
+	setnz	%al
+	out	%al, $0xf4
+	cli
+	hlt
+
+/* clear_buf: 16 sectors at 0:9000 = 0xee. */
+clear_buf:
+	push	%ax
+	push	%cx
+	push	%di
+	mov	$BUF, %di
+	mov	$0xee, %al
+	mov	$16 * 512, %cx
+	rep stosb
+	pop	%di
+	pop	%cx
+	pop	%ax
+	ret
+
+/* fill_new: one sector at 0:9000 = 0x5a ^ i. */
+fill_new:
+	push	%cx
+	push	%di
+	mov	$BUF, %di
+	xor	%cx, %cx
+1:	mov	%cl, %al
+	xor	$0x5a, %al
+	stosb
+	inc	%cx
+	cmp	$512, %cx
+	jb	1b
+	pop	%di
+	pop	%cx
+	ret
+
+/* check_new: AL = 1 if the sector at 0:9000 is fill_new's. */
+check_new:
+	push	%cx
+	push	%si
+	mov	$BUF, %si
+	xor	%cx, %cx
+1:	mov	%cl, %al
+	xor	$0x5a, %al
+	cmp	(%si), %al
+	jne	2f
+	inc	%si
+	inc	%cx
+	cmp	$512, %cx
+	jb	1b
+	mov	$1, %al
+	jmp	3f
+2:	xor	%al, %al
+3:	pop	%si
+	pop	%cx
+	ret
+
+/* check_pattern: AL (1: the BIOS call succeeded) stays 1 only if the CX
+ * sectors at 0:9000 hold the pattern of LBA BX on. */
+check_pattern:
+	push	%bx
+	push	%cx
+	push	%dx
+	push	%si
+	test	%al, %al
+	jz	4f
+	mov	$BUF, %si
+1:	mov	%bl, %dl		/* DL = (LBA * 7 + i) mod 256 */
+	imul	$7, %dx, %dx
+	xor	%di, %di
+2:	cmp	(%si), %dl
+	jne	3f
+	inc	%si
+	inc	%dl
+	inc	%di
+	cmp	$512, %di
+	jb	2b
+	inc	%bx
+	loop	1b
+	mov	$1, %al
+	jmp	4f
+3:	xor	%al, %al
+4:	pop	%si
+	pop	%dx
+	pop	%cx
+	pop	%bx
+	ret
+
+/* result: "ok N - text" or "not ok N - text" for AL = 1 or 0, text at SI. */
+result:
+	push	%ax
+	incw	VAR_TESTNO
+	test	%al, %al
+	jnz	1f
+	incw	VAR_FAILS
+	push	%si
+	mov	$s_not, %si
+	call	dputs
+	pop	%si
+1:	push	%si
+	mov	$s_ok, %si
+	call	dputs
+	mov	VAR_TESTNO, %ax
+	add	$'0', %al
+	out	%al, $0xe9
+	mov	$s_dash, %si
+	call	dputs
+	pop	%si
+	call	dputs
+	mov	$'\n', %al
+	out	%al, $0xe9
+	pop	%ax
+	ret
+
+/* dputs: the string at SI to the debug console. */
+dputs:
+	push	%ax
+	push	%si
+1:	lodsb
+	test	%al, %al
+	jz	2f
+	out	%al, $0xe9
+	jmp	1b
+2:	pop	%si
+	pop	%ax
+	ret
+
+msg_plan:	.asciz	"1..7\n"
+msg_done:	.asciz	"floppy: done\r\n"
+s_not:		.asciz	"not "
+s_ok:		.asciz	"ok "
+s_dash:		.asciz	" - "
+t_params:	.asciz	"INT 13h AH=08h: a 1.44 MB drive, 80/2/18"
+t_chs:		.asciz	"INT 13h AH=02h reads 4 sectors on side 0"
+t_head1:	.asciz	"INT 13h AH=02h reads 8 sectors on side 1"
+t_write:	.asciz	"INT 13h AH=03h writes a sector that reads back"
+t_end:		.asciz	"a read of cylinder 80 fails"
+t_type:		.asciz	"INT 13h AH=15h: a floppy drive"
+t_equip:	.asciz	"INT 11h: one floppy drive"
+
+	. = _start + DATA_LBA * 512
+/* ---- data sectors: byte i of LBA n is (n * 7 + i) mod 256 ------------- */
+	.set	lba, DATA_LBA
+	.rept	SECTORS - DATA_LBA
+	.set	i, 0
+	.rept	512
+	.byte	(lba * 7 + i) & 0xff
+	.set	i, i + 1
+	.endr
+	.set	lba, lba + 1
+	.endr
+	. = _start + 2880 * 512	/* a 1.44 MB image */
