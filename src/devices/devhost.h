@@ -11,6 +11,7 @@
 #ifndef BT86_DEVHOST_H
 #define BT86_DEVHOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,10 @@ const uint8_t *devhost_ram_ptr(struct devhost *h, uint64_t gpa, uint64_t len);
  * those bytes (translated code).  -1 (nothing moved) outside RAM. */
 int devhost_dma_write(struct devhost *h, uint64_t gpa, const void *data, uint64_t len);
 int devhost_dma_read(struct devhost *h, uint64_t gpa, void *data, uint64_t len);
+/* The two A20 gates of a PC: the i8042's output port and port 0x92; the
+ * line is enabled while either is.  devhost_set_a20: one gate's state. */
+enum devhost_a20 { DEVHOST_A20_KBD, DEVHOST_A20_PORT92 };
+void devhost_set_a20(struct devhost *h, enum devhost_a20 gate, bool enabled);
 /* devhost_serial_used: the guest has written to its serial console. */
 bool devhost_serial_used(struct devhost *h);
 

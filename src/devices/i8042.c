@@ -84,11 +84,12 @@ static uint8_t kbd_pop(struct i8042 *k)
 	return k->last;
 }
 
-/* kbd_write_outport: the output port changes; a low bit 0 resets the CPU.
- * A20 (bit 1) is only recorded: memory above 1 MiB is always linear. */
+/* kbd_write_outport: the output port changes; a low bit 0 resets the CPU,
+ * bit 1 is one of the A20 gates. */
 static void kbd_write_outport(struct i8042 *k, uint8_t v)
 {
 	k->outport = v;
+	devhost_set_a20(k->h, DEVHOST_A20_KBD, v & OUT_A20);
 	if (!(v & OUT_RESET))
 		devhost_request_exit(k->h, EXIT_RESET, 0, "reset by i8042");
 }
@@ -206,9 +207,11 @@ static void kbd_command(struct i8042 *k, uint8_t v)
 		break;
 	case 0xdd:
 		k->outport &= ~OUT_A20;
+		devhost_set_a20(k->h, DEVHOST_A20_KBD, false);
 		break;
 	case 0xdf:
 		k->outport |= OUT_A20;
+		devhost_set_a20(k->h, DEVHOST_A20_KBD, true);
 		break;
 	default:
 		/* 0xf0-0xff pulse the output port bits that are 0 in the
@@ -266,6 +269,7 @@ static void kbd_reset(struct device *dev)
 	k->last = 0;
 	k->ctr = CTR_KBDINT | CTR_SYS | CTR_XLATE;
 	k->outport = OUT_RESET | OUT_A20;
+	devhost_set_a20(k->h, DEVHOST_A20_KBD, true);
 	k->pending_cmd = k->kbd_cmd = 0;
 	k->scanset = 2;
 	k->last_was_cmd = false;

@@ -22,13 +22,14 @@ static uint64_t port92_read(struct device *dev, uint64_t off, unsigned size)
 }
 
 /* port92_write: record the value; bit 0 going from 0 to 1 resets the
- * machine.  A20 (bit 1) is only recorded: memory is always linear. */
+ * machine, bit 1 is one of the A20 gates. */
 static void port92_write(struct device *dev, uint64_t off, unsigned size, uint64_t value)
 {
 	struct port92 *p = (struct port92 *)dev;
 	uint8_t old = p->value;
 
 	p->value = value;
+	devhost_set_a20(p->h, DEVHOST_A20_PORT92, value & P92_A20);
 	if (!(old & P92_RESET) && (value & P92_RESET))
 		devhost_request_exit(p->h, EXIT_RESET, 0, "reset by port 0x92");
 }
@@ -36,7 +37,10 @@ static void port92_write(struct device *dev, uint64_t off, unsigned size, uint64
 /* port92_reset: power-on state: A20 enabled, reset bit clear. */
 static void port92_reset(struct device *dev)
 {
-	((struct port92 *)dev)->value = P92_A20;
+	struct port92 *p = (struct port92 *)dev;
+
+	p->value = P92_A20;
+	devhost_set_a20(p->h, DEVHOST_A20_PORT92, true);
 }
 
 /* port92_destroy: free the device. */

@@ -19,28 +19,53 @@ int region_create(struct region *r)
 	return 0;
 }
 
+/* map_runs: map region [at, at + len) to the RAM frames from src on, a
+ * run of contiguous backing offsets per mmap. */
+static int map_runs(struct region *r, struct ram *ram, uint64_t at, uint64_t src, uint64_t len)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		int fd, fd2;
+		off_t off, off2;
+		if (ram_backing(ram, src + done, &fd, &off) < 0)
+			return -EFAULT;
+		uint64_t n = 4096;
+		while (done + n < len && ram_backing(ram, src + done + n, &fd2, &off2) == 0 &&
+		       fd2 == fd && off2 == off + (off_t)n)
+			n += 4096;
+		void *p = mmap(r->base + at + done, n, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_FIXED, fd, off);
+		if (p == MAP_FAILED)
+			return -errno;
+		done += n;
+	}
+	return 0;
+}
+
 /* region_map_phys: map RAM frame runs whose backing offsets are contiguous
  * with one mmap each (one call in total while the backing is the identity). */
 int region_map_phys(struct region *r, struct ram *ram)
 {
-	uint64_t gpa = 0;
+	int err = map_runs(r, ram, 0, 0, ram->size);
 
-	while (gpa < ram->size) {
-		int fd, fd2;
-		off_t off, off2;
-		if (ram_backing(ram, gpa, &fd, &off) < 0)
-			return -EFAULT;
-		uint64_t len = 4096;
-		while (gpa + len < ram->size && ram_backing(ram, gpa + len, &fd2, &off2) == 0 &&
-		       fd2 == fd && off2 == off + (off_t)len)
-			len += 4096;
-		void *p = mmap(r->base + gpa, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-			       fd, off);
-		if (p == MAP_FAILED)
-			return -errno;
-		gpa += len;
-	}
+	if (err < 0)
+		return err;
 	r->mapped = ram->size;
+	return 0;
+}
+
+int region_map_a20(struct region *r, struct ram *ram, bool off)
+{
+	const uint64_t mb = 1u << 20;
+
+	if (!off)
+		return region_map_phys(r, ram);
+	for (uint64_t at = mb; at < ram->size; at += 2 * mb) {
+		int err = map_runs(r, ram, at, at - mb, MIN(mb, ram->size - at));
+		if (err < 0)
+			return err;
+	}
 	return 0;
 }
 

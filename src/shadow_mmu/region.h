@@ -30,6 +30,12 @@ int region_create(struct region *r);
 /* region_map_phys: map all of ram at guest-physical addresses [0, size),
  * read/write, through ram_backing(); -errno on failure. */
 int region_map_phys(struct region *r, struct ram *ram);
+
+/* region_map_a20: with off, each odd MiB of the region shows the even MiB
+ * below it (physical address bit 20 forced to 0, the A20 gate closed);
+ * without, the identity of region_map_phys again.  Protections set on the
+ * remapped pages are gone.  0 or -errno. */
+int region_map_a20(struct region *r, struct ram *ram, bool off);
 /* region_protect_page: set the protection (PROT_*) of the 4 KiB guest page
  * holding gpa (used to write-protect translated code pages); -errno. */
 int region_protect_page(struct region *r, uint64_t gpa, int prot);

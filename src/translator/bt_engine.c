@@ -62,6 +62,23 @@ static void drop_frames(struct machine *m, uint64_t gpa, uint64_t len, bool all)
 			bt_invalidate_frame(bt, f);
 }
 
+/* bt_engine_set_a20: the A20 gate opened or closed.  The physical region
+ * (paging off) aliases odd MiBs onto even ones while it is closed, and
+ * every translation goes: code fetched above 1 MiB may now be other bytes
+ * (the code running now notices through bt->invalidated).  With paging on
+ * the shadow MMU does not mask (docs/platform.md). */
+static void bt_engine_set_a20(struct machine *m, bool enabled)
+{
+	struct bt *bt = m->engine_data;
+
+	if (!bt)
+		return;
+	if (region_map_a20(&bt->region, &m->ram, !enabled) < 0)
+		die_host("cannot remap guest RAM for the A20 gate");
+	drop_frames(m, 0, m->ram.size, true);
+	bt_ind_clear(bt);
+}
+
 /* bt_engine_invalidate: the monitor wrote guest RAM behind the guest's
  * back: drop the frames' translations (the code running now notices
  * through bt->invalidated). */
@@ -150,6 +167,7 @@ const struct engine bt_engine = {
     .kick = bt_engine_kick,
     .print_stats = bt_engine_print_stats,
     .invalidate = bt_engine_invalidate,
+    .set_a20 = bt_engine_set_a20,
     .note_write = bt_engine_note_write,
     .invlpg = bt_engine_invlpg,
     .flush_tlb = bt_engine_flush_tlb,

@@ -68,7 +68,9 @@ static const uint8_t *fetch_window(struct bt *bt, uint32_t start, uint32_t addr,
 		return NULL;
 	uint64_t end = MIN(limit, ram);
 	*avail = MIN((uint64_t)ZYDIS_MAX_INSTRUCTION_LENGTH, end - addr);
-	return ram_ptr(&bt->m->ram, addr, *avail);
+	if (bt->v->a20_off) /* inside one MiB, which maps contiguously */
+		*avail = MIN(*avail, 0x100000 - (addr & 0xfffff));
+	return ram_ptr(&bt->m->ram, vcpu_a20(bt->v, addr), *avail);
 }
 
 /* bt_code_frame: frame of linear lin for an instruction fetch at the
@@ -81,7 +83,7 @@ static int64_t bt_code_frame(struct bt *bt, uint32_t lin, bool probe, struct fet
 	unsigned flags = WALK_FETCH | (probe ? WALK_PROBE : 0) | (v->cpl == 3 ? WALK_USER : 0);
 
 	if (!(v->cr0 & CR0_PG))
-		return lin >> 12;
+		return vcpu_a20(v, lin) >> 12;
 	if (walk_guest(bt->m, v->cr0, v->cr3, v->cr4, lin, flags, &w, &pfec) < 0) {
 		if (pf && !pf->hit) {
 			pf->hit = true;

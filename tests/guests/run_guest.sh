@@ -115,17 +115,18 @@ skip_reason() {
 			echo "qemu-system-i386 is not installed"
 		;;
 	kvm)
-		if [ ! -e /dev/kvm ]; then
-			echo "/dev/kvm is missing"
-		elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-			echo "/dev/kvm is not accessible"
-		fi
 		# Protected-mode guests run even without VT-x/SVM: some work on
 		# the host's software KVM; exit status 6 turns into a skip below.
 		# Guest paging does not: that KVM answers the guest's MOV CR0 that
 		# sets PG with #GP (seen on kvm-pvm), which the guest reports as a
 		# failed check, not as an engine error.
-		if has_need paging && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		if [ ! -e /dev/kvm ]; then
+			echo "/dev/kvm is missing"
+		elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+			echo "/dev/kvm is not accessible"
+		elif has_need a20; then
+			echo "the kvm engine does not mask the A20 gate (docs/kvm.md)"
+		elif has_need paging && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 			echo "host KVM has no VT-x/SVM: it faults on guest paging (#GP on MOV CR0.PG)"
 		fi
 		;;

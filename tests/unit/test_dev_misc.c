@@ -147,6 +147,26 @@ START_TEST(test_kbd_keyboard_commands)
 }
 END_TEST
 
+/* The A20 line: open while either gate (i8042 output port, port 0x92) is. */
+START_TEST(test_a20_gates)
+{
+	ck_assert(!m.vcpu.a20_off);
+	outb(0x92, 0x00); /* port 0x92 closed: the i8042's gate keeps it open */
+	ck_assert(!m.vcpu.a20_off);
+	kbd_cmd(0xdd);
+	ck_assert(m.vcpu.a20_off); /* both closed */
+	ck_assert_uint_eq(vcpu_a20(&m.vcpu, 0x123456u), 0x023456u);
+	outb(0x92, 0x02);
+	ck_assert(!m.vcpu.a20_off);
+	ck_assert_uint_eq(vcpu_a20(&m.vcpu, 0x123456u), 0x123456u);
+	outb(0x92, 0x00);
+	ck_assert(m.vcpu.a20_off);
+	kbd_cmd(0xd1);
+	outb(0x60, 0x03); /* output port: A20 on, not in reset */
+	ck_assert(!m.vcpu.a20_off);
+}
+END_TEST
+
 START_TEST(test_kbd_output_port_a20)
 {
 	kbd_cmd(0xd0);
@@ -283,6 +303,7 @@ int main(void)
 	tcase_add_test(tc, test_kbd_irq);
 	tcase_add_test(tc, test_kbd_keyboard_commands);
 	tcase_add_test(tc, test_kbd_output_port_a20);
+	tcase_add_test(tc, test_a20_gates);
 	tcase_add_test(tc, test_kbd_pulse_reset);
 	tcase_add_test(tc, test_port92);
 	tcase_add_test(tc, test_port80);

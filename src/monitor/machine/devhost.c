@@ -100,9 +100,8 @@ int devhost_dma_write(struct devhost *h, uint64_t gpa, const void *data, uint64_
 	if (!p)
 		return -1;
 	memcpy(p, data, len);
-	if (m->engine && m->engine->invalidate)
+	if (m->engine && m->engine->invalidate) /* code and page tables alike */
 		m->engine->invalidate(m, gpa, len);
-	machine_note_write(m, gpa, len);
 	return 0;
 }
 
@@ -114,6 +113,22 @@ int devhost_dma_read(struct devhost *h, uint64_t gpa, void *data, uint64_t len)
 		return -1;
 	memcpy(data, p, len);
 	return 0;
+}
+
+void devhost_set_a20(struct devhost *h, enum devhost_a20 gate, bool enabled)
+{
+	struct machine *m = machine_of(h);
+	/* a gate's bit set means that gate is off; the line is on while
+	 * either gate is on */
+	uint8_t off = (uint8_t)((m->a20_gates_off & ~(1u << gate)) | (enabled ? 0 : 1u << gate));
+	bool a20_off = off == 3;
+
+	m->a20_gates_off = off;
+	if (a20_off == m->vcpu.a20_off)
+		return;
+	m->vcpu.a20_off = a20_off;
+	if (m->engine && m->engine->set_a20)
+		m->engine->set_a20(m, !a20_off);
 }
 
 bool devhost_serial_used(struct devhost *h)

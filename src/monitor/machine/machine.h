@@ -45,6 +45,10 @@ struct engine {
 	 * guest's behalf (machine_note_write); called often, so cheap when
 	 * nothing is derived from those bytes.  May be NULL. */
 	void (*note_write)(struct machine *m, uint64_t gpa, uint64_t len);
+	/* set_a20: the A20 line changed (vcpu.a20_mask already says how):
+	 * physical addresses now have bit 20 cleared, or no longer.  May be
+	 * NULL (the engine does not mask). */
+	void (*set_a20)(struct machine *m, bool enabled);
 	void (*destroy)(struct machine *m);
 	/* invlpg: the guest executed INVLPG for linear address lin: drop that
 	 * page's translation.  Optional (NULL: nothing to do). */
@@ -111,6 +115,7 @@ struct machine {
 	/* devices */
 	struct disk disks[MACHINE_DRIVES]; /* opened from cfg.drive */
 	struct disk floppy;		   /* opened from cfg.fda */
+	uint8_t a20_gates_off;		   /* bit per enum devhost_a20 gate that is off */
 	struct pc_board board;		   /* what board.c wired, for the machine's own use */
 	struct device *owned[32];	   /* every device, destroyed at teardown */
 	unsigned nr_owned;

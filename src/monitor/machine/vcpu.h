@@ -153,6 +153,12 @@ struct vcpu_msrs {
 	uint64_t misc_enable;
 };
 
+#define A20_BIT 0x100000u
+
+struct vcpu;
+/* vcpu_a20: physical address pa as the A20 gate lets it through. */
+#define vcpu_a20(v, pa) ((v)->a20_off ? (pa) & ~A20_BIT : (pa))
+
 struct vcpu {
 	uint32_t gpr[8]; /* EAX..EDI */
 	uint32_t eip;
@@ -166,6 +172,8 @@ struct vcpu {
 	uint64_t pdpte[4]; /* PAE: the PDPTEs loaded by the last CR3 load */
 	struct vcpu_msrs msr;
 	unsigned cpl;	  /* current privilege level (CS.RPL in protected mode) */
+	bool a20_off;	  /* the A20 gate is off: physical addresses lose bit 20
+			   * (with paging off; docs/platform.md) */
 	bool halted;	  /* in HLT, waiting for an interrupt */
 	bool intr_shadow; /* STI / MOV SS shadow: no interrupt before the next insn */
 	bool nmi_pending;

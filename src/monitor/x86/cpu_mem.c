@@ -16,7 +16,7 @@ int cpu_translate(struct vcpu *v, uint32_t lin, unsigned acc, uint32_t *phys)
 	unsigned flags = 0;
 
 	if (!(v->cr0 & CR0_PG)) {
-		*phys = lin;
+		*phys = vcpu_a20(v, lin);
 		return 0;
 	}
 	if (acc & ACC_WRITE)
