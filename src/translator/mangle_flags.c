@@ -108,7 +108,8 @@ static void emit_df_read(struct bt_ctx *x)
 	op2(x, ZYDIS_MNEMONIC_MOV, reg(R(RSI)), reg(R(R10)));
 }
 
-/* mangle_pushf: PUSHF/PUSHFD at any CPL (bt never runs vm86 code):
+/* mangle_pushf: PUSHF/PUSHFD at any CPL outside virtual-8086 mode (there
+ * IOPL decides: the callout, mangle.c):
  *   <r8d = DF bit, r9 = rax>  lahf; seto r10b
  *   movzx r11d, ax; shr r11d, 8; or r8d, r11d           ; SF ZF AF PF CF, bit 1
  *   movzx r11d, r10b; shl r11d, 11; or r8d, r11d         ; OF

@@ -13,13 +13,12 @@
  * cpu_deliver_pending().  Nothing in here changes architectural state before
  * every check that can fault has passed (faults are precise).
  *
- * Not implemented (documented refusals): hardware task switching (an IDT
- * task gate ends the run with EXIT_ENGINE_ERROR naming the vector; far
- * JMP/CALL to a TSS or task gate and IRET with NT=1 print one line and give
- * the guest #GP(0)); virtual-8086 mode (IRET to VM86 likewise refused with
- * #GP(0)); hardware breakpoints (DR0-7 are stored only).  The guest CPU
- * model (CPUID) is a family-6 Pentium M class "GenuineIntel" without VME,
- * PAE, APIC, MTRR, MCE/MCA.
+ * Virtual-8086 mode (SDM vol. 3 ch. 20, without VME): IRET into it from
+ * CPL 0, the IOPL-sensitive instructions (#GP(0) below IOPL 3), the I/O
+ * bitmap, and events from it through ring-0 gates (cpu_event.c).
+ * Not implemented (documented refusals): a 16-bit TSS; a task switch into
+ * virtual-8086 mode; hardware breakpoints (DR0-7 are stored only).  The
+ * guest CPU model is in cpu_sys.c (cpu_cpuid) and docs/platform.md.
  */
 #ifndef BT86_CPU_H
 #define BT86_CPU_H

@@ -4,10 +4,8 @@
  * escalation, and the external-interrupt check (see cpu.h).
  *
  * A task gate in the IDT switches tasks (cpu_task.c); the error code, if
- * any, goes on the new task's stack.  Not supported: events in
- * virtual-8086 mode, which end the run with EXIT_ENGINE_ERROR and a
- * message naming the vector (the monitor never enters it: IRET to VM86 is
- * refused in cpu_flow.c).
+ * any, goes on the new task's stack.  An event in virtual-8086 mode goes
+ * to ring 0 with the segment registers on the stack (deliver_v86).
  */
 #include "monitor/x86/cpu_internal.h"
 #include "monitor/base/trace.h"
@@ -174,6 +172,71 @@ static int fetch_gate(struct vcpu *v, enum event_type type, int vector, unsigned
 	return gt == 5 ? GATE_TASK : 0;
 }
 
+/* deliver_v86: an event in virtual-8086 mode (SDM, INT n,
+ * INTERRUPT-FROM-VIRTUAL-8086-MODE): through a gate to a non-conforming
+ * ring-0 code segment only (#GP(selector) otherwise), on the ring-0 stack
+ * from the TSS, pushing GS, FS, DS, ES, SS, ESP, EFLAGS (VM set), CS, EIP
+ * [, error code]; DS, ES, FS, GS become null and VM, TF, RF, NT (and IF
+ * for an interrupt gate) clear. */
+static int deliver_v86(struct vcpu *v, const uint64_t *gate, unsigned ext, bool has_err,
+		       uint32_t err)
+{
+	bool g32 = desc_type(*gate) & 8;
+	uint16_t sel = gate_sel(*gate), ss_sel;
+	uint32_t off = gate_off(*gate, g32), nesp, vals[10];
+	uint64_t cs, ssd;
+	unsigned n = 0, w = g32 ? 4 : 2;
+	uint8_t frame[40];
+	struct seg nss, ncs;
+
+	if (!(sel & 0xfffc))
+		return cpu_raise_gp(v, ext);
+	if (cpu_desc_fetch(v, sel, &cs, EXC_GP, ext) < 0)
+		return CPU_FAULT;
+	if (!desc_is_code(cs) || desc_conforming(cs) || desc_dpl(cs) != 0)
+		return cpu_raise_gp(v, (sel & 0xfffc) | ext);
+	if (!desc_p(cs))
+		return cpu_raise(v, EXC_NP, true, (sel & 0xfffc) | ext);
+	if (cpu_tss_stack(v, 0, ext, &ss_sel, &nesp) < 0 ||
+	    cpu_check_ss(v, ss_sel, 0, EXC_TS, ext, &ssd) < 0)
+		return CPU_FAULT;
+	cpu_desc_to_seg(ssd, ss_sel, &nss);
+	cpu_desc_to_seg(cs, sel, &ncs);
+	if (!g32)
+		off &= 0xffff;
+	if (off > ncs.limit)
+		return cpu_raise_gp(v, ext);
+	if (has_err)
+		vals[n++] = err;
+	vals[n++] = v->eip;
+	vals[n++] = v->seg[S_CS].sel;
+	vals[n++] = v->eflags | EFL_FIXED; /* VM set, as the handler's IRET needs */
+	vals[n++] = v->gpr[R_ESP];
+	vals[n++] = v->seg[S_SS].sel;
+	vals[n++] = v->seg[S_ES].sel;
+	vals[n++] = v->seg[S_DS].sel;
+	vals[n++] = v->seg[S_FS].sel;
+	vals[n++] = v->seg[S_GS].sel;
+	for (unsigned i = 0; i < n; i++)
+		memcpy(frame + i * w, &vals[i], w);
+	if (cpu_stack_write(v, &nss, nesp, frame, n * w, 0, (ss_sel & 0xfffc) | ext) < 0 ||
+	    cpu_desc_set_accessed(v, sel, &cs) < 0 || cpu_desc_set_accessed(v, ss_sel, &ssd) < 0)
+		return CPU_FAULT;
+	/* Commit. */
+	cpu_desc_to_seg(ssd, ss_sel, &v->seg[S_SS]);
+	v->gpr[R_ESP] = nesp;
+	cpu_stack_adjust(v, -(int32_t)(n * w));
+	static const int data[] = {S_ES, S_DS, S_FS, S_GS};
+	for (unsigned i = 0; i < 4; i++)
+		v->seg[data[i]] = (struct seg){0};
+	v->eflags &= ~(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
+	cpu_load_cs_desc(v, sel, cs, 0);
+	v->eip = off;
+	if (!(desc_type(*gate) & 1))
+		v->eflags &= ~EFL_IF;
+	return 0;
+}
+
 /* deliver_prot: protected-mode delivery through an interrupt or trap gate,
  * with a stack switch from the TSS on a privilege change. */
 static int deliver_prot(struct vcpu *v, enum event_type type, int vector, bool has_err,
@@ -184,15 +247,12 @@ static int deliver_prot(struct vcpu *v, enum event_type type, int vector, bool h
 	uint8_t frame[24];
 	int r;
 
-	if (v->eflags & EFL_VM) {
-		machine_request_exit(v->machine, EXIT_ENGINE_ERROR, EXIT_STATUS_ENGINE,
-				     "event %d in virtual-8086 mode: not supported", vector);
-		return DELIVER_STOP;
-	}
 	if ((r = fetch_gate(v, type, vector, ext, &gate)) < 0)
 		return r;
 	if (r == GATE_TASK)
 		return cpu_task_switch(v, gate_sel(gate), TASK_INT, has_err, err, ext);
+	if (v->eflags & EFL_VM)
+		return deliver_v86(v, &gate, ext, has_err, err);
 	bool g32 = desc_type(gate) & 8;
 	uint16_t sel = gate_sel(gate);
 	uint32_t off = gate_off(gate, g32);
@@ -318,8 +378,9 @@ int cpu_int(struct vcpu *v, int vector, enum event_type type)
 {
 	int r;
 
-	if (vcpu_vm86(v))
-		return cpu_unsupported(v, "INT n in virtual-8086 mode");
+	/* INT n is IOPL-sensitive in virtual-8086 mode; INT3 and INTO are not */
+	if (vcpu_vm86(v) && type == EV_SOFTINT && cpu_iopl(v) < 3)
+		return cpu_raise_gp(v, 0);
 	/* A fault while delivering INT n is a fault of the instruction: it is
 	 * reported to the caller (nothing changed), which restarts from the
 	 * instruction and delivers it. */

@@ -303,12 +303,70 @@ int cpu_far_ret(struct vcpu *v, uint16_t imm, unsigned opsize)
 	return return_to(v, cs, eip, opsize, 2 * opsize, imm, 0, false);
 }
 
+/* v86_seg: a segment register as virtual-8086 mode has it: base =
+ * selector * 16, 64 KiB, ring 3 (attr: 0xf3 data, 0xfb code). */
+static void v86_seg(struct seg *s, uint16_t sel, uint16_t attr)
+{
+	s->sel = sel;
+	s->base = (uint32_t)sel << 4;
+	s->limit = 0xffff;
+	s->attr = attr;
+}
+
+/* iret_v86: IRET inside virtual-8086 mode (SDM, IRET): with IOPL 3 a
+ * real-mode style return that leaves IOPL and VM alone; below, #GP(0). */
+static int iret_v86(struct vcpu *v, unsigned opsize)
+{
+	uint8_t buf[12];
+
+	if (cpu_iopl(v) < 3)
+		return cpu_raise_gp(v, 0);
+	if (cpu_stack_read(v, 0, buf, 3 * opsize) < 0)
+		return CPU_FAULT;
+	uint32_t eip = get_word(buf, 0, opsize);
+	uint16_t cs = (uint16_t)get_word(buf, 1, opsize);
+	uint32_t fl = get_word(buf, 2, opsize);
+
+	if (eip > 0xffff)
+		return cpu_raise_gp(v, 0);
+	cpu_stack_adjust(v, (int32_t)(3 * opsize));
+	load_cs_real(v, cs, eip);
+	cpu_write_eflags(v, fl, opsize, 3, true); /* IOPL stays, IF follows */
+	return 0;
+}
+
+/* iret_to_v86: IRET at CPL 0 with VM set in the popped EFLAGS (SDM,
+ * RETURN-TO-VIRTUAL-8086-MODE): ESP, SS, ES, DS, FS and GS follow EIP, CS
+ * and EFLAGS on the stack (nine dwords, read before anything changes); the
+ * segments become virtual-8086 ones and CPL 3. */
+static int iret_to_v86(struct vcpu *v)
+{
+	uint8_t buf[36];
+	uint32_t w[9];
+
+	if (cpu_stack_read(v, 0, buf, sizeof(buf)) < 0)
+		return CPU_FAULT;
+	for (int i = 0; i < 9; i++)
+		w[i] = get_word(buf, (unsigned)i, 4);
+	v->eflags = (w[2] & 0x003f7fd5u) | EFL_FIXED;
+	v86_seg(&v->seg[S_CS], (uint16_t)w[1], 0xfb);
+	v86_seg(&v->seg[S_SS], (uint16_t)w[4], 0xf3);
+	v86_seg(&v->seg[S_ES], (uint16_t)w[5], 0xf3);
+	v86_seg(&v->seg[S_DS], (uint16_t)w[6], 0xf3);
+	v86_seg(&v->seg[S_FS], (uint16_t)w[7], 0xf3);
+	v86_seg(&v->seg[S_GS], (uint16_t)w[8], 0xf3);
+	v->gpr[R_ESP] = w[3];
+	v->eip = w[0] & 0xffff;
+	v->cpl = 3;
+	return 0;
+}
+
 int cpu_iret(struct vcpu *v, unsigned opsize)
 {
 	uint8_t buf[12];
 
 	if (vcpu_vm86(v))
-		return cpu_unsupported(v, "IRET in virtual-8086 mode");
+		return iret_v86(v, opsize);
 	if (cpu_pmode(v) && (v->eflags & EFL_NT)) { /* back to the previous task */
 		uint8_t link[2];
 
@@ -332,7 +390,7 @@ int cpu_iret(struct vcpu *v, unsigned opsize)
 		return 0;
 	}
 	if (opsize == 4 && (fl & EFL_VM) && v->cpl == 0)
-		return cpu_unsupported(v, "IRET to virtual-8086 mode");
+		return iret_to_v86(v);
 	return return_to(v, cs, eip, opsize, 3 * opsize, 0, fl, true);
 }
 

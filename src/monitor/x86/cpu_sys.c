@@ -55,7 +55,8 @@ int cpu_popf(struct vcpu *v, uint32_t val, unsigned opsize)
 {
 	if (vcpu_vm86(v) && cpu_iopl(v) < 3)
 		return cpu_raise_gp(v, 0);
-	cpu_write_eflags(v, val, opsize, cpu_pmode(v) ? v->cpl : 0, false);
+	/* virtual-8086 mode counts as CPL 3: IF with IOPL 3, never IOPL */
+	cpu_write_eflags(v, val, opsize, vcpu_vm86(v) ? 3 : cpu_pmode(v) ? v->cpl : 0, false);
 	return 0;
 }
 
