@@ -4,6 +4,7 @@
 #include "devices/devhost.h"
 #include "monitor/base/util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define ST_ERR	0x01
@@ -25,10 +26,18 @@
 
 #define MAX_MULT 16 /* sectors per DRQ block at most (IDENTIFY word 47) */
 
+#define BM_START  0x01 /* bus-master command: start */
+#define BM_TO_MEM 0x08 /* bus-master command: the device writes memory */
+#define BM_ACTIVE 0x01 /* bus-master status */
+#define BM_ERROR  0x02
+#define BM_INTR	  0x04
+#define BM_CAP	  0x60 /* drive 0/1 DMA capable (software's bits) */
+
 struct ata_drive {
 	struct disk *disk;
 	uint8_t mult;	     /* READ/WRITE MULTIPLE block size, 0: not set */
 	uint16_t heads, spt; /* CHS translation in use */
+	uint8_t mwdma;	     /* multiword DMA mode selected (SET FEATURES) */
 };
 
 /* The task file: each register keeps its previous value for LBA48 (HOB). */
@@ -53,6 +62,12 @@ struct ata {
 	unsigned block; /* sectors per DRQ block */
 	unsigned pos, len;
 	uint8_t buf[MAX_MULT * DISK_SECTOR];
+	/* the bus master (PIIX3 BMIDE: this channel's 8 ports of BAR 4) */
+	struct device bm_dev;
+	uint16_t bm_port; /* 0: unmapped */
+	uint8_t bm_cmd, bm_status;
+	uint32_t bm_prd;
+	bool dma_pending; /* a DMA command waits for the start bit */
 };
 
 static struct ata *ata_of(struct device *dev)
@@ -147,7 +162,7 @@ static void ata_identify(struct ata *a, struct ata_drive *d)
 	ata_put_string(&w[23], 4, "1.0");
 	ata_put_string(&w[27], 20, "bt86 ATA disk");
 	w[47] = 0x8000 | MAX_MULT;
-	w[49] = 0x0200; /* LBA; no DMA */
+	w[49] = 0x0300; /* LBA, DMA */
 	w[50] = 0x4000;
 	w[51] = 0x0200; /* PIO mode 2 timing */
 	w[53] = 0x0003; /* words 54-58 and 64-70 valid */
@@ -159,7 +174,8 @@ static void ata_identify(struct ata *a, struct ata_drive *d)
 	w[59] = d->mult ? (uint16_t)(0x0100 | d->mult) : 0;
 	w[60] = (uint16_t)lba28;
 	w[61] = (uint16_t)(lba28 >> 16);
-	w[64] = 0x0003; /* PIO modes 3 and 4 */
+	w[63] = (uint16_t)(0x0007 | 0x0100 << d->mwdma); /* MWDMA 0-2, one selected */
+	w[64] = 0x0003;					 /* PIO modes 3 and 4 */
 	w[65] = w[66] = w[67] = w[68] = 120;
 	w[80] = 0x007e; /* ATA-1 to ATA-6 */
 	w[82] = 0x4000;
@@ -303,6 +319,105 @@ static void ata_block_done(struct ata *a)
 		ata_raise(a);
 }
 
+/* ata_prd_move: move len bytes between buf and guest memory through the
+ * bus master's PRD table (entries: address, byte count with 0 = 64 KiB,
+ * bit 31 of the second dword ends the table); *ended: the table's end
+ * came first.  Returns the bytes moved. */
+static size_t ata_prd_move(struct ata *a, uint8_t *buf, size_t len, bool to_mem, bool *ended)
+{
+	uint32_t prd = a->bm_prd;
+	size_t done = 0;
+
+	*ended = false;
+	for (unsigned n = 0; done < len && n < 8192; n++, prd += 8) {
+		uint8_t e[8];
+		if (devhost_dma_read(a->h, prd, e, 8) < 0)
+			break;
+		uint32_t addr = le32(e) & ~1u, cnt = le16(e + 4) ? le16(e + 4) : 0x10000u;
+		size_t k = MIN((size_t)cnt, len - done);
+		int r = to_mem ? devhost_dma_write(a->h, addr, buf + done, k)
+			       : devhost_dma_read(a->h, addr, buf + done, k);
+		if (r < 0)
+			break;
+		done += k;
+		if (e[7] & 0x80) {
+			*ended = done < len || k == cnt; /* the table ends here */
+			break;
+		}
+	}
+	return done;
+}
+
+/* ata_dma_run: the bus master was started with a DMA command waiting:
+ * the whole transfer at once, then the interrupt (ATA and bus master).
+ * A table shorter than the transfer fails the command; a longer one
+ * leaves the bus master active, as the hardware does. */
+static void ata_dma_run(struct ata *a)
+{
+	struct ata_drive *d = ata_cur(a);
+	size_t len = (size_t)a->left * DISK_SECTOR;
+	bool ended = false;
+	uint8_t *buf;
+
+	a->dma_pending = false;
+	if (!d)
+		return;
+	if (!(a->bm_cmd & BM_TO_MEM) != a->writing) { /* the bus master goes the other way */
+		a->bm_status = (uint8_t)((a->bm_status & ~BM_ACTIVE) | BM_ERROR | BM_INTR);
+		ata_fail(a, ERR_ABRT);
+		return;
+	}
+	buf = malloc(len);
+	if (!buf)
+		die_host("out of memory for a disk transfer");
+	bool ok = a->writing || disk_read(d->disk, a->lba, a->left, buf) == 0;
+	size_t moved = ok ? ata_prd_move(a, buf, len, !a->writing, &ended) : 0;
+	if (ok && a->writing)
+		ok = moved == len && disk_write(d->disk, a->lba, a->left, buf) == 0;
+	free(buf);
+	if (!ok || moved < len) {
+		a->bm_status = (uint8_t)((a->bm_status & ~BM_ACTIVE) | BM_ERROR | BM_INTR);
+		ata_fail(a, ok ? ERR_ABRT : ERR_UNC);
+		return;
+	}
+	ata_set_address(a, d, a->lba48, a->lba + a->left - 1);
+	a->left = 0;
+	a->bm_status |= BM_INTR;
+	if (ended)
+		a->bm_status &= (uint8_t)~BM_ACTIVE;
+	ata_done(a);
+}
+
+/* ata_dma: READ/WRITE DMA (EXT): checked as the PIO forms, then DRQ until
+ * the bus master starts. */
+static void ata_dma(struct ata *a, struct ata_drive *d, bool write, bool lba48)
+{
+	uint64_t lba;
+	uint32_t count = lba48 ? (uint32_t)a->hob.count << 8 | a->r.count : a->r.count;
+
+	if (!count)
+		count = lba48 ? 65536 : 256;
+	if (!ata_lba(a, d, lba48, &lba) || lba > d->disk->sectors ||
+	    count > d->disk->sectors - lba) {
+		ata_fail(a, ERR_IDNF);
+		return;
+	}
+	if (write && d->disk->readonly) {
+		ata_fail(a, ERR_ABRT);
+		return;
+	}
+	a->writing = write;
+	a->lba = lba;
+	a->left = count;
+	a->lba48 = lba48;
+	a->from_disk = true;
+	a->pos = a->len = 0;
+	a->dma_pending = true;
+	a->status = ST_IDLE | ST_DRQ;
+	if (a->bm_cmd & BM_START)
+		ata_dma_run(a);
+}
+
 /* ata_max_address: READ NATIVE MAX ADDRESS (EXT): the last sector. */
 static void ata_max_address(struct ata *a, struct ata_drive *d, bool lba48)
 {
@@ -355,6 +470,20 @@ static void ata_command(struct ata *a, uint8_t cmd)
 	case 0x39: /* WRITE MULTIPLE EXT */
 		ata_rw(a, d, true, true, d->mult);
 		return;
+	case 0xc8:
+	case 0xc9: /* READ DMA */
+		ata_dma(a, d, false, false);
+		return;
+	case 0x25: /* READ DMA EXT */
+		ata_dma(a, d, false, true);
+		return;
+	case 0xca:
+	case 0xcb: /* WRITE DMA */
+		ata_dma(a, d, true, false);
+		return;
+	case 0x35: /* WRITE DMA EXT */
+		ata_dma(a, d, true, true);
+		return;
 	case 0x40:
 	case 0x41:
 	case 0x42: { /* READ VERIFY SECTORS (EXT) */
@@ -400,7 +529,15 @@ static void ata_command(struct ata *a, uint8_t cmd)
 		ata_signature(a);
 		ata_raise(a);
 		return;
-	case 0xef: /* SET FEATURES: accepted (transfer mode, cache) */
+	case 0xef: /* SET FEATURES: the transfer mode; the rest accepted */
+		if (a->r.feature == 0x03 && (a->r.count & 0xf8) == 0x20 && (a->r.count & 7) <= 2)
+			d->mwdma = a->r.count & 7;
+		else if (a->r.feature == 0x03 && (a->r.count & 0xf8) == 0x40) {
+			ata_fail(a, ERR_ABRT); /* no Ultra DMA on this controller */
+			return;
+		}
+		ata_done(a);
+		return;
 	case 0xe0:
 	case 0xe1:
 	case 0xe2:
@@ -528,10 +665,12 @@ static void ata_soft_reset(struct ata *a)
 		a->drv[i].mult = 0;
 		a->drv[i].heads = 16;
 		a->drv[i].spt = 63;
+		a->drv[i].mwdma = 2;
 	}
 	a->device = 0;
 	a->pos = a->len = 0;
 	a->left = 0;
+	a->dma_pending = false;
 	a->intrq = false;
 	ata_signature(a);
 	ata_update_irq(a);
@@ -564,16 +703,77 @@ static void ata_ctl_write(struct device *dev, uint64_t off, unsigned size, uint6
 	ata_update_irq(a);
 }
 
+static struct ata *ata_of_bm(struct device *dev)
+{
+	return (struct ata *)((char *)dev - offsetof(struct ata, bm_dev));
+}
+
+/* ata_bm_read: command (0), status (2), PRD table address (4-7). */
+static uint64_t ata_bm_read(struct device *dev, uint64_t off, unsigned size)
+{
+	struct ata *a = ata_of_bm(dev);
+
+	(void)size;
+	if (off == 0)
+		return a->bm_cmd;
+	if (off == 2)
+		return a->bm_status;
+	if (off >= 4)
+		return (a->bm_prd >> (8 * (off - 4))) & 0xff;
+	return 0;
+}
+
+/* ata_bm_write: the start bit runs a waiting DMA command (clearing it
+ * stops the engine); status bits 1-2 are cleared by writing 1, 5-6 are
+ * the software's. */
+static void ata_bm_write(struct device *dev, uint64_t off, unsigned size, uint64_t v)
+{
+	struct ata *a = ata_of_bm(dev);
+	uint8_t b = (uint8_t)v;
+
+	(void)size;
+	if (off == 0) {
+		bool start = !(a->bm_cmd & BM_START) && (b & BM_START);
+		a->bm_cmd = b & (BM_START | BM_TO_MEM);
+		if (!(b & BM_START))
+			a->bm_status &= (uint8_t)~BM_ACTIVE;
+		if (start) {
+			a->bm_status |= BM_ACTIVE;
+			if (a->dma_pending)
+				ata_dma_run(a);
+		}
+	} else if (off == 2) {
+		a->bm_status = (uint8_t)((a->bm_status & ~(b & (BM_ERROR | BM_INTR)) & ~BM_CAP) |
+					 (b & BM_CAP));
+	} else if (off >= 4) {
+		unsigned sh = 8 * (unsigned)(off - 4);
+		a->bm_prd = ((a->bm_prd & ~(0xffu << sh)) | (uint32_t)b << sh) & ~3u;
+	}
+}
+
+void ata_bm_map(struct ata *a, uint16_t port)
+{
+	if (a->bm_port)
+		devhost_remove_range(a->h, DEVHOST_IO, a->bm_port, &a->bm_dev);
+	a->bm_port = port;
+	if (port)
+		devhost_add_range(a->h, DEVHOST_IO, port, 8, &a->bm_dev);
+}
+
 static void ata_reset(struct device *dev)
 {
 	struct ata *a = ata_of(dev);
 
 	a->control = 0;
+	a->bm_cmd = 0;
+	a->bm_prd = 0;
+	/* the BIOS's "DMA capable" bits for the drives that exist */
+	a->bm_status = (uint8_t)((a->drv[0].disk ? 0x20 : 0) | (a->drv[1].disk ? 0x40 : 0));
 	ata_soft_reset(a);
 }
 
-void ata_create(struct devhost *h, uint16_t base, uint16_t ctl, struct irq_line *irq,
-		struct disk *master, struct disk *slave)
+struct ata *ata_create(struct devhost *h, uint16_t base, uint16_t ctl, struct irq_line *irq,
+		       struct disk *master, struct disk *slave)
 {
 	static const struct device tmpl = {
 	    .name = "ata", .read = ata_read, .write = ata_write, .reset = ata_reset};
@@ -585,7 +785,10 @@ void ata_create(struct devhost *h, uint16_t base, uint16_t ctl, struct irq_line 
 	a->drv[1].disk = slave;
 	a->ctl_dev = (struct device){
 	    .name = "ata-ctl", .read = ata_ctl_read, .write = ata_ctl_write, .byte_wide = true};
+	a->bm_dev = (struct device){
+	    .name = "ata-bm", .read = ata_bm_read, .write = ata_bm_write, .byte_wide = true};
 	ata_reset(&a->dev);
 	devhost_add_device(h, DEVHOST_IO, base, 8, &a->dev);
 	devhost_add_range(h, DEVHOST_IO, ctl, 1, &a->ctl_dev);
+	return a;
 }

@@ -1,6 +1,7 @@
 /*
  * ata.h - one ATA (IDE) channel on the ISA ports, two devices at most
- * (master and slave), PIO only (ATA/ATAPI-6 register and protocol rules).
+ * (master and slave), PIO and bus-master DMA (ATA/ATAPI-6 register and
+ * protocol rules, the PIIX3's bus-master registers).
  *
  * Command block at base (0x1f0 primary, 0x170 secondary), device control
  * and alternate status at ctl (0x3f6, 0x376), INTRQ on irq (IRQ14, IRQ15).
@@ -9,8 +10,10 @@
  * MULTIPLE MODE, SET FEATURES, INITIALIZE DEVICE PARAMETERS, RECALIBRATE,
  * FLUSH CACHE (EXT), READ NATIVE MAX ADDRESS (EXT), CHECK POWER MODE, the
  * idle/standby commands and EXECUTE DEVICE DIAGNOSTIC; any other command
- * (PACKET, DMA commands) is aborted (ERR, error ABRT).  Transfers happen
- * at once: BSY is never seen, DRQ is set when a block is ready.  A read
+ * (PACKET) is aborted (ERR, error ABRT).  READ/WRITE DMA (EXT) move
+ * data through the bus master (ata_bm_map) when its start bit is set,
+ * with multiword DMA modes 0-2 offered.  Transfers happen at once: BSY is
+ * never seen, DRQ is set when a block is ready.  A read
  * or write past the end of the disk ends with IDNF.  Absent devices read
  * as 0 while the other one exists, as on a real channel.
  */
@@ -29,9 +32,15 @@ struct devhost;
 #define ATA_SECONDARY_BASE 0x170u
 #define ATA_SECONDARY_CTL  0x376u
 
+struct ata;
+
 /* ata_create: a channel with disks master and slave (either may be NULL,
  * not both; the disks stay the caller's) on h's port bus. */
-void ata_create(struct devhost *h, uint16_t base, uint16_t ctl, struct irq_line *irq,
-		struct disk *master, struct disk *slave);
+struct ata *ata_create(struct devhost *h, uint16_t base, uint16_t ctl, struct irq_line *irq,
+		       struct disk *master, struct disk *slave);
+
+/* ata_bm_map: the channel's 8 bus-master registers (command, status, PRD
+ * table address, as the PIIX3's) at port, or nowhere for 0. */
+void ata_bm_map(struct ata *a, uint16_t port);
 
 #endif

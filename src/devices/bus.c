@@ -74,6 +74,18 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len, struct device *de
 	return 0;
 }
 
+int bus_unregister(struct bus *bus, uint64_t base, struct device *dev)
+{
+	struct bus_range *r = bus_find(bus, base);
+
+	if (!r || r->base != base || r->dev != dev)
+		return -ENOENT;
+	unsigned i = (unsigned)(r - bus->ranges);
+	memmove(&bus->ranges[i], &bus->ranges[i + 1], (bus->nr - i - 1) * sizeof(bus->ranges[0]));
+	bus->nr--;
+	return 0;
+}
+
 struct bus_range *bus_find(struct bus *bus, uint64_t addr)
 {
 	unsigned i = bus_upper(bus, addr);

@@ -54,6 +54,9 @@ void bus_destroy(struct bus *bus);
 int bus_register(struct bus *bus, uint64_t base, uint64_t len, struct device *dev);
 /* bus_find: the range containing addr, or NULL. */
 struct bus_range *bus_find(struct bus *bus, uint64_t addr);
+/* bus_unregister: remove dev's range that starts at base (a PCI BAR that
+ * moves); -ENOENT if there is none. */
+int bus_unregister(struct bus *bus, uint64_t base, struct device *dev);
 /* bus_read: read size bytes at addr; all ones when nothing is there. */
 uint64_t bus_read(struct bus *bus, uint64_t addr, unsigned size);
 /* bus_write: write size bytes at addr; dropped when nothing is there. */

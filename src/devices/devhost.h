@@ -48,6 +48,10 @@ void devhost_add_device(struct devhost *h, enum devhost_bus bus, uint64_t base, 
 void devhost_add_range(struct devhost *h, enum devhost_bus bus, uint64_t base, uint64_t len,
 		       struct device *dev);
 
+/* devhost_remove_range: take dev's range at base off the bus (a PCI BAR
+ * moved or was disabled); no-op if it is not there. */
+void devhost_remove_range(struct devhost *h, enum devhost_bus bus, uint64_t base,
+			  struct device *dev);
 /* devhost_timer_arm: fire t at deadline (ns); re-arming moves it. */
 void devhost_timer_arm(struct devhost *h, struct timer *t, uint64_t deadline);
 /* devhost_timer_disarm: t will not fire (no-op when not armed). */

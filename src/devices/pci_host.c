@@ -13,6 +13,8 @@
 #define CFG_ADDR_MASK 0x80fffffcu /* reserved bits 30:24 and 1:0 read 0 */
 #define PCI_COMMAND   0x04
 #define CMD_WRITABLE  0x0146u /* memory, bus master, parity, SERR */
+#define CMD_IO	      0x0001u /* I/O space (the IDE function's) */
+#define PCI_BAR4      0x20
 /* PAM0-PAM6 (0x59-0x5f) steer 0xc0000-0xfffff between ROM and RAM.  Here
  * that area is always RAM, read and write: the registers say so from power
  * on (a BIOS then finds its shadow RAM already on and copies nothing), and
@@ -32,6 +34,10 @@ struct pci_host {
 	uint8_t rcr;   /* reset control at 0xcf9 */
 	bool piix;     /* the PIIX3 functions exist */
 	uint8_t config[FN_COUNT][256];
+	/* the IDE function's bus-master block moved (0: unmapped) */
+	void (*bmide)(void *opaque, uint16_t port);
+	void *bmide_opaque;
+	uint16_t bmide_port;
 };
 
 static struct pci_host *host_of(struct device *dev)
@@ -67,9 +73,11 @@ static void host_config_reset(struct pci_host *p)
 	le_put16(c + 0x06, 0x0200);
 	memset(c + 0x60, 0x80, 4);
 	/* PIIX3 function 1: IDE in legacy (compatibility) mode on both
-	 * channels, no bus mastering: ports 0x1f0/0x170, IRQ 14/15 */
+	 * channels (ports 0x1f0/0x170, IRQ 14/15), a bus master: its
+	 * registers at BAR 4, 16 I/O ports */
 	c = p->config[FN_IDE];
-	fn_header(c, PCI_PIIX3_IDE_ID, 0x01010000, 0x00);
+	fn_header(c, PCI_PIIX3_IDE_ID, 0x01018000, 0x00);
+	le_put32(c + PCI_BAR4, 0x00000001);
 	le_put16(c + PCI_COMMAND, 0x0001); /* I/O space on */
 	le_put16(c + 0x06, 0x0280);
 	le_put16(c + 0x40, 0x8000); /* IDETIM: primary decode enabled */
@@ -115,10 +123,29 @@ static uint32_t host_config_read(struct pci_host *p, unsigned off, unsigned size
 static uint8_t fn_writable(int f, unsigned at)
 {
 	if (at == PCI_COMMAND || at == PCI_COMMAND + 1)
-		return (uint8_t)(CMD_WRITABLE >> (8 * (at - PCI_COMMAND)));
+		return (uint8_t)((CMD_WRITABLE | (f == FN_IDE ? CMD_IO : 0)) >>
+				 (8 * (at - PCI_COMMAND)));
+	if (f == FN_IDE && at >= PCI_BAR4 && at < PCI_BAR4 + 4) /* 16 ports (sizing: 32 bits) */
+		return at == PCI_BAR4 ? 0xf0 : 0xff;
 	if (f == FN_HOST)
 		return at == PAM0 ? 0x30 : (at > PAM0 && at <= PAM_LAST) ? 0x33 : 0;
 	return at >= 0x40 ? 0xff : 0;
+}
+
+/* host_bmide_update: tell the disks where the bus-master registers are
+ * now: BAR 4 while I/O decoding is on, else nowhere. */
+static void host_bmide_update(struct pci_host *p)
+{
+	const uint8_t *c = p->config[FN_IDE];
+	uint32_t bar = le32(c + PCI_BAR4) & ~0xfu;
+	/* decoded only below 64 KiB (a sizing write of all ones maps nothing) */
+	uint16_t port = (c[PCI_COMMAND] & CMD_IO) && bar <= 0xfff0 ? (uint16_t)bar : 0;
+
+	if (port == p->bmide_port)
+		return;
+	p->bmide_port = port;
+	if (p->bmide)
+		p->bmide(p->bmide_opaque, port);
 }
 
 /* host_config_write: see fn_writable; the rest is read-only. */
@@ -134,6 +161,8 @@ static void host_config_write(struct pci_host *p, unsigned off, unsigned size, u
 
 		p->config[f][at] = (uint8_t)((p->config[f][at] & ~mask) | (b & mask));
 	}
+	if (f == FN_IDE)
+		host_bmide_update(p);
 }
 
 /* host_read: the address dword, the reset register, or the data window. */
@@ -175,6 +204,7 @@ static void host_reset(struct device *dev)
 	p->addr = 0;
 	p->rcr = 0;
 	host_config_reset(p);
+	host_bmide_update(p); /* unmapped until a BIOS or an OS maps it */
 }
 
 /* host_destroy: free the device. */
@@ -183,7 +213,13 @@ static void host_destroy(struct device *dev)
 	free(dev);
 }
 
-void pci_host_create(struct devhost *h, bool piix)
+void pci_host_on_bmide(struct pci_host *p, void (*fn)(void *opaque, uint16_t port), void *opaque)
+{
+	p->bmide = fn;
+	p->bmide_opaque = opaque;
+}
+
+struct pci_host *pci_host_create(struct devhost *h, bool piix)
 {
 	struct pci_host *p =
 	    devhost_new_device(sizeof(*p), &(struct device){.name = "pci-host",
@@ -195,4 +231,5 @@ void pci_host_create(struct devhost *h, bool piix)
 	p->piix = piix;
 	host_config_reset(p);
 	devhost_add_device(h, DEVHOST_IO, PCI_HOST_PORT, 8, &p->dev);
+	return p;
 }

@@ -5,7 +5,7 @@
  * window 0xcfc-0xcff.  Bus 0 holds the host bridge itself at 00:00.0
  * (Intel 82441FX, class 06:00:00) and, on a machine with IDE disks, the
  * PIIX3's ISA bridge at 00:01.0 and its IDE function at 00:01.1 (class
- * 01:01:00: both channels in legacy mode at the ISA ports, no bus master),
+ * 01:01:80: both channels in legacy mode at the ISA ports, a bus master),
  * which is how a BIOS finds the disks; every other address reads as all
  * ones (no device) and drops writes.
  *
@@ -18,6 +18,7 @@
 #define BT86_PCI_HOST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct devhost;
 
@@ -27,9 +28,16 @@ struct devhost;
 #define PCI_PIIX3_ISA_ID   0x7000u /* 82371SB PIIX3 function 0 */
 #define PCI_PIIX3_IDE_ID   0x7010u /* 82371SB PIIX3 function 1 */
 
+struct pci_host;
+
 /* pci_host_create: the bridge (and the 0xcf9 reset register) on h's port
  * bus, owned by h, with the PIIX3 functions if piix.  Dies if the ports
  * are taken. */
-void pci_host_create(struct devhost *h, bool piix);
+struct pci_host *pci_host_create(struct devhost *h, bool piix);
+
+/* pci_host_on_bmide: fn(opaque, port) whenever the IDE function's
+ * bus-master block (BAR 4, 16 ports) moves, with 0 when it is unmapped
+ * (I/O decoding off). */
+void pci_host_on_bmide(struct pci_host *p, void (*fn)(void *opaque, uint16_t port), void *opaque);
 
 #endif

@@ -22,6 +22,7 @@
 static char path[64];
 static struct disk disk;
 static struct irq_line irq;
+static struct ata *ata;
 
 static uint8_t pattern(uint64_t lba, unsigned i)
 {
@@ -33,6 +34,7 @@ static void setup(void)
 	int fd;
 
 	dev_machine_init(16 * MiB);
+	ck_assert_int_eq(ram_init(&m.ram, 16 * MiB), 0);
 	snprintf(path, sizeof(path), "/tmp/bt86-ata-XXXXXX");
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
@@ -45,14 +47,25 @@ static void setup(void)
 	close(fd);
 	ck_assert_int_eq(disk_open(&disk, path, false, false), 0);
 	memset(&irq, 0, sizeof(irq));
-	ata_create(machine_devhost(&m), BASE, CTL, &irq, &disk, NULL);
+	ata = ata_create(machine_devhost(&m), BASE, CTL, &irq, &disk, NULL);
 }
 
 static void teardown(void)
 {
 	dev_machine_fini();
+	ram_destroy(&m.ram);
 	disk_close(&disk);
 	unlink(path);
+}
+
+static uint32_t inl(uint16_t port)
+{
+	return (uint32_t)bus_read(&m.io, port, 4);
+}
+
+static void outl(uint16_t port, uint32_t v)
+{
+	bus_write(&m.io, port, 4, v);
 }
 
 static uint16_t inw(uint16_t port)
@@ -272,6 +285,72 @@ START_TEST(test_disk_open_errors)
 }
 END_TEST
 
+/* prd: a PRD entry at RAM address at: addr, count (0 = 64 KiB), last. */
+static void prd(uint32_t at, uint32_t addr, uint16_t count, bool last)
+{
+	uint8_t *p = (uint8_t *)ram_ptr(&m.ram, at, 8);
+	le_put32(p, addr);
+	le_put16(p + 4, count);
+	le_put16(p + 6, last ? 0x8000 : 0);
+}
+
+/* Bus-master DMA: READ DMA scattered over two PRD entries, WRITE DMA
+ * gathered back, the status bits, the direction check, the mapping. */
+START_TEST(test_bus_master_dma)
+{
+	const uint16_t bm = 0xc000;
+	uint8_t s[512];
+
+	ata_bm_map(ata, bm);
+	ck_assert_uint_eq(inb(bm + 2) & 0x60, 0x20); /* drive 0 DMA capable */
+	prd(0x1000, 0x20000, 512, false);	     /* sector 50 */
+	prd(0x1008, 0x30000, 1024, true);	     /* sectors 51, 52 */
+	outl(bm + 4, 0x1000);
+	ck_assert_uint_eq(inl(bm + 4), 0x1000);
+	lba28(50, 3);
+	outb(BASE + 7, 0xc8); /* READ DMA: waits for the start bit */
+	ck_assert_uint_eq(inb(CTL) & 0x08, 0x08);
+	ck_assert_int_eq(irq.level, 0);
+	outb(bm, 0x09); /* start, to memory */
+	ck_assert_int_eq(irq.level, 1);
+	ck_assert_uint_eq(inb(bm + 2) & 0x07, 0x04); /* interrupt, no longer active */
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
+	check_sector(ram_ptr(&m.ram, 0x20000, 512), 50);
+	check_sector(ram_ptr(&m.ram, 0x30000, 512), 51);
+	check_sector(ram_ptr(&m.ram, 0x30200, 512), 52);
+	outb(bm + 2, 0x04); /* write 1 to clear */
+	ck_assert_uint_eq(inb(bm + 2) & 0x04, 0);
+	outb(bm, 0x00);
+	/* WRITE DMA of one sector from 0x40000 */
+	memset((uint8_t *)ram_ptr(&m.ram, 0x40000, 512), 0x3c, 512);
+	prd(0x1000, 0x40000, 512, true);
+	lba28(9, 1);
+	outb(BASE + 7, 0xca);
+	outb(bm, 0x01); /* start, from memory */
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
+	ck_assert_int_eq(disk_read(&disk, 9, 1, s), 0);
+	ck_assert_uint_eq(s[0], 0x3c);
+	ck_assert_uint_eq(s[511], 0x3c);
+	outb(bm, 0x00);
+	/* the bus master set to the wrong direction: an error */
+	lba28(9, 1);
+	outb(BASE + 7, 0xc8);
+	outb(bm, 0x01);
+	ck_assert_uint_eq(inb(BASE + 7) & 0x01, 0x01);
+	ck_assert_uint_eq(inb(bm + 2) & 0x02, 0x02);
+	outb(bm, 0x00);
+	/* IDENTIFY offers multiword DMA 0-2, mode 2 selected */
+	outb(BASE + 6, 0xa0);
+	outb(BASE + 7, 0xec);
+	uint8_t id[512];
+	read_sector(id);
+	ck_assert_uint_eq((uint16_t)(id[126] | id[127] << 8), 0x0407);
+	/* unmapped: the ports read as nothing */
+	ata_bm_map(ata, 0);
+	ck_assert_uint_eq(inb(bm + 2), 0xff);
+}
+END_TEST
+
 /* A snapshot disk reads what was written, and the file keeps the old data. */
 START_TEST(test_snapshot)
 {
@@ -311,6 +390,7 @@ int main(void)
 	tcase_add_test(tc, test_errors_irq_reset);
 	tcase_add_test(tc, test_disk_open_errors);
 	tcase_add_test(tc, test_snapshot);
+	tcase_add_test(tc, test_bus_master_dma);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -70,6 +70,17 @@ static bool board_has_disks(const struct machine *m)
 	return false;
 }
 
+/* board_bmide: the IDE function's bus-master block moved: the primary
+ * channel's registers at port, the secondary's at port + 8. */
+static void board_bmide(void *opaque, uint16_t port)
+{
+	struct pc_board *b = opaque;
+
+	for (int c = 0; c < 2; c++)
+		if (b->ata[c])
+			ata_bm_map(b->ata[c], port ? (uint16_t)(port + 8 * c) : 0);
+}
+
 /* board_create_ata: an ATA channel for each pair of -drive indexes in use
  * (0-1 primary at 0x1f0/IRQ14, 2-3 secondary at 0x170/IRQ15). */
 static void board_create_ata(struct machine *m, struct devhost *h)
@@ -82,8 +93,11 @@ static void board_create_ata(struct machine *m, struct devhost *h)
 		struct disk *d1 = m->cfg.drive[2 * c + 1].file ? &m->disks[2 * c + 1] : NULL;
 
 		if (d0 || d1)
-			ata_create(h, base[c], ctl[c], &m->isa_irq[14 + c], d0, d1);
+			m->board.ata[c] =
+			    ata_create(h, base[c], ctl[c], &m->isa_irq[14 + c], d0, d1);
 	}
+	if (m->board.pci)
+		pci_host_on_bmide(m->board.pci, board_bmide, &m->board);
 }
 
 void board_create(struct machine *m)
@@ -109,7 +123,7 @@ void board_create(struct machine *m)
 	if (m->debugcon_out)
 		debugcon_create(h, m->debugcon_out);
 	debugexit_create(h);
-	pci_host_create(h, board_has_disks(m));
+	b->pci = pci_host_create(h, board_has_disks(m));
 	acpi_pm_create(h);
 	vga_text_create(h, m->vga_out, m->cfg.vga_text_auto);
 	b->fw_cfg = fw_cfg_create(h);

@@ -16,6 +16,8 @@ struct pic;
 struct pit;
 struct cmos;
 struct isa_dma;
+struct pci_host;
+struct ata;
 struct i8042;
 struct lapic;
 struct ioapic;
@@ -35,6 +37,8 @@ struct pc_board {
 	struct irq_line pic_in[16];
 	struct fw_cfg *fw_cfg; /* its items come from the loaders */
 	struct isa_dma *dma;   /* the 8237 pair (the floppy's channel 2) */
+	struct pci_host *pci;
+	struct ata *ata[2]; /* the IDE channels, NULL where no disk is */
 	struct hpet *hpet;
 	struct irq_line *isa;		  /* the machine's ISA IRQ lines */
 	struct irq_line pit_out, rtc_out; /* cut while the HPET has legacy routing */

@@ -42,6 +42,12 @@ void devhost_add_range(struct devhost *h, enum devhost_bus which, uint64_t base,
 		    (unsigned long long)base, (unsigned long long)(base + len - 1));
 }
 
+void devhost_remove_range(struct devhost *h, enum devhost_bus which, uint64_t base,
+			  struct device *dev)
+{
+	bus_unregister(devhost_bus(h, which), base, dev);
+}
+
 void devhost_add_device(struct devhost *h, enum devhost_bus which, uint64_t base, uint64_t len,
 			struct device *dev)
 {
