@@ -261,33 +261,44 @@ static bool ata_next_block(struct ata *a, struct ata_drive *d)
 	return true;
 }
 
-/* ata_rw: READ/WRITE SECTORS (block 1) or MULTIPLE (block = mult). */
-static void ata_rw(struct ata *a, struct ata_drive *d, bool write, bool lba48, unsigned block)
+/* ata_start: the common start of a read or write: the sectors named by the
+ * task file (LBA28, LBA48 or CHS; a count of 0 is 256 or 65536) must be
+ * on the disk (else IDNF) and a write needs a writable one (else ABRT);
+ * then the transfer is set up.  False when the command has failed. */
+static bool ata_start(struct ata *a, struct ata_drive *d, bool write, bool lba48)
 {
 	uint64_t lba;
 	uint32_t count = lba48 ? (uint32_t)a->hob.count << 8 | a->r.count : a->r.count;
 
 	if (!count)
 		count = lba48 ? 65536 : 256;
-	if (!block) {
-		ata_fail(a, ERR_ABRT); /* MULTIPLE before SET MULTIPLE MODE */
-		return;
-	}
 	if (!ata_lba(a, d, lba48, &lba) || lba > d->disk->sectors ||
 	    count > d->disk->sectors - lba) {
 		ata_fail(a, ERR_IDNF);
-		return;
+		return false;
 	}
 	if (write && d->disk->readonly) {
 		ata_fail(a, ERR_ABRT);
-		return;
+		return false;
 	}
 	a->writing = write;
 	a->lba = lba;
 	a->left = count;
-	a->block = block;
 	a->lba48 = lba48;
 	a->from_disk = true;
+	return true;
+}
+
+/* ata_rw: READ/WRITE SECTORS (block 1) or MULTIPLE (block = mult). */
+static void ata_rw(struct ata *a, struct ata_drive *d, bool write, bool lba48, unsigned block)
+{
+	if (!block) {
+		ata_fail(a, ERR_ABRT); /* MULTIPLE before SET MULTIPLE MODE */
+		return;
+	}
+	if (!ata_start(a, d, write, lba48))
+		return;
+	a->block = block;
 	if (ata_next_block(a, d) && !write)
 		ata_raise(a); /* a read interrupts when its first block is ready */
 }
@@ -392,25 +403,8 @@ static void ata_dma_run(struct ata *a)
  * the bus master starts. */
 static void ata_dma(struct ata *a, struct ata_drive *d, bool write, bool lba48)
 {
-	uint64_t lba;
-	uint32_t count = lba48 ? (uint32_t)a->hob.count << 8 | a->r.count : a->r.count;
-
-	if (!count)
-		count = lba48 ? 65536 : 256;
-	if (!ata_lba(a, d, lba48, &lba) || lba > d->disk->sectors ||
-	    count > d->disk->sectors - lba) {
-		ata_fail(a, ERR_IDNF);
+	if (!ata_start(a, d, write, lba48))
 		return;
-	}
-	if (write && d->disk->readonly) {
-		ata_fail(a, ERR_ABRT);
-		return;
-	}
-	a->writing = write;
-	a->lba = lba;
-	a->left = count;
-	a->lba48 = lba48;
-	a->from_disk = true;
 	a->pos = a->len = 0;
 	a->dma_pending = true;
 	a->status = ST_IDLE | ST_DRQ;
