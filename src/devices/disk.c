@@ -41,10 +41,9 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool snapshot)
 		util_error("%s: cannot open the disk image: %s", path, strerror(errno));
 		return err;
 	}
-	if (fstat(d->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < DISK_SECTOR ||
-	    st.st_size % DISK_SECTOR) {
-		util_error("%s: a raw disk image must be a regular file of whole 512-byte "
-			   "sectors (it is %lld bytes)",
+	if (fstat(d->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		util_error("%s: a raw disk image must be a regular file that is not empty "
+			   "(it is %lld bytes)",
 			   path, (long long)st.st_size);
 		close(d->fd);
 		d->fd = -1;
@@ -56,7 +55,9 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool snapshot)
 		d->fd = -1;
 		return -EBUSY;
 	}
-	d->sectors = (uint64_t)st.st_size / DISK_SECTOR;
+	/* a partial last sector counts, its missing bytes read as zeros (a
+	 * boot sector and a kernel put together without padding) */
+	d->sectors = ((uint64_t)st.st_size + DISK_SECTOR - 1) / DISK_SECTOR;
 	d->readonly = readonly;
 	d->path = path;
 	if (snapshot && !readonly && disk_open_overlay(d) < 0) {
@@ -64,6 +65,21 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool snapshot)
 		return -EIO;
 	}
 	return 0;
+}
+
+void disk_pad(struct disk *d, uint64_t sectors)
+{
+	if (sectors <= d->sectors)
+		return;
+	if (d->written) { /* the snapshot's bitmap covers the new sectors, clear */
+		size_t old = (d->sectors + 63) / 64, now = (sectors + 63) / 64;
+		uint64_t *w = realloc(d->written, now * sizeof(uint64_t));
+		if (!w)
+			die_host("out of memory");
+		memset(w + old, 0, (now - old) * sizeof(uint64_t));
+		d->written = w;
+	}
+	d->sectors = sectors;
 }
 
 void disk_close(struct disk *d)
@@ -101,6 +117,10 @@ static int disk_pio(int fd, bool write, uint64_t lba, unsigned n, void *buf)
 				  : pread(fd, (uint8_t *)buf + done, len - done, at);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r == 0 && !write) { /* past the end of the file: zeros */
+			memset((uint8_t *)buf + done, 0, len - done);
+			return 0;
+		}
 		if (r <= 0)
 			return -EIO;
 		done += (size_t)r;

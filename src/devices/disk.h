@@ -32,8 +32,14 @@ struct disk {
 
 /* disk_open: open path as a raw image (read-only if readonly; a snapshot
  * if snapshot); one line on stderr and -errno when it cannot be used
- * (missing, empty, not a whole number of sectors, locked by another bt86). */
+ * (missing, empty, locked by another bt86).  An image whose size is not a
+ * whole number of sectors ends in a partial sector that reads as if padded
+ * with zeros (writes there extend the file). */
 int disk_open(struct disk *d, const char *path, bool readonly, bool snapshot);
+
+/* disk_pad: the disk has sectors sectors (at least its own); those past
+ * the file read as zeros and writes there extend it. */
+void disk_pad(struct disk *d, uint64_t sectors);
 
 /* disk_close: release the file (no-op on a disk never opened). */
 void disk_close(struct disk *d);

@@ -48,12 +48,31 @@ struct fdc {
 	uint8_t sector[512];
 };
 
-uint8_t fdc_drive_type(uint64_t sectors)
+/* fdc_format_of: the format of an image of sectors sectors: the one of
+ * that size, else (a boot sector and some more, as often given to -fda)
+ * 1.44 MB, or 2.88 MB for a larger image; NULL above 2.88 MB. */
+static const struct fdc_format *fdc_format_of(uint64_t sectors)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(formats); i++)
 		if (formats[i].sectors == sectors)
-			return formats[i].type;
-	return 0;
+			return &formats[i];
+	if (sectors <= 2880)
+		return &formats[6];
+	if (sectors <= 5760)
+		return &formats[7];
+	return NULL;
+}
+
+uint8_t fdc_drive_type(uint64_t sectors)
+{
+	const struct fdc_format *f = fdc_format_of(sectors);
+	return f ? f->type : 0;
+}
+
+uint64_t fdc_format_sectors(uint64_t sectors)
+{
+	const struct fdc_format *f = fdc_format_of(sectors);
+	return f ? f->sectors : 0;
 }
 
 static struct fdc *fdc_of(struct device *dev)
@@ -446,9 +465,7 @@ void fdc_create(struct devhost *h, struct irq_line *irq6, struct isa_dma *dma, s
 	f->irq = irq6;
 	f->dma = dma;
 	f->disk = disk;
-	for (unsigned i = 0; i < ARRAY_SIZE(formats) && disk; i++)
-		if (formats[i].sectors == disk->sectors)
-			f->fmt = &formats[i];
+	f->fmt = disk ? fdc_format_of(disk->sectors) : NULL;
 	f->dir_dev = (struct device){
 	    .name = "fdc-dir", .read = fdc_dir_read, .write = fdc_dir_write, .byte_wide = true};
 	fdc_reset(&f->dev);

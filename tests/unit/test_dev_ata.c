@@ -278,9 +278,22 @@ START_TEST(test_disk_open_errors)
 	fd = mkstemp(odd);
 	ck_assert_int_eq(write(fd, "abc", 3), 3);
 	close(fd);
-	ck_assert_int_lt(disk_open(&d, odd, false, false), 0); /* not whole sectors */
+	/* not whole sectors: the partial one reads as padded with zeros */
+	ck_assert_int_eq(disk_open(&d, odd, true, false), 0);
+	ck_assert_uint_eq(d.sectors, 1);
+	uint8_t sec[512];
+	memset(sec, 0xff, sizeof(sec));
+	ck_assert_int_eq(disk_read(&d, 0, 1, sec), 0);
+	ck_assert_uint_eq(sec[2], 'c');
+	ck_assert_uint_eq(sec[3], 0);
+	ck_assert_uint_eq(sec[511], 0);
+	disk_pad(&d, 4); /* as a floppy's format is */
+	ck_assert_int_eq(disk_read(&d, 3, 1, sec), 0);
+	ck_assert_uint_eq(sec[0], 0);
+	disk_close(&d);
 	unlink(odd);
-	ck_assert_int_lt(disk_open(&d, path, false, false), 0); /* locked by setup's open */
+	ck_assert_int_lt(disk_open(&d, "/dev/null", true, false), 0); /* not a file */
+	ck_assert_int_lt(disk_open(&d, path, false, false), 0);	      /* locked by setup's open */
 	ck_assert_int_eq(disk_read(&disk, NSECT, 1, odd), -EIO);
 }
 END_TEST

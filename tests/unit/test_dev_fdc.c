@@ -115,7 +115,9 @@ START_TEST(test_reset_version_invalid)
 
 	ck_assert_uint_eq(fdc_drive_type(SECTORS), 4);
 	ck_assert_uint_eq(fdc_drive_type(1440), 3);
-	ck_assert_uint_eq(fdc_drive_type(1000), 0);
+	ck_assert_uint_eq(fdc_drive_type(1000), 4); /* a 1.44 MB disk, the rest zeros */
+	ck_assert_uint_eq(fdc_format_sectors(1000), 2880);
+	ck_assert_uint_eq(fdc_drive_type(6000), 0);
 	reset_controller();
 	cmd(1, 0x10);
 	results(r, 1);

@@ -101,9 +101,7 @@ static int main_boot(const struct machine_config *cfg)
 		uint64_t n = d.sectors;
 		disk_close(&d);
 		if (!fdc_drive_type(n)) {
-			util_error("%s: not a floppy image (360K, 720K, 1.2M, 1.44M, 2.88M, or "
-				   "160K-320K)",
-				   cfg->fda);
+			util_error("%s: too large for a floppy (2.88 MB at most)", cfg->fda);
 			return EXIT_STATUS_USAGE;
 		}
 	}

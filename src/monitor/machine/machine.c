@@ -4,6 +4,7 @@
  * their wiring are the board's (board.c).
  */
 #include "monitor/machine/machine.h"
+#include "devices/fdc.h"
 #include "monitor/base/trace.h"
 #include "monitor/machine/console.h"
 #include "monitor/base/stats.h"
@@ -81,6 +82,8 @@ static int machine_open_disks(struct machine *m)
 	m->floppy.fd = -1;
 	if (m->cfg.fda && disk_open(&m->floppy, m->cfg.fda, false, m->cfg.snapshot) < 0)
 		return -EINVAL;
+	if (m->cfg.fda) /* the whole disk of its format: sectors past the file read 0 */
+		disk_pad(&m->floppy, fdc_format_sectors(m->floppy.sectors));
 	for (int i = 0; i < MACHINE_DRIVES; i++) {
 		m->disks[i].fd = -1;
 		if (!m->cfg.drive[i].file)
