@@ -207,6 +207,19 @@ START_TEST(test_drives)
 	expect_error(parse("-kernel", kernel_path, "-M", "q35", NULL), "not available");
 	expect_error(parse("-kernel", kernel_path, "-display", "gtk", NULL), "no display");
 	expect_error(parse("-kernel", kernel_path, "-smp", "x", NULL), "bad -smp");
+	ck_assert_int_eq(parse("-kernel", kernel_path, "-boot", "order=dc,menu=off", "-cpu",
+			       "pentium", "-vga", "std", "-monitor", "none", "-net", "none", "-nic",
+			       "none", "-name", "t", NULL),
+			 CLI_RUN);
+	ck_assert(!cfg.boot_disk_first);
+	ck_assert_int_eq(parse("-kernel", kernel_path, "-boot", "c", NULL), CLI_RUN);
+	ck_assert(cfg.boot_disk_first);
+	expect_error(parse("-kernel", kernel_path, "-boot", "x", NULL), "not a, c, d or n");
+	expect_error(parse("-kernel", kernel_path, "-boot", "bogus=1", NULL), "bad -boot part");
+	expect_error(parse("-kernel", kernel_path, "-monitor", "stdio", NULL),
+		     "only -monitor none");
+	expect_error(parse("-kernel", kernel_path, "-vga", "qxl", NULL), "not available");
+	expect_error(parse("-kernel", kernel_path, "-net", "user", NULL), "only -net none");
 }
 END_TEST
 

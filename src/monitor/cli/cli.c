@@ -334,6 +334,84 @@ static int opt_snapshot(struct cli_state *st, const char *v)
 	return 0;
 }
 
+/* opt_boot: -boot [order=]DRIVES[,menu=..][,...]: the BIOS's own order
+ * is kept (floppy, then hard disk); a different first choice with both
+ * kinds of drive is a note. */
+static int opt_boot(struct cli_state *st, const char *v)
+{
+	static const char *const other[] = {
+	    "menu=", "splash=", "splash-time=", "reboot-timeout=", "strict="};
+
+	for (const char *s = v; *s;) {
+		size_t n = strcspn(s, ",");
+		const char *d = !strncmp(s, "order=", 6)  ? s + 6
+				: !strncmp(s, "once=", 5) ? s + 5
+							  : s;
+		bool known = d != s || !memchr(s, '=', n);
+
+		for (size_t k = 0; k < ARRAY_SIZE(other) && !known; k++)
+			known = !strncmp(s, other[k], strlen(other[k]));
+		if (!known)
+			return cli_fail(st, "bad -boot part '%.*s'", (int)MIN(n, 40), s);
+		if (!memchr(s, '=', n) || d != s) {
+			for (const char *c = d; c < s + n; c++)
+				if (!strchr("acdn", *c))
+					return cli_fail(st, "-boot: drive '%c' is not a, c, d or n",
+							*c);
+			if (d < s + n)
+				st->cfg->boot_disk_first = *d == 'c';
+		}
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
+/* opt_cpu: -cpu MODEL: the machine has one CPU model (docs/platform.md). */
+static int opt_cpu(struct cli_state *st, const char *v)
+{
+	(void)st;
+	util_error("note: -cpu %s: this machine has one CPU model (docs/platform.md)", v);
+	return 0;
+}
+
+/* opt_none_only: QEMU options whose "none" is what this machine is. */
+static int opt_none_only(struct cli_state *st, const char *opt, const char *v)
+{
+	if (strcmp(v, "none"))
+		return cli_fail(st, "-%s %s is not available (only -%s none)", opt, v, opt);
+	return 0;
+}
+
+static int opt_monitor(struct cli_state *st, const char *v)
+{
+	return opt_none_only(st, "monitor", v);
+}
+
+static int opt_net(struct cli_state *st, const char *v)
+{
+	return opt_none_only(st, "net", v);
+}
+
+static int opt_nic(struct cli_state *st, const char *v)
+{
+	return opt_none_only(st, "nic", v);
+}
+
+/* opt_vga: the display adapter: the text screen at 0xb8000 is all there
+ * is (std, cirrus, vga and none are accepted for it). */
+static int opt_vga(struct cli_state *st, const char *v)
+{
+	if (strcmp(v, "std") && strcmp(v, "cirrus") && strcmp(v, "vga") && strcmp(v, "none"))
+		return cli_fail(st, "-vga %s is not available (std, cirrus or none)", v);
+	return 0;
+}
+
+static int opt_name(struct cli_state *st, const char *v)
+{
+	(void)st, (void)v;
+	return 0;
+}
+
 /* opt_enable_kvm: QEMU's -enable-kvm is -accel kvm. */
 static int opt_enable_kvm(struct cli_state *st, const char *v)
 {
@@ -421,6 +499,13 @@ static const struct cli_option cli_options[] = {
     {"enable-kvm", false, opt_enable_kvm},
     {"snapshot", false, opt_snapshot},
     {"fda", true, opt_fda},
+    {"boot", true, opt_boot},
+    {"cpu", true, opt_cpu},
+    {"monitor", true, opt_monitor},
+    {"net", true, opt_net},
+    {"nic", true, opt_nic},
+    {"vga", true, opt_vga},
+    {"name", true, opt_name},
 };
 
 /* cli_lookup: the option named by arg ("-x", "--x" or "--x=v"); *inline_v
@@ -447,6 +532,8 @@ static int cli_check_config(struct cli_state *st)
 	for (int i = 0; i < MACHINE_DRIVES; i++)
 		disks |= st->cfg->drive[i].file != NULL;
 	disks |= st->cfg->fda != NULL;
+	if (st->cfg->boot_disk_first && st->cfg->fda && st->cfg->drive[0].file)
+		util_error("note: -boot c: the BIOS tries the floppy first (its own order)");
 	if (!st->cfg->kernel && !st->cfg->bios && disks) {
 		/* a disk and no kernel: boot it through the PC BIOS */
 		st->cfg->bios = CLI_DEFAULT_BIOS;
@@ -530,7 +617,8 @@ void cli_usage(FILE *f)
 	      "  -snapshot                   disk writes go to a temporary file; the\n"
 	      "                              images stay as they are\n"
 	      "  -smp N, -nographic, -display none, -machine pc, -enable-kvm,\n"
-	      "  -device isa-debug-exit,iobase=0xf4, -serial mon:stdio\n"
+	      "  -device isa-debug-exit,iobase=0xf4, -serial mon:stdio, -boot X,\n"
+	      "  -cpu X, -vga std|none, -monitor none, -net none, -name X\n"
 	      "                              QEMU's spellings, accepted for what this\n"
 	      "                              machine is (one CPU: -smp N>1 is a note)\n"
 	      "  -serial stdio|file:PATH|none   COM1 backend (default stdio)\n"

@@ -87,8 +87,9 @@ struct machine_config {
 		const char *file;
 		bool readonly;
 	} drive[MACHINE_DRIVES];
-	bool snapshot;	 /* -snapshot: the images are not written (disk.h) */
-	const char *fda; /* -fda: a floppy image for drive A */
+	bool snapshot;	      /* -snapshot: the images are not written (disk.h) */
+	const char *fda;      /* -fda: a floppy image for drive A */
+	bool boot_disk_first; /* -boot c (a note only: the BIOS keeps its order) */
 	enum serial_mode serial;
 	const char *serial_path;
 	enum serial_mode debugcon;
