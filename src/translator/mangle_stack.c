@@ -180,8 +180,7 @@ bool mangle_popa(struct bt_ctx *x)
 
 /* mangle_enter16: ENTER with a 16-bit operand size or a 16-bit SS, level
  * 0 (what compilers emit): push (E)BP; (E)BP = (E)SP; (E)SP -= size, the
- * store first.  The nested forms (level > 0) of 16-bit code end the run
- * as not supported. */
+ * store first.  The nested forms (level > 0) run as the callout. */
 static void mangle_enter16(struct bt_ctx *x, uint32_t size, unsigned level)
 {
 	bool o16 = x->insn->operand_width == 16;
@@ -189,7 +188,7 @@ static void mangle_enter16(struct bt_ctx *x, uint32_t size, unsigned level)
 	int sz = o16 ? 2 : 4;
 
 	if (level != 0) {
-		mangle_callout(x, SITE_UNSUPP, "nested ENTER in 16-bit code");
+		mangle_callout(x, SITE_EXEC, "nested ENTER in 16-bit code");
 		return;
 	}
 	emit_stack_access(x, o16, 0, 0x89, R_EBP, (int8_t)-sz);

@@ -64,6 +64,46 @@ enum callout_result co_pusha(struct vcpu *v, const struct callout_site *s)
 	return co_next(v, s);
 }
 
+/* co_enter: ENTER size, level in every operand and stack size (SDM,
+ * ENTER): push (E)BP, copy level-1 frame pointers from (E)BP down (the
+ * pointer steps by the operand size and wraps at the stack size), push the
+ * new frame pointer, then (E)BP = that pointer and (E)SP -= size.  Every
+ * read comes before the writes, and registers change last.  The
+ * translator's reference path, and what runs a nested 16-bit ENTER. */
+enum callout_result co_enter(struct vcpu *v, const struct callout_site *s)
+{
+	unsigned os = co_opsize(s), level = (unsigned)s->ops[1].imm.value.u & 31;
+	uint32_t size = (uint32_t)s->ops[0].imm.value.u & 0xffff;
+	uint32_t mask = co_stack_size(v) == 4 ? 0xffffffffu : 0xffffu;
+	uint32_t esp = v->gpr[R_ESP], bp = v->gpr[R_EBP], frame = (esp - os) & mask;
+	uint32_t words[33];
+	unsigned n = 0;
+
+	words[n++] = v->gpr[R_EBP];
+	if (level > 0) {
+		for (unsigned i = 1; i < level; i++) {
+			uint32_t val = 0;
+			bp = (bp - os) & mask;
+			if (cpu_read_seg(v, S_SS, bp, &val, os))
+				return co_fault(v, s);
+			words[n++] = val;
+		}
+		words[n++] = frame;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		uint8_t b[4];
+		put_le(b, words[k], os);
+		if (cpu_write_seg(v, S_SS, (esp - os * (k + 1)) & mask, b, os))
+			return co_fault(v, s);
+	}
+	if (os == 4)
+		v->gpr[R_EBP] = frame;
+	else
+		v->gpr[R_EBP] = (v->gpr[R_EBP] & 0xffff0000u) | (frame & 0xffff);
+	co_stack_adjust(v, -(int32_t)(os * n + size));
+	return co_next(v, s);
+}
+
 /* co_popa: POPA/POPAD: EDI, ESI, EBP, (ESP skipped), EBX, EDX, ECX, EAX;
  * a 16-bit operand size loads only the low words. */
 enum callout_result co_popa(struct vcpu *v, const struct callout_site *s)

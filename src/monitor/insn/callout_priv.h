@@ -87,6 +87,7 @@ enum callout_result co_string_op(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_bcd(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_salc(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_pusha(struct vcpu *v, const struct callout_site *s);
+enum callout_result co_enter(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_popa(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_grp82(struct vcpu *v, const struct callout_site *s);
 enum callout_result co_bitscan(struct vcpu *v, const struct callout_site *s);

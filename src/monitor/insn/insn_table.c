@@ -116,7 +116,7 @@ static const struct insn_rule rules[INSN_NR] = {
     M(PUSHAD, NOT64, co_pusha, XP_PUSHA, MEM_STACK, INSN_NO_COPY),
     M(POPA, NOT64, co_popa, XP_POPA, MEM_STACK, INSN_NO_COPY),
     M(POPAD, NOT64, co_popa, XP_POPA, MEM_STACK, INSN_NO_COPY),
-    M(ENTER, NULL, NULL, XP_ENTER, MEM_STACK, 0),
+    M(ENTER, NULL, co_enter, XP_ENTER, MEM_STACK, 0),
     M(LEAVE, NULL, NULL, XP_LEAVE, MEM_STACK, 0),
     M(PUSHF, SENS, co_pushf, XP_FLAGS, MEM_STACK, INSN_NO_COPY),
     M(PUSHFD, SENS, co_pushf, XP_FLAGS, MEM_STACK, INSN_NO_COPY),
