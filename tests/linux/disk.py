@@ -101,7 +101,10 @@ def main():
         sys.exit(1)
 
     if not c.expect(PROMPT, BOOT_SECS):
-        st = c.p.poll()
+        try:  # the output may end a moment before the process does
+            st = c.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            st = None
         if engine == "kvm" and st == 6:
             skip("host KVM cannot run this guest: " +
                  c.log.decode(errors="replace").strip().splitlines()[-1])
