@@ -170,7 +170,11 @@ static void fdc_rw(struct fdc *f, bool write)
 			} else {
 				h = mt ? 0 : h;
 				c++;
-				if (!tc) { /* the track ended before the count did */
+				/* without MT the track ends the command; with it, as on
+				 * QEMU's controller, the next cylinder follows (a boot
+				 * loader that reads a whole kernel in one INT 13h call
+				 * works as it does there) */
+				if (!tc && (!mt || c >= f->fmt->cyls)) {
 					fdc_rw_result(f, st0 | ST0_ABN, ST1_EN, c, h, r);
 					return;
 				}
