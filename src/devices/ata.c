@@ -152,7 +152,10 @@ static void ata_identify(struct ata *a, struct ata_drive *d)
 	uint64_t n = d->disk->sectors;
 	uint32_t lba28 = n > 0x0fffffff ? 0x0fffffff : (uint32_t)n;
 	uint16_t cyls = ata_default_cyls(d->disk);
-	uint32_t chs = (uint32_t)cyls * d->heads * d->spt;
+	/* the current translation (INITIALIZE DEVICE PARAMETERS): its cylinders */
+	uint64_t per_cyl = (uint64_t)d->heads * d->spt;
+	uint16_t cur = (uint16_t)(per_cyl ? MIN(n / per_cyl, 65535) : 0);
+	uint32_t chs = (uint32_t)cur * d->heads * d->spt;
 
 	w[0] = 0x0040; /* fixed device */
 	w[1] = cyls;
@@ -166,7 +169,7 @@ static void ata_identify(struct ata *a, struct ata_drive *d)
 	w[50] = 0x4000;
 	w[51] = 0x0200; /* PIO mode 2 timing */
 	w[53] = 0x0003; /* words 54-58 and 64-70 valid */
-	w[54] = (uint16_t)(d->heads && d->spt ? (chs ? cyls : 0) : 0);
+	w[54] = cur;
 	w[55] = d->heads;
 	w[56] = d->spt;
 	w[57] = (uint16_t)chs;
@@ -434,6 +437,7 @@ static void ata_command(struct ata *a, uint8_t cmd)
 	a->intrq = false;
 	ata_update_irq(a);
 	a->error = 0;
+	a->dma_pending = false; /* a new command replaces a DMA one never started */
 	switch (cmd) {
 	case 0xec: /* IDENTIFY DEVICE */
 		ata_identify(a, d);
@@ -523,12 +527,15 @@ static void ata_command(struct ata *a, uint8_t cmd)
 		ata_signature(a);
 		ata_raise(a);
 		return;
-	case 0xef: /* SET FEATURES: the transfer mode; the rest accepted */
-		if (a->r.feature == 0x03 && (a->r.count & 0xf8) == 0x20 && (a->r.count & 7) <= 2)
-			d->mwdma = a->r.count & 7;
-		else if (a->r.feature == 0x03 && (a->r.count & 0xf8) == 0x40) {
-			ata_fail(a, ERR_ABRT); /* no Ultra DMA on this controller */
-			return;
+	case 0xef:			    /* SET FEATURES: the transfer mode; the rest accepted */
+		if (a->r.feature == 0x03) { /* PIO default/0-4 or MWDMA 0-2; no Ultra DMA */
+			uint8_t m = a->r.count;
+			if ((m & 0xf8) == 0x20 && (m & 7) <= 2) {
+				d->mwdma = m & 7;
+			} else if (!(m <= 0x01 || (m >= 0x08 && m <= 0x0c))) {
+				ata_fail(a, ERR_ABRT);
+				return;
+			}
 		}
 		ata_done(a);
 		return;
@@ -557,7 +564,7 @@ static uint32_t ata_data_read(struct ata *a, unsigned size)
 {
 	uint32_t v = 0;
 
-	if (!(a->status & ST_DRQ) || a->writing)
+	if (!(a->status & ST_DRQ) || a->writing || a->dma_pending)
 		return 0xffffffffu >> (32 - 8 * size);
 	for (unsigned i = 0; i < size && a->pos < a->len; i++)
 		v |= (uint32_t)a->buf[a->pos++] << (8 * i);
@@ -569,7 +576,7 @@ static uint32_t ata_data_read(struct ata *a, unsigned size)
 /* ata_data_write: size bytes (2 or 4) to the data port. */
 static void ata_data_write(struct ata *a, unsigned size, uint32_t v)
 {
-	if (!(a->status & ST_DRQ) || !a->writing)
+	if (!(a->status & ST_DRQ) || !a->writing || a->dma_pending)
 		return;
 	for (unsigned i = 0; i < size && a->pos < a->len; i++)
 		a->buf[a->pos++] = (uint8_t)(v >> (8 * i));
@@ -749,9 +756,10 @@ void ata_bm_map(struct ata *a, uint16_t port)
 {
 	if (a->bm_port)
 		devhost_remove_range(a->h, DEVHOST_IO, a->bm_port, &a->bm_dev);
-	a->bm_port = port;
-	if (port)
-		devhost_add_range(a->h, DEVHOST_IO, port, 8, &a->bm_dev);
+	/* ports taken by another device: the guest made a decode conflict;
+	 * the bus master stays unmapped until BAR 4 moves again */
+	a->bm_port =
+	    port && devhost_try_add_range(a->h, DEVHOST_IO, port, 8, &a->bm_dev) == 0 ? port : 0;
 }
 
 static void ata_reset(struct device *dev)

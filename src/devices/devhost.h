@@ -48,6 +48,10 @@ void devhost_add_device(struct devhost *h, enum devhost_bus bus, uint64_t base, 
 void devhost_add_range(struct devhost *h, enum devhost_bus bus, uint64_t base, uint64_t len,
 		       struct device *dev);
 
+/* devhost_try_add_range: devhost_add_range, but -EEXIST instead of dying
+ * when the range is taken (a range the guest chooses, as a PCI BAR). */
+int devhost_try_add_range(struct devhost *h, enum devhost_bus bus, uint64_t base, uint64_t len,
+			  struct device *dev);
 /* devhost_remove_range: take dev's range at base off the bus (a PCI BAR
  * moved or was disabled); no-op if it is not there. */
 void devhost_remove_range(struct devhost *h, enum devhost_bus bus, uint64_t base,

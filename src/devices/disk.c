@@ -42,9 +42,7 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool snapshot)
 		return err;
 	}
 	if (fstat(d->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-		util_error("%s: a raw disk image must be a regular file that is not empty "
-			   "(it is %lld bytes)",
-			   path, (long long)st.st_size);
+		util_error("%s: a raw disk image must be a regular file that is not empty", path);
 		close(d->fd);
 		d->fd = -1;
 		return -EINVAL;

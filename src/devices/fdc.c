@@ -174,7 +174,7 @@ static void fdc_rw(struct fdc *f, bool write)
 				 * QEMU's controller, the next cylinder follows (a boot
 				 * loader that reads a whole kernel in one INT 13h call
 				 * works as it does there) */
-				if (!tc && (!mt || c >= f->fmt->cyls)) {
+				if (!tc && (!mt || f->fmt->heads == 1 || c >= f->fmt->cyls)) {
 					fdc_rw_result(f, st0 | ST0_ABN, ST1_EN, c, h, r);
 					return;
 				}
@@ -257,7 +257,8 @@ static void fdc_execute(struct fdc *f)
 		memcpy(f->specify, f->cmd + 1, 2);
 		return;
 	case 0x04: /* SENSE DRIVE STATUS: ST3 */
-		r[0] = (uint8_t)((f->cmd[1] & 7) | (fdc_has(f, f->cmd[1]) ? 0x28 : 0) |
+		r[0] = (uint8_t)((f->cmd[1] & 7) | (fdc_has(f, f->cmd[1]) ? 0x20 : 0) |
+				 (fdc_has(f, f->cmd[1]) && f->fmt->heads == 2 ? 0x08 : 0) |
 				 (f->pcn[f->cmd[1] & 3] == 0 ? 0x10 : 0) |
 				 (fdc_has(f, f->cmd[1]) && f->disk->readonly ? 0x40 : 0));
 		fdc_result(f, r, 1);

@@ -11,6 +11,8 @@
  * r11 survives them.
  */
 #include "translator/emit.h"
+
+#include <string.h>
 #include "monitor/base/util.h"
 
 #define R(name) ZYDIS_REGISTER_##name
@@ -278,14 +280,16 @@ bool emit_mem_insn(struct bt_ctx *x, const struct mem_insn *mi)
 static bool osz_flips(const struct bt_ctx *x)
 {
 	ZydisDecodedInstruction in32;
+	uint8_t b[ZYDIS_MAX_INSTRUCTION_LENGTH] = {0};
 
 	if (x->blk->mode & BT_MODE_CS32)
 		return false;
-	if (ZYAN_SUCCESS(
-		ZydisDecoderDecodeInstruction(&x->bt->dec, NULL, x->bytes, x->avail, &in32)))
+	/* the 32-bit reading may be longer (imm32, SIB, disp32): decode a
+	 * zero-padded copy; only the prefixes and opcode decide the width */
+	memcpy(b, x->bytes, MIN(x->avail, sizeof(b)));
+	if (ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&x->bt->dec, NULL, b, sizeof(b), &in32)))
 		return in32.operand_width != x->insn->operand_width;
-	/* the 32-bit reading runs past the window (a longer immediate) */
-	return x->insn->operand_width == 16 || x->insn->operand_width == 32;
+	return false;
 }
 
 /* kept_prefixes: the guest's legacy prefixes minus segment overrides and

@@ -358,9 +358,31 @@ START_TEST(test_bus_master_dma)
 	uint8_t id[512];
 	read_sector(id);
 	ck_assert_uint_eq((uint16_t)(id[126] | id[127] << 8), 0x0407);
+	/* a DMA command never started is replaced by the next command */
+	outb(bm + 2, 0x06); /* clear error and interrupt */
+	lba28(50, 1);
+	outb(BASE + 7, 0xc8);
+	outb(BASE + 7, 0xec); /* IDENTIFY */
+	outb(bm, 0x09);	      /* starting now moves nothing */
+	ck_assert_uint_eq(inb(bm + 2) & 0x04, 0);
+	read_sector(id); /* IDENTIFY's data by PIO, whole */
+	ck_assert_uint_eq((uint16_t)(id[120] | id[121] << 8), NSECT);
+	outb(bm, 0x00);
+	/* the data port does nothing while a DMA command waits */
+	ata_bm_map(ata, bm);
+	lba28(50, 1);
+	outb(BASE + 7, 0xc8);
+	ck_assert_uint_eq(inw(BASE), 0xffff);
+	outb(bm, 0x09);
+	ck_assert_uint_eq(inb(bm + 2) & 0x04, 0x04);
+	outb(bm, 0x00);
 	/* unmapped: the ports read as nothing */
 	ata_bm_map(ata, 0);
 	ck_assert_uint_eq(inb(bm + 2), 0xff);
+	/* mapped onto ports another device has (the guest's conflict): it
+	 * stays unmapped and the monitor goes on */
+	ata_bm_map(ata, BASE);
+	ck_assert_uint_eq(inb(BASE + 7), 0x50);
 }
 END_TEST
 

@@ -42,6 +42,12 @@ void devhost_add_range(struct devhost *h, enum devhost_bus which, uint64_t base,
 		    (unsigned long long)base, (unsigned long long)(base + len - 1));
 }
 
+int devhost_try_add_range(struct devhost *h, enum devhost_bus which, uint64_t base, uint64_t len,
+			  struct device *dev)
+{
+	return bus_register(devhost_bus(h, which), base, len, dev);
+}
+
 void devhost_remove_range(struct devhost *h, enum devhost_bus which, uint64_t base,
 			  struct device *dev)
 {
