@@ -65,36 +65,35 @@ enum callout_result co_pusha(struct vcpu *v, const struct callout_site *s)
 }
 
 /* co_enter: ENTER size, level in every operand and stack size (SDM,
- * ENTER): push (E)BP, copy level-1 frame pointers from (E)BP down (the
- * pointer steps by the operand size and wraps at the stack size), push the
- * new frame pointer, then (E)BP = that pointer and (E)SP -= size.  Every
- * read comes before the writes, and registers change last.  The
- * translator's reference path, and what runs a nested 16-bit ENTER. */
+ * ENTER): push (E)BP; copy level-1 frame pointers from (E)BP down (the
+ * pointer steps by the operand size and wraps at the stack size), each
+ * read after the pushes before it, as the CPU does; push the new frame
+ * pointer; then (E)BP = that pointer and (E)SP -= size.  Registers change
+ * only when every access has been made.  The translator's reference
+ * path, and what runs a nested 16-bit ENTER. */
 enum callout_result co_enter(struct vcpu *v, const struct callout_site *s)
 {
 	unsigned os = co_opsize(s), level = (unsigned)s->ops[1].imm.value.u & 31;
 	uint32_t size = (uint32_t)s->ops[0].imm.value.u & 0xffff;
 	uint32_t mask = co_stack_size(v) == 4 ? 0xffffffffu : 0xffffu;
 	uint32_t esp = v->gpr[R_ESP], bp = v->gpr[R_EBP], frame = (esp - os) & mask;
-	uint32_t words[33];
 	unsigned n = 0;
 
-	words[n++] = v->gpr[R_EBP];
-	if (level > 0) {
-		for (unsigned i = 1; i < level; i++) {
-			uint32_t val = 0;
+	for (unsigned k = 0; k <= (level ? level : 0); k++) {
+		uint32_t val = v->gpr[R_EBP]; /* k = 0: the old frame pointer */
+		uint8_t b[4];
+		if (k > 0 && k < level) { /* a frame pointer of an outer level */
 			bp = (bp - os) & mask;
+			val = 0;
 			if (cpu_read_seg(v, S_SS, bp, &val, os))
 				return co_fault(v, s);
-			words[n++] = val;
+		} else if (k > 0) {
+			val = frame; /* the new frame pointer, last */
 		}
-		words[n++] = frame;
-	}
-	for (unsigned k = 0; k < n; k++) {
-		uint8_t b[4];
-		put_le(b, words[k], os);
+		put_le(b, val, os);
 		if (cpu_write_seg(v, S_SS, (esp - os * (k + 1)) & mask, b, os))
 			return co_fault(v, s);
+		n++;
 	}
 	if (os == 4)
 		v->gpr[R_EBP] = frame;
