@@ -68,6 +68,7 @@ struct ata {
 	uint8_t bm_cmd, bm_status;
 	uint32_t bm_prd;
 	bool dma_pending; /* a DMA command waits for the start bit */
+	bool bm_master;	  /* the PCI function may master the bus */
 };
 
 static struct ata *ata_of(struct device *dev)
@@ -411,7 +412,7 @@ static void ata_dma(struct ata *a, struct ata_drive *d, bool write, bool lba48)
 	a->pos = a->len = 0;
 	a->dma_pending = true;
 	a->status = ST_IDLE | ST_DRQ;
-	if (a->bm_cmd & BM_START)
+	if ((a->bm_cmd & BM_START) && a->bm_master)
 		ata_dma_run(a);
 }
 
@@ -740,7 +741,7 @@ static void ata_bm_write(struct device *dev, uint64_t off, unsigned size, uint64
 			a->bm_status &= (uint8_t)~BM_ACTIVE;
 		if (start) {
 			a->bm_status |= BM_ACTIVE;
-			if (a->dma_pending)
+			if (a->dma_pending && a->bm_master)
 				ata_dma_run(a);
 		}
 	} else if (off == 2) {
@@ -750,6 +751,13 @@ static void ata_bm_write(struct device *dev, uint64_t off, unsigned size, uint64
 		unsigned sh = 8 * (unsigned)(off - 4);
 		a->bm_prd = ((a->bm_prd & ~(0xffu << sh)) | (uint32_t)b << sh) & ~3u;
 	}
+}
+
+void ata_bm_master(struct ata *a, bool master)
+{
+	a->bm_master = master;
+	if (master && a->dma_pending && (a->bm_cmd & BM_START)) /* it waited for the bus */
+		ata_dma_run(a);
 }
 
 void ata_bm_map(struct ata *a, uint16_t port)

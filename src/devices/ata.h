@@ -20,6 +20,7 @@
 #ifndef BT86_ATA_H
 #define BT86_ATA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "devices/disk.h"
@@ -42,5 +43,9 @@ struct ata *ata_create(struct devhost *h, uint16_t base, uint16_t ctl, struct ir
 /* ata_bm_map: the channel's 8 bus-master registers (command, status, PRD
  * table address, as the PIIX3's) at port, or nowhere for 0. */
 void ata_bm_map(struct ata *a, uint16_t port);
+
+/* ata_bm_master: whether the PCI function may master the bus (its command
+ * register's bit 2); a started transfer waits until it may. */
+void ata_bm_master(struct ata *a, bool master);
 
 #endif

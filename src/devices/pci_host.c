@@ -14,6 +14,7 @@
 #define PCI_COMMAND   0x04
 #define CMD_WRITABLE  0x0146u /* memory, bus master, parity, SERR */
 #define CMD_IO	      0x0001u /* I/O space (the IDE function's) */
+#define CMD_MASTER    0x0004u /* bus master enable */
 #define PCI_BAR4      0x20
 /* PAM0-PAM6 (0x59-0x5f) steer 0xc0000-0xfffff between ROM and RAM.  Here
  * that area is always RAM, read and write: the registers say so from power
@@ -34,10 +35,12 @@ struct pci_host {
 	uint8_t rcr;   /* reset control at 0xcf9 */
 	bool piix;     /* the PIIX3 functions exist */
 	uint8_t config[FN_COUNT][256];
-	/* the IDE function's bus-master block moved (0: unmapped) */
-	void (*bmide)(void *opaque, uint16_t port);
+	/* the IDE function's bus-master block moved (0: unmapped) or its
+	 * bus-master enable changed */
+	void (*bmide)(void *opaque, uint16_t port, bool master);
 	void *bmide_opaque;
 	uint16_t bmide_port;
+	bool bmide_master;
 };
 
 static struct pci_host *host_of(struct device *dev)
@@ -140,12 +143,14 @@ static void host_bmide_update(struct pci_host *p)
 	uint32_t bar = le32(c + PCI_BAR4) & ~0xfu;
 	/* decoded only below 64 KiB (a sizing write of all ones maps nothing) */
 	uint16_t port = (c[PCI_COMMAND] & CMD_IO) && bar <= 0xfff0 ? (uint16_t)bar : 0;
+	bool master = c[PCI_COMMAND] & CMD_MASTER;
 
-	if (port == p->bmide_port)
+	if (port == p->bmide_port && master == p->bmide_master)
 		return;
 	p->bmide_port = port;
+	p->bmide_master = master;
 	if (p->bmide)
-		p->bmide(p->bmide_opaque, port);
+		p->bmide(p->bmide_opaque, port, master);
 }
 
 /* host_config_write: see fn_writable; the rest is read-only. */
@@ -213,7 +218,8 @@ static void host_destroy(struct device *dev)
 	free(dev);
 }
 
-void pci_host_on_bmide(struct pci_host *p, void (*fn)(void *opaque, uint16_t port), void *opaque)
+void pci_host_on_bmide(struct pci_host *p, void (*fn)(void *opaque, uint16_t port, bool master),
+		       void *opaque)
 {
 	p->bmide = fn;
 	p->bmide_opaque = opaque;

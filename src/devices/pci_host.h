@@ -35,9 +35,10 @@ struct pci_host;
  * are taken. */
 struct pci_host *pci_host_create(struct devhost *h, bool piix);
 
-/* pci_host_on_bmide: fn(opaque, port) whenever the IDE function's
- * bus-master block (BAR 4, 16 ports) moves, with 0 when it is unmapped
- * (I/O decoding off). */
-void pci_host_on_bmide(struct pci_host *p, void (*fn)(void *opaque, uint16_t port), void *opaque);
+/* pci_host_on_bmide: fn(opaque, port, master) whenever the IDE
+ * function's bus-master block (BAR 4, 16 ports) moves, with 0 when it is
+ * unmapped (I/O decoding off), or its bus-master enable bit changes. */
+void pci_host_on_bmide(struct pci_host *p, void (*fn)(void *opaque, uint16_t port, bool master),
+		       void *opaque);
 
 #endif

@@ -316,8 +316,21 @@ START_TEST(test_bus_master_dma)
 
 	ata_bm_map(ata, bm);
 	ck_assert_uint_eq(inb(bm + 2) & 0x60, 0x20); /* drive 0 DMA capable */
-	prd(0x1000, 0x20000, 512, false);	     /* sector 50 */
-	prd(0x1008, 0x30000, 1024, true);	     /* sectors 51, 52 */
+	/* bus mastering off: a started transfer waits for it */
+	prd(0x1000, 0x20000, 512, true);
+	outl(bm + 4, 0x1000);
+	lba28(60, 1);
+	outb(BASE + 7, 0xc8);
+	outb(bm, 0x09);
+	ck_assert_int_eq(irq.level, 0);
+	ata_bm_master(ata, true);
+	ck_assert_int_eq(irq.level, 1);
+	check_sector(ram_ptr(&m.ram, 0x20000, 512), 60);
+	(void)inb(BASE + 7);
+	outb(bm + 2, 0x06);
+	outb(bm, 0x00);
+	prd(0x1000, 0x20000, 512, false); /* sector 50 */
+	prd(0x1008, 0x30000, 1024, true); /* sectors 51, 52 */
 	outl(bm + 4, 0x1000);
 	ck_assert_uint_eq(inl(bm + 4), 0x1000);
 	lba28(50, 3);

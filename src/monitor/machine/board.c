@@ -71,14 +71,18 @@ static bool board_has_disks(const struct machine *m)
 }
 
 /* board_bmide: the IDE function's bus-master block moved: the primary
- * channel's registers at port, the secondary's at port + 8. */
-static void board_bmide(void *opaque, uint16_t port)
+ * channel's registers at port, the secondary's at port + 8; master: the
+ * function may master the bus (PCI command bit 2). */
+static void board_bmide(void *opaque, uint16_t port, bool master)
 {
 	struct pc_board *b = opaque;
 
-	for (int c = 0; c < 2; c++)
-		if (b->ata[c])
-			ata_bm_map(b->ata[c], port ? (uint16_t)(port + 8 * c) : 0);
+	for (int c = 0; c < 2; c++) {
+		if (!b->ata[c])
+			continue;
+		ata_bm_map(b->ata[c], port ? (uint16_t)(port + 8 * c) : 0);
+		ata_bm_master(b->ata[c], master);
+	}
 }
 
 /* board_create_ata: an ATA channel for each pair of -drive indexes in use
