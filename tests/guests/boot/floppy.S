@@ -18,62 +18,8 @@
 #define VAR_FAILS	0x612
 #define VAR_TESTNO	0x614
 
-	.code16
-	.section .text, "ax"
-	.globl	_start
-_start:
-	cli
-	xor	%ax, %ax
-	mov	%ax, %ds
-	mov	%ax, %es
-	mov	%ax, %ss
-	mov	$0x7c00, %sp
-	ljmp	$0, $1f			/* CS:IP = 0:7Cxx whatever the BIOS used */
-1:	sti
-	cld
-	mov	%dl, VAR_DRIVE
-	mov	$msg_hello, %si
-	call	print10
-	mov	$0x0204, %ax		/* read 4 sectors */
-	mov	$0x0002, %cx		/* cylinder 0, sector 2 (LBA 1) */
-	xor	%dh, %dh		/* head 0 */
-	mov	VAR_DRIVE, %dl
-	mov	$0x7e00, %bx
-	int	$0x13
-	jc	load_failed
-	cmpw	$0x5a5a, stage2_magic
-	jne	load_failed
-	jmp	stage2
-
-load_failed:
-	mov	$msg_fail, %si
-	call	print10
-	mov	$1, %al
-	out	%al, $0xf4
-	hlt
-
-/* print10: the NUL-terminated string at DS:SI through INT 10h AH=0Eh. */
-print10:
-	push	%ax
-	push	%bx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	mov	$0x0e, %ah
-	mov	$0x0007, %bx
-	int	$0x10
-	jmp	1b
-2:	pop	%bx
-	pop	%ax
-	ret
-
-msg_hello:
-	.asciz	"floppy: started by the BIOS\r\n"
-msg_fail:
-	.asciz	"floppy: INT 13h could not load the rest\r\n"
-
-	. = _start + 510
-	.word	0xaa55
+#include "stage1.inc"
+	BOOT_STRINGS "floppy: started by the BIOS\r\n", "floppy: INT 13h could not load the rest\r\n"
 
 /* ---- sectors 1-4: the checks ------------------------------------------ */
 stage2_magic:
