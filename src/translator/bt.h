@@ -245,9 +245,8 @@ struct bt {
 	 * (an INVLPG there drops the whole large page's translations) */
 	uint8_t large_code[1024];
 	/* exits chained across guest pages with paging on (xchain.c): into
-	 * translations that are not global, and into global ones by the
-	 * target's first page */
-	/* cross-page chains (xchain.c), hashed by the target's first page */
+	 * translations that are not global, and into global ones, both hashed
+	 * by the target's first page */
 	struct bt_exit *xlocal[BT_XLHASH];
 	struct bt_exit *xglobal[BT_XHASH];
 	struct bt_exit *xparked[SHADOW_SPACES][BT_XLHASH]; /* xlocal of spaces not current */

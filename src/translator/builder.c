@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TC_MARGIN                                                                                  \
-	4096 /* bytes one instruction's expansion never exceeds (ENTER                             \
-	      * with 31 levels through a based SS is about 1.5 KiB) */
+/* TC_MARGIN: bytes one instruction's expansion never exceeds (ENTER with 31
+ * levels through a based SS is about 1.5 KiB). */
+#define TC_MARGIN 4096
 
 /* bt_mode: CS.D, SS.B, CPL, EFLAGS.VM, CR0.TS|EM, CR4.OSFXSR and TSD,
  * CR0.PG and the based DS/ES/SS/CS make the translation key (mode.h).

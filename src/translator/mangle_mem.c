@@ -11,9 +11,9 @@
  * r11 survives them.
  */
 #include "translator/emit.h"
+#include "monitor/base/util.h"
 
 #include <string.h>
-#include "monitor/base/util.h"
 
 #define R(name) ZYDIS_REGISTER_##name
 
@@ -292,39 +292,29 @@ static bool osz_flips(const struct bt_ctx *x)
 	return false;
 }
 
-/* kept_prefixes: the guest's legacy prefixes minus segment overrides and
- * 0x67 (every access carries its own 0x67); 0x66 added or dropped where
- * 16-bit code's operand size needs it (osz_flips). */
-static int kept_prefixes(const struct bt_ctx *x, uint8_t *out)
-{
-	bool flip = osz_flips(x);
-	int n = 0;
-
-	if (flip && x->insn->operand_width == 16) /* first: F2/F3 stay next to the opcode */
-		out[n++] = 0x66;
-	for (int i = 0; i < x->insn->raw.prefix_count; i++) {
-		uint8_t p = x->bytes[i];
-		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 || p == 0x65 ||
-		    p == 0x67 || (flip && p == 0x66))
-			continue;
-		out[n++] = p;
-	}
-	return n;
-}
-
-/* copy_prefixes16: the prefixes of a register-only instruction of 16-bit
- * code as the host needs them: segment overrides and 0x67 kept (they
- * mean nothing without a memory operand), 0x66 as osz_flips says. */
-static int copy_prefixes16(const struct bt_ctx *x, uint8_t *out)
+/* host_prefixes: the guest's legacy prefixes as the host needs them in
+ * out: 0x66 added (first: F2/F3 stay next to the opcode) or dropped where
+ * 16-bit code's operand size needs it (osz_flips); for an instruction with
+ * a memory access (mem), also without segment overrides and 0x67 (the
+ * access carries its own 0x67).  Returns the count; *flipped (may be
+ * NULL): 0x66 was changed. */
+static int host_prefixes(const struct bt_ctx *x, bool mem, uint8_t *out, bool *flipped)
 {
 	bool flip = osz_flips(x);
 	int n = 0;
 
 	if (flip && x->insn->operand_width == 16)
 		out[n++] = 0x66;
-	for (int i = 0; i < x->insn->raw.prefix_count; i++)
-		if (!(flip && x->bytes[i] == 0x66))
-			out[n++] = x->bytes[i];
+	for (int i = 0; i < x->insn->raw.prefix_count; i++) {
+		uint8_t p = x->bytes[i];
+		if ((flip && p == 0x66) ||
+		    (mem && (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e || p == 0x64 ||
+			     p == 0x65 || p == 0x67)))
+			continue;
+		out[n++] = p;
+	}
+	if (flipped)
+		*flipped = flip;
 	return n;
 }
 
@@ -478,7 +468,10 @@ void mangle_copy(struct bt_ctx *x, int opcode0)
 	bool is_lea = in->mnemonic == ZYDIS_MNEMONIC_LEA;
 	bool a16 = in->address_width == 16;
 	uint8_t pfx[16], opc[4];
-	int npfx = kept_prefixes(x, pfx);
+	bool reg_only = !has_modrm || in->raw.modrm.mod == 3 ||
+			(is_lea && !(in->raw.modrm.mod == 0 && in->raw.modrm.rm == 5));
+	bool flipped;
+	int npfx = host_prefixes(x, !reg_only, pfx, &flipped);
 	int op_start = in->raw.prefix_count;
 	const char *hazard = copy_hazard(x);
 
@@ -490,23 +483,12 @@ void mangle_copy(struct bt_ctx *x, int opcode0)
 		mangle_lea_a16(x);
 		return;
 	}
-	if (!has_modrm || in->raw.modrm.mod == 3 ||
-	    (is_lea && !(in->raw.modrm.mod == 0 && in->raw.modrm.rm == 5))) {
-		x->how = HOW_COPY;
-		if (!(x->blk->mode & BT_MODE_CS32)) { /* the prefixes as the host needs them */
-			int keep = copy_prefixes16(x, pfx);
-			e_bytes(&x->e, pfx, keep);
-			e_bytes(&x->e, x->bytes + op_start, in->length - op_start);
-			if (opcode0 >= 0 && !x->e.full)
-				x->e.p[op_start - in->length] = (uint8_t)opcode0;
-			x->how = HOW_REWRITE;
-			return;
-		}
-		e_bytes(&x->e, x->bytes, in->length);
-		if (opcode0 >= 0 && !x->e.full) {
+	if (reg_only) { /* the bytes, with the prefixes the host needs */
+		e_bytes(&x->e, pfx, npfx);
+		e_bytes(&x->e, x->bytes + op_start, in->length - op_start);
+		if (opcode0 >= 0 && !x->e.full)
 			x->e.p[op_start - in->length] = (uint8_t)opcode0;
-			x->how = HOW_REWRITE;
-		}
+		x->how = opcode0 >= 0 || flipped ? HOW_REWRITE : HOW_COPY;
 		return;
 	}
 	int nopc = in->raw.modrm.offset - op_start;
@@ -556,7 +538,7 @@ void mangle_moffs(struct bt_ctx *x)
 		if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
 			mop = &x->ops[i];
 	uint8_t pfx[16];
-	int npfx = kept_prefixes(x, pfx);
+	int npfx = host_prefixes(x, true, pfx, NULL);
 	int seg = mop ? seg_of(mop->mem.segment) : -1;
 	bool a16 = x->insn->address_width == 16;
 

@@ -193,11 +193,7 @@ static void mangle_enter16(struct bt_ctx *x, uint32_t size, unsigned level)
 	}
 	emit_stack_access(x, o16, 0, 0x89, R_EBP, (int8_t)-sz);
 	/* the frame pointer: (E)SP - sz, in the stack's width */
-	if (ss16)
-		e_insn2(&x->e, ZYDIS_MNEMONIC_LEA, 0, enc_reg(ZYDIS_REGISTER_R11D),
-			enc_mem(4, ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, -sz));
-	else
-		e_lea32(&x->e, ZYDIS_REGISTER_R11D, ZYDIS_REGISTER_ESP, -sz);
+	e_lea32(&x->e, ZYDIS_REGISTER_R11D, ZYDIS_REGISTER_ESP, -sz);
 	if (ss16)
 		e_insn2(&x->e, ZYDIS_MNEMONIC_MOVZX, 0, enc_reg(ZYDIS_REGISTER_R11D),
 			enc_reg(ZYDIS_REGISTER_R11W));

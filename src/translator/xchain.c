@@ -52,8 +52,8 @@ static struct bt_exit **lbucket(struct bt_exit **heads, uint32_t page)
 	return &heads[(page >> 12) & (BT_XLHASH - 1)];
 }
 
-/* first_page: the linear address of the first byte of b. */
-static uint32_t first_page(const struct bt_block *b)
+/* block_start: the linear address of the first byte of b. */
+static uint32_t block_start(const struct bt_block *b)
 {
 	return b->cs_base + b->eip;
 }
@@ -70,10 +70,11 @@ void bt_chain_xpage(struct bt *bt, struct bt_exit *x, struct bt_block *blk, bool
 	if (x->space >= 0) {
 		/* parked with its space, it relies on the target's pages there:
 		 * the shadow's comparison must report their changes */
-		shadow_track(&bt->shadow, blk->cs_base + blk->eip);
+		shadow_track(&bt->shadow, block_start(blk));
 		shadow_track(&bt->shadow, blk->lin_last);
 	}
-	xlist_push(global ? xbucket(bt, first_page(blk)) : lbucket(bt->xlocal, first_page(blk)), x);
+	xlist_push(global ? xbucket(bt, block_start(blk)) : lbucket(bt->xlocal, block_start(blk)),
+		   x);
 }
 
 /* xchain_undo: unpatch x and take it off its list. */
@@ -150,7 +151,7 @@ void bt_space_switched(struct bt *bt)
 /* covers: block b has a byte on one of npages pages from lin_page. */
 static bool covers(const struct bt_block *b, uint32_t lin_page, uint32_t npages)
 {
-	return ((b->cs_base + b->eip) >> 12) - lin_page < npages ||
+	return (block_start(b) >> 12) - lin_page < npages ||
 	       (b->lin_last >> 12) - lin_page < npages;
 }
 
@@ -205,7 +206,7 @@ static void xlist_undo_range(struct bt_exit **head, uint32_t page, uint32_t span
 	while (x) {
 		struct bt_exit *next = x->next_x;
 		const struct bt_block *to = x->to;
-		uint32_t first = to ? (to->cs_base + to->eip) & ~0xfffu : 0;
+		uint32_t first = to ? block_start(to) & ~0xfffu : 0;
 
 		if (!to || first - page < span || (to->lin_last & ~0xfffu) - page < span)
 			xchain_undo(x);

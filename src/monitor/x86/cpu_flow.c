@@ -303,16 +303,6 @@ int cpu_far_ret(struct vcpu *v, uint16_t imm, unsigned opsize)
 	return return_to(v, cs, eip, opsize, 2 * opsize, imm, 0, false);
 }
 
-/* v86_seg: a segment register as virtual-8086 mode has it: base =
- * selector * 16, 64 KiB, ring 3 (attr: 0xf3 data, 0xfb code). */
-static void v86_seg(struct seg *s, uint16_t sel, uint16_t attr)
-{
-	s->sel = sel;
-	s->base = (uint32_t)sel << 4;
-	s->limit = 0xffff;
-	s->attr = attr;
-}
-
 /* iret_v86: IRET inside virtual-8086 mode (SDM, IRET): with IOPL 3 a
  * real-mode style return that leaves IOPL and VM alone; below, #GP(0). */
 static int iret_v86(struct vcpu *v, unsigned opsize)
@@ -349,12 +339,12 @@ static int iret_to_v86(struct vcpu *v)
 	for (int i = 0; i < 9; i++)
 		w[i] = get_word(buf, (unsigned)i, 4);
 	v->eflags = (w[2] & 0x003f7fd5u) | EFL_FIXED;
-	v86_seg(&v->seg[S_CS], (uint16_t)w[1], 0xfb);
-	v86_seg(&v->seg[S_SS], (uint16_t)w[4], 0xf3);
-	v86_seg(&v->seg[S_ES], (uint16_t)w[5], 0xf3);
-	v86_seg(&v->seg[S_DS], (uint16_t)w[6], 0xf3);
-	v86_seg(&v->seg[S_FS], (uint16_t)w[7], 0xf3);
-	v86_seg(&v->seg[S_GS], (uint16_t)w[8], 0xf3);
+	cpu_seg_v86(&v->seg[S_CS], (uint16_t)w[1], SEG_V86_CODE);
+	cpu_seg_v86(&v->seg[S_SS], (uint16_t)w[4], SEG_V86_DATA);
+	cpu_seg_v86(&v->seg[S_ES], (uint16_t)w[5], SEG_V86_DATA);
+	cpu_seg_v86(&v->seg[S_DS], (uint16_t)w[6], SEG_V86_DATA);
+	cpu_seg_v86(&v->seg[S_FS], (uint16_t)w[7], SEG_V86_DATA);
+	cpu_seg_v86(&v->seg[S_GS], (uint16_t)w[8], SEG_V86_DATA);
 	v->gpr[R_ESP] = w[3];
 	v->eip = w[0] & 0xffff;
 	v->cpl = 3;

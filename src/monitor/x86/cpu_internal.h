@@ -79,6 +79,11 @@ int cpu_desc_fetch(struct vcpu *v, uint16_t sel, uint64_t *desc, int vec, unsign
 /* cpu_desc_set_accessed: set the accessed bit of a code/data descriptor
  * in its table (no-op when already set). */
 int cpu_desc_set_accessed(struct vcpu *v, uint16_t sel, uint64_t *desc);
+/* cpu_seg_v86: a segment register as virtual-8086 mode has it: base =
+ * selector * 16, a 64 KiB limit, ring 3, attr SEG_V86_DATA or _CODE. */
+#define SEG_V86_DATA 0xf3 /* present, DPL 3, data read/write, accessed */
+#define SEG_V86_CODE 0xfb /* present, DPL 3, code read/execute, accessed */
+void cpu_seg_v86(struct seg *s, uint16_t sel, uint16_t attr);
 /* cpu_load_cs_desc: load CS from a checked code descriptor with RPL = cpl,
  * and set the CPL. */
 void cpu_load_cs_desc(struct vcpu *v, uint16_t sel, uint64_t desc, unsigned cpl);

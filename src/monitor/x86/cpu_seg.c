@@ -130,18 +130,26 @@ void cpu_null_outer_segs(struct vcpu *v)
 	}
 }
 
+void cpu_seg_v86(struct seg *s, uint16_t sel, uint16_t attr)
+{
+	s->sel = sel;
+	s->base = (uint32_t)sel << 4;
+	s->limit = 0xffff;
+	s->attr = attr;
+}
+
 /* load_seg_real: real and virtual-8086 mode: base = sel << 4; in vm86
  * the limit and attributes are those of a 64 KiB ring-3 data segment. */
 static void load_seg_real(struct vcpu *v, int seg, uint16_t sel)
 {
 	struct seg *s = &v->seg[seg];
 
+	if (v->eflags & EFL_VM) {
+		cpu_seg_v86(s, sel, SEG_V86_DATA);
+		return;
+	}
 	s->sel = sel;
 	s->base = (uint32_t)sel << 4;
-	if (v->eflags & EFL_VM) {
-		s->limit = 0xffff;
-		s->attr = 0xf3;
-	}
 }
 
 /* load_data_seg: DS/ES/FS/GS in protected mode. */
