@@ -31,20 +31,10 @@ static uint8_t pattern(uint64_t lba, unsigned i)
 
 static void setup(void)
 {
-	int fd;
-
 	dev_machine_init(16 * MiB);
 	ck_assert_int_eq(ram_init(&m.ram, 16 * MiB), 0);
 	snprintf(path, sizeof(path), "/tmp/bt86-ata-XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	for (uint64_t l = 0; l < NSECT; l++) {
-		uint8_t s[512];
-		for (unsigned i = 0; i < 512; i++)
-			s[i] = pattern(l, i);
-		ck_assert_int_eq(write(fd, s, 512), 512);
-	}
-	close(fd);
+	dev_make_image(path, NSECT, pattern);
 	ck_assert_int_eq(disk_open(&disk, path, false, false), 0);
 	memset(&irq, 0, sizeof(irq));
 	ata = ata_create(machine_devhost(&m), BASE, CTL, &irq, &disk, NULL);
@@ -56,26 +46,6 @@ static void teardown(void)
 	ram_destroy(&m.ram);
 	disk_close(&disk);
 	unlink(path);
-}
-
-static uint32_t inl(uint16_t port)
-{
-	return (uint32_t)bus_read(&m.io, port, 4);
-}
-
-static void outl(uint16_t port, uint32_t v)
-{
-	bus_write(&m.io, port, 4, v);
-}
-
-static uint16_t inw(uint16_t port)
-{
-	return (uint16_t)bus_read(&m.io, port, 2);
-}
-
-static void outw(uint16_t port, uint16_t v)
-{
-	bus_write(&m.io, port, 2, v);
 }
 
 /* lba28: select the master with an LBA28 address and a count. */

@@ -30,20 +30,10 @@ static uint8_t pattern(uint64_t lba, unsigned i)
 
 static void setup(void)
 {
-	int fd;
-
 	dev_machine_init(16 * MiB);
 	ck_assert_int_eq(ram_init(&m.ram, 16 * MiB), 0);
 	snprintf(path, sizeof(path), "/tmp/bt86-fd-XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	for (uint64_t l = 0; l < SECTORS; l++) {
-		uint8_t s[512];
-		for (unsigned i = 0; i < 512; i++)
-			s[i] = pattern(l, i);
-		ck_assert_int_eq(write(fd, s, 512), 512);
-	}
-	close(fd);
+	dev_make_image(path, SECTORS, pattern);
 	ck_assert_int_eq(disk_open(&disk, path, false, false), 0);
 	memset(&irq6, 0, sizeof(irq6));
 	dma = isa_dma_create(machine_devhost(&m));

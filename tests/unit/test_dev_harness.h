@@ -10,7 +10,9 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/bus.h"
 #include "devices/irq.h"
@@ -61,6 +63,44 @@ static inline uint8_t inb(uint16_t port)
 static inline void outb(uint16_t port, uint8_t v)
 {
 	bus_write(&m.io, port, 1, v);
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	return (uint16_t)bus_read(&m.io, port, 2);
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	bus_write(&m.io, port, 2, v);
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	return (uint32_t)bus_read(&m.io, port, 4);
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	bus_write(&m.io, port, 4, v);
+}
+
+/* dev_make_image: a temporary disk image from the template tmpl (its
+ * "XXXXXX" replaced in place) of sectors 512-byte sectors, byte i of
+ * sector l being pattern(l, i); the caller unlinks it. */
+static inline void dev_make_image(char *tmpl, uint64_t sectors,
+				  uint8_t (*pattern)(uint64_t l, unsigned i))
+{
+	int fd = mkstemp(tmpl);
+
+	ck_assert_int_ge(fd, 0);
+	for (uint64_t l = 0; l < sectors; l++) {
+		uint8_t s[512];
+		for (unsigned i = 0; i < 512; i++)
+			s[i] = pattern(l, i);
+		ck_assert_int_eq(write(fd, s, 512), 512);
+	}
+	close(fd);
 }
 
 /* A test IRQ line that counts rising edges. */

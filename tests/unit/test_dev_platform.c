@@ -24,26 +24,6 @@ static void teardown(void)
 	dev_machine_fini();
 }
 
-static uint32_t inl(uint16_t port)
-{
-	return (uint32_t)bus_read(&m.io, port, 4);
-}
-
-static void outl(uint16_t port, uint32_t v)
-{
-	bus_write(&m.io, port, 4, v);
-}
-
-static uint16_t inw(uint16_t port)
-{
-	return (uint16_t)bus_read(&m.io, port, 2);
-}
-
-static void outw(uint16_t port, uint16_t v)
-{
-	bus_write(&m.io, port, 2, v);
-}
-
 /* cfg: the dword at register reg of bus/dev/fn through mechanism #1. */
 static uint32_t cfg(unsigned bus, unsigned dev, unsigned fn, unsigned reg)
 {
