@@ -363,6 +363,14 @@ static size_t ata_prd_move(struct ata *a, uint8_t *buf, size_t len, bool to_mem,
 	return done;
 }
 
+/* ata_dma_fail: a DMA transfer failed: the bus master stops with its
+ * error and interrupt bits, the command with err. */
+static void ata_dma_fail(struct ata *a, uint8_t err)
+{
+	a->bm_status = (uint8_t)((a->bm_status & ~BM_ACTIVE) | BM_ERROR | BM_INTR);
+	ata_fail(a, err);
+}
+
 /* ata_dma_run: the bus master was started with a DMA command waiting:
  * the whole transfer at once, then the interrupt (ATA and bus master).
  * A table shorter than the transfer fails the command; a longer one
@@ -378,8 +386,7 @@ static void ata_dma_run(struct ata *a)
 	if (!d)
 		return;
 	if (!(a->bm_cmd & BM_TO_MEM) != a->writing) { /* the bus master goes the other way */
-		a->bm_status = (uint8_t)((a->bm_status & ~BM_ACTIVE) | BM_ERROR | BM_INTR);
-		ata_fail(a, ERR_ABRT);
+		ata_dma_fail(a, ERR_ABRT);
 		return;
 	}
 	buf = malloc(len);
@@ -391,8 +398,7 @@ static void ata_dma_run(struct ata *a)
 		ok = moved == len && disk_write(d->disk, a->lba, a->left, buf) == 0;
 	free(buf);
 	if (!ok || moved < len) {
-		a->bm_status = (uint8_t)((a->bm_status & ~BM_ACTIVE) | BM_ERROR | BM_INTR);
-		ata_fail(a, ok ? ERR_ABRT : ERR_UNC);
+		ata_dma_fail(a, ok ? ERR_ABRT : ERR_UNC);
 		return;
 	}
 	ata_set_address(a, d, a->lba48, a->lba + a->left - 1);
